@@ -1,0 +1,303 @@
+import { CannotRunIncrementallyError, PipelineDisabledError, ValidationError } from '../errors/domain-error.js';
+import type { RunStatus } from './run.js';
+import { Schedule, type ScheduleSpec } from './schedule.js';
+import { Issues, MAX_SEQ } from './validate.js';
+
+export const PIPELINE_TYPES = ['ETL', 'TASK', 'DEFAULT', 'APP'] as const;
+export type PipelineType = (typeof PIPELINE_TYPES)[number];
+
+export interface LastRun {
+  id: string;
+  at: Date;
+  status: RunStatus;
+}
+
+export interface PipelineState {
+  id: string;
+  /** Int id for Meergo-style routes, unique, ≤ 2^31-1. */
+  seq: number;
+  orgId: string;
+  name: string;
+  description: string | null;
+  type: PipelineType;
+  workflowId: string;
+  ownerId: string;
+  sharedUserIds: string[];
+  sharedToOrg: boolean;
+  enabled: boolean;
+  schedule: ScheduleSpec | null;
+  /** Stable per-pipeline minute of the day that period schedules are offset by (Meergo's scheduleStart). */
+  scheduleStart: number;
+  /** Default for runs that do not say whether they are incremental. */
+  incremental: boolean;
+  updatedAtColumn: string | null;
+  /** Incremental cursor: the largest updated-at value read so far (ISO string), or null for a full read. */
+  cursor: string | null;
+  tagIds: string[];
+  runCount: number;
+  lastRun: LastRun | null;
+  createdBy: string;
+  modifiedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreatePipelineInput {
+  id: string;
+  seq: number;
+  orgId: string;
+  name: string;
+  description?: string | null;
+  type?: PipelineType;
+  workflowId: string;
+  ownerId: string;
+  enabled?: boolean;
+  schedule?: Schedule | null;
+  scheduleStart?: number;
+  incremental?: boolean;
+  updatedAtColumn?: string | null;
+  now: Date;
+}
+
+export const PIPELINE_NAME_MAX = 255;
+
+function validateCommon(issues: Issues, input: { name?: unknown; description?: unknown; type?: unknown }): void {
+  if (input.name !== undefined) issues.text('name', input.name, { max: PIPELINE_NAME_MAX, required: true });
+  if (input.description !== undefined && input.description !== null)
+    issues.text('description', input.description, { max: 65_535 });
+  if (input.type !== undefined && !PIPELINE_TYPES.includes(input.type as PipelineType))
+    issues.add('type', `"${String(input.type)}" is not a valid choice; use one of ${PIPELINE_TYPES.join(', ')}.`, 'invalid_choice');
+}
+
+function validColumn(issues: Issues, column: unknown): void {
+  if (column === null || column === undefined) return;
+  if (typeof column !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(column))
+    issues.add('updatedAtColumn', 'Must be a column name (letters, digits and "_").');
+}
+
+/** A named, schedulable binding of a workflow in an organization. */
+export class Pipeline {
+  private constructor(private state: PipelineState) {}
+
+  static create(input: CreatePipelineInput): Pipeline {
+    const issues = new Issues();
+    validateCommon(issues, { name: input.name, description: input.description, type: input.type });
+    validColumn(issues, input.updatedAtColumn);
+    if (!Number.isInteger(input.seq) || input.seq < 1 || input.seq > MAX_SEQ) issues.add('seq', 'Out of range.');
+    issues.throwIfAny();
+    return new Pipeline({
+      id: input.id,
+      seq: input.seq,
+      orgId: input.orgId,
+      name: input.name.trim(),
+      description: input.description ?? null,
+      type: input.type ?? 'DEFAULT',
+      workflowId: input.workflowId,
+      ownerId: input.ownerId,
+      sharedUserIds: [],
+      sharedToOrg: false,
+      enabled: input.enabled ?? true,
+      schedule: input.schedule?.spec ?? null,
+      scheduleStart: input.scheduleStart ?? 0,
+      incremental: input.incremental ?? false,
+      updatedAtColumn: input.updatedAtColumn ?? null,
+      cursor: null,
+      tagIds: [],
+      runCount: 0,
+      lastRun: null,
+      createdBy: input.ownerId,
+      modifiedBy: input.ownerId,
+      createdAt: input.now,
+      updatedAt: input.now,
+    });
+  }
+
+  static restore(state: PipelineState): Pipeline {
+    return new Pipeline(structuredClone(state));
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get seq(): number {
+    return this.state.seq;
+  }
+  get orgId(): string {
+    return this.state.orgId;
+  }
+  get name(): string {
+    return this.state.name;
+  }
+  get description(): string | null {
+    return this.state.description;
+  }
+  get type(): PipelineType {
+    return this.state.type;
+  }
+  get workflowId(): string {
+    return this.state.workflowId;
+  }
+  get ownerId(): string {
+    return this.state.ownerId;
+  }
+  get sharedUserIds(): readonly string[] {
+    return this.state.sharedUserIds;
+  }
+  get sharedToOrg(): boolean {
+    return this.state.sharedToOrg;
+  }
+  get enabled(): boolean {
+    return this.state.enabled;
+  }
+  get schedule(): Schedule | null {
+    return this.state.schedule ? Schedule.fromSpec(this.state.schedule) : null;
+  }
+  get scheduleStart(): number {
+    return this.state.scheduleStart;
+  }
+  get incremental(): boolean {
+    return this.state.incremental;
+  }
+  get updatedAtColumn(): string | null {
+    return this.state.updatedAtColumn;
+  }
+  get cursor(): string | null {
+    return this.state.cursor;
+  }
+  get tagIds(): readonly string[] {
+    return this.state.tagIds;
+  }
+  get runCount(): number {
+    return this.state.runCount;
+  }
+  get lastRun(): LastRun | null {
+    return this.state.lastRun;
+  }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
+  }
+
+  /** True when the scheduler should hold a job for this pipeline. */
+  get isScheduled(): boolean {
+    return this.state.enabled && this.state.schedule !== null;
+  }
+
+  private touch(by: string, now: Date, patch: Partial<PipelineState>): void {
+    this.state = { ...this.state, ...patch, modifiedBy: by, updatedAt: now };
+  }
+
+  enable(by: string, now: Date): void {
+    if (!this.state.enabled) this.touch(by, now, { enabled: true });
+  }
+
+  disable(by: string, now: Date): void {
+    if (this.state.enabled) this.touch(by, now, { enabled: false });
+  }
+
+  rename(name: string, by: string, now: Date): void {
+    const issues = new Issues();
+    validateCommon(issues, { name });
+    issues.throwIfAny();
+    this.touch(by, now, { name: name.trim() });
+  }
+
+  describe(description: string | null, by: string, now: Date): void {
+    const issues = new Issues();
+    validateCommon(issues, { description });
+    issues.throwIfAny();
+    this.touch(by, now, { description });
+  }
+
+  changeType(type: PipelineType, by: string, now: Date): void {
+    const issues = new Issues();
+    validateCommon(issues, { type });
+    issues.throwIfAny();
+    this.touch(by, now, { type });
+  }
+
+  bindWorkflow(workflowId: string, by: string, now: Date): void {
+    this.touch(by, now, { workflowId });
+  }
+
+  /** Sets or clears the schedule; does not require the pipeline to be enabled (Meergo). */
+  reschedule(schedule: Schedule | null, by: string, now: Date): void {
+    this.touch(by, now, { schedule: schedule?.spec ?? null });
+  }
+
+  configureIncremental(incremental: boolean, updatedAtColumn: string | null, by: string, now: Date): void {
+    const issues = new Issues();
+    validColumn(issues, updatedAtColumn);
+    issues.throwIfAny();
+    this.touch(by, now, { incremental, updatedAtColumn });
+  }
+
+  /** Replaces who the pipeline is shared with. The owner is never in the shared list. */
+  share(userIds: readonly string[], toOrg: boolean, by: string, now: Date): void {
+    const unique = [...new Set(userIds)].filter((u) => u !== this.state.ownerId);
+    this.touch(by, now, { sharedUserIds: unique, sharedToOrg: toOrg });
+  }
+
+  transferOwnership(ownerId: string, by: string, now: Date): void {
+    this.touch(by, now, {
+      ownerId,
+      sharedUserIds: this.state.sharedUserIds.filter((u) => u !== ownerId),
+    });
+  }
+
+  /** Attaching an attached tag is a no-op. Exclusive tags cannot go on pipelines (ZenML's rule). */
+  addTag(tag: { id: string; exclusive: boolean; name: string }, by: string, now: Date): void {
+    if (tag.exclusive)
+      throw ValidationError.field('tags', `Can not attach exclusive tag to resource of type pipeline: ${tag.name}.`);
+    if (this.state.tagIds.includes(tag.id)) return;
+    this.touch(by, now, { tagIds: [...this.state.tagIds, tag.id] });
+  }
+
+  /** Removing a tag that is not attached is silently skipped. */
+  removeTag(tagId: string, by: string, now: Date): void {
+    if (!this.state.tagIds.includes(tagId)) return;
+    this.touch(by, now, { tagIds: this.state.tagIds.filter((t) => t !== tagId) });
+  }
+
+  /**
+   * Decides whether a run may start, in Meergo's order: incremental needs a column,
+   * then the pipeline must be enabled. (Open runs and org mode are checked elsewhere:
+   * one by the database, the other by the organization.) Returns the effective mode.
+   */
+  assertCanRun(incremental: boolean | null | undefined): boolean {
+    const effective = incremental ?? this.state.incremental;
+    if (effective && !this.state.updatedAtColumn) throw new CannotRunIncrementallyError();
+    if (!this.state.enabled) throw new PipelineDisabledError(this.state.id);
+    return effective;
+  }
+
+  /** Bookkeeping when a run opens; returns the run's index within this pipeline. */
+  recordRunStarted(run: { id: string; status: RunStatus; createdAt: Date }): number {
+    this.state = {
+      ...this.state,
+      runCount: this.state.runCount + 1,
+      lastRun: { id: run.id, at: run.createdAt, status: run.status },
+    };
+    return this.state.runCount;
+  }
+
+  /** Bookkeeping when a run ends: last run status, and the cursor it advanced to. */
+  recordRunFinished(run: { id: string; status: RunStatus; createdAt: Date }, cursor?: string | null): void {
+    const lastRun =
+      this.state.lastRun && this.state.lastRun.id !== run.id && this.state.lastRun.at > run.createdAt
+        ? this.state.lastRun
+        : { id: run.id, at: run.createdAt, status: run.status };
+    this.state = { ...this.state, lastRun, cursor: cursor === undefined ? this.state.cursor : cursor };
+  }
+
+  /** Saves the incremental cursor reached so far (a run advances it batch by batch). */
+  advanceCursor(cursor: string | null): void {
+    this.state = { ...this.state, cursor };
+  }
+
+  toState(): PipelineState {
+    return structuredClone(this.state);
+  }
+}

@@ -1,0 +1,272 @@
+import { InvalidStateError } from '../errors/domain-error.js';
+
+export const RUN_STATUSES = ['PENDING', 'EXECUTING', 'COMPLETED', 'ERROR', 'STOPPING', 'STOPPED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const OPEN_RUN_STATUSES: readonly RunStatus[] = ['PENDING', 'EXECUTING', 'STOPPING'];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'ERROR', 'STOPPED'];
+
+export const RUN_TRIGGERS = ['manual', 'schedule', 'api', 'public'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** The six stages every record passes, by index (Meergo's passed[]/failed[]). */
+export const STAGES = ['Receive', 'InputValidation', 'Filter', 'Transformation', 'OutputValidation', 'Finalize'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export interface StageCounters {
+  passed: number[];
+  failed: number[];
+}
+
+export interface FileCounters {
+  total: number;
+  ok: number;
+  failed: number;
+}
+
+export interface RunState {
+  id: string;
+  /** Int id for Meergo-style routes. */
+  seq: number;
+  orgId: string;
+  pipelineId: string | null;
+  workflowId: string;
+  /** The run's sequence within its pipeline (ZenML's `index`), null for workflow-only runs. */
+  index: number | null;
+  trigger: RunTrigger;
+  triggeredBy: string | null;
+  status: RunStatus;
+  incremental: boolean;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  updatedAt: Date;
+  stages: StageCounters;
+  files: FileCounters;
+  error: string | null;
+  cancelledBy: string | null;
+  /** Pipelines linked to this run as a Flow "job"; their members may see it. */
+  linkedPipelineIds: string[];
+  /** While EXECUTING, the executor renews this lease; past it, the run counts as interrupted. */
+  leaseExpiresAt: Date | null;
+  /** Records given with the trigger request (inline source), if any. */
+  input: unknown[] | null;
+}
+
+export function emptyCounters(): StageCounters {
+  return { passed: [0, 0, 0, 0, 0, 0], failed: [0, 0, 0, 0, 0, 0] };
+}
+
+export const INTERRUPTED = 'interrupted: the process running it stopped responding';
+export const CANCELLED = 'run has been canceled';
+
+/** One execution of a workflow, with the status machine PENDING → EXECUTING → COMPLETED | ERROR | STOPPED (STOPPING on cancel). */
+export class Run {
+  private constructor(private state: RunState) {}
+
+  static create(input: {
+    id: string;
+    seq: number;
+    orgId: string;
+    pipelineId: string | null;
+    workflowId: string;
+    index?: number | null;
+    trigger: RunTrigger;
+    triggeredBy: string | null;
+    incremental?: boolean;
+    input?: unknown[] | null;
+    now: Date;
+  }): Run {
+    return new Run({
+      id: input.id,
+      seq: input.seq,
+      orgId: input.orgId,
+      pipelineId: input.pipelineId,
+      workflowId: input.workflowId,
+      index: input.index ?? null,
+      trigger: input.trigger,
+      triggeredBy: input.triggeredBy,
+      status: 'PENDING',
+      incremental: input.incremental ?? false,
+      createdAt: input.now,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: input.now,
+      stages: emptyCounters(),
+      files: { total: 0, ok: 0, failed: 0 },
+      error: null,
+      cancelledBy: null,
+      linkedPipelineIds: [],
+      leaseExpiresAt: null,
+      input: input.input ?? null,
+    });
+  }
+
+  static restore(state: RunState): Run {
+    return new Run(structuredClone(state));
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get seq(): number {
+    return this.state.seq;
+  }
+  get orgId(): string {
+    return this.state.orgId;
+  }
+  get pipelineId(): string | null {
+    return this.state.pipelineId;
+  }
+  get workflowId(): string {
+    return this.state.workflowId;
+  }
+  get status(): RunStatus {
+    return this.state.status;
+  }
+  get incremental(): boolean {
+    return this.state.incremental;
+  }
+  get triggeredBy(): string | null {
+    return this.state.triggeredBy;
+  }
+  get cancelledBy(): string | null {
+    return this.state.cancelledBy;
+  }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get startedAt(): Date | null {
+    return this.state.startedAt;
+  }
+  get endedAt(): Date | null {
+    return this.state.endedAt;
+  }
+  get error(): string | null {
+    return this.state.error;
+  }
+  get stages(): StageCounters {
+    return structuredClone(this.state.stages);
+  }
+  get files(): FileCounters {
+    return { ...this.state.files };
+  }
+  get linkedPipelineIds(): readonly string[] {
+    return this.state.linkedPipelineIds;
+  }
+  get leaseExpiresAt(): Date | null {
+    return this.state.leaseExpiresAt;
+  }
+  get input(): unknown[] | null {
+    return this.state.input;
+  }
+  get isOpen(): boolean {
+    return OPEN_RUN_STATUSES.includes(this.state.status);
+  }
+  get isTerminal(): boolean {
+    return TERMINAL_RUN_STATUSES.includes(this.state.status);
+  }
+
+  private expect(from: readonly RunStatus[], action: string): void {
+    if (!from.includes(this.state.status))
+      throw new InvalidStateError(`Cannot ${action} a run that is ${this.state.status}.`);
+  }
+
+  /** PENDING → EXECUTING, holding a lease until `leaseUntil`. */
+  start(now: Date, leaseUntil: Date): void {
+    this.expect(['PENDING'], 'start');
+    this.state = { ...this.state, status: 'EXECUTING', startedAt: now, updatedAt: now, leaseExpiresAt: leaseUntil };
+  }
+
+  /** Renews the lease of a run that is still open. */
+  heartbeat(now: Date, leaseUntil: Date): void {
+    this.expect(['EXECUTING', 'STOPPING'], 'renew the lease of');
+    this.state = { ...this.state, leaseExpiresAt: leaseUntil, updatedAt: now };
+  }
+
+  /** Progress while executing (counters are kept as they grow; dialects hide them until the end). */
+  recordProgress(stages: StageCounters, files: FileCounters, now: Date): void {
+    this.expect(['EXECUTING', 'STOPPING'], 'record progress on');
+    validateCounters(stages);
+    this.state = { ...this.state, stages: structuredClone(stages), files: { ...files }, updatedAt: now };
+  }
+
+  complete(now: Date, stages?: StageCounters, files?: FileCounters): void {
+    this.expect(['EXECUTING', 'STOPPING'], 'complete');
+    this.finish('COMPLETED', now, null, stages, files);
+  }
+
+  fail(error: string, now: Date, stages?: StageCounters, files?: FileCounters): void {
+    this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'fail');
+    this.finish('ERROR', now, error || 'error', stages, files);
+  }
+
+  /**
+   * First phase of cancel. A PENDING run stops at once; an EXECUTING one goes to
+   * STOPPING until the executor confirms. Cancelling a stopping run is a no-op.
+   */
+  requestCancel(by: string | null, now: Date): void {
+    if (this.state.status === 'STOPPING') return;
+    this.expect(['PENDING', 'EXECUTING'], 'cancel');
+    if (this.state.status === 'PENDING') {
+      this.state = { ...this.state, cancelledBy: by };
+      this.finish('STOPPED', now, CANCELLED);
+      return;
+    }
+    this.state = { ...this.state, status: 'STOPPING', cancelledBy: by, updatedAt: now };
+  }
+
+  /** Second phase of cancel: the stage saw the abort signal and stopped. */
+  markStopped(now: Date, stages?: StageCounters, files?: FileCounters, reason = CANCELLED): void {
+    this.expect(['EXECUTING', 'STOPPING'], 'stop');
+    this.finish('STOPPED', now, reason, stages, files);
+  }
+
+  /** Ends a run whose lease expired (its process died) as ERROR "interrupted". */
+  interrupt(now: Date): void {
+    this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'interrupt');
+    if (this.state.status === 'STOPPING') this.finish('STOPPED', now, CANCELLED);
+    else this.finish('ERROR', now, INTERRUPTED);
+  }
+
+  /** Re-opens an interrupted run from the start (retry-on-interrupt), with counters reset. */
+  restart(now: Date): void {
+    this.expect(['EXECUTING'], 'restart');
+    this.state = {
+      ...this.state,
+      status: 'PENDING',
+      startedAt: null,
+      updatedAt: now,
+      stages: emptyCounters(),
+      files: { total: 0, ok: 0, failed: 0 },
+      leaseExpiresAt: null,
+    };
+  }
+
+  /** Replaces the pipelines linked to this run (a Flow job's pipelines). */
+  linkPipelines(pipelineIds: readonly string[], now: Date): void {
+    this.state = { ...this.state, linkedPipelineIds: [...new Set(pipelineIds)], updatedAt: now };
+  }
+
+  private finish(status: RunStatus, now: Date, error: string | null, stages?: StageCounters, files?: FileCounters): void {
+    if (stages) validateCounters(stages);
+    this.state = {
+      ...this.state,
+      status,
+      endedAt: now,
+      updatedAt: now,
+      error,
+      leaseExpiresAt: null,
+      stages: stages ? structuredClone(stages) : this.state.stages,
+      files: files ? { ...files } : this.state.files,
+    };
+  }
+
+  toState(): RunState {
+    return structuredClone(this.state);
+  }
+}
+
+function validateCounters(c: StageCounters): void {
+  if (c.passed.length !== STAGES.length || c.failed.length !== STAGES.length)
+    throw new InvalidStateError('Stage counters must have one entry per stage.');
+}

@@ -1,0 +1,284 @@
+import type { ApiKey, ApiKeyKind } from '../domain/api-key.js';
+import type { FileHistory } from '../domain/file-history.js';
+import type { Organization } from '../domain/organization.js';
+import type { Pipeline } from '../domain/pipeline.js';
+import type { Run } from '../domain/run.js';
+import type { FileExecution, LogLevel, RunLog } from '../domain/run-log.js';
+import type { Tag } from '../domain/tag.js';
+import type { Membership, Role, User } from '../domain/user.js';
+import type { Workflow } from '../domain/workflow.js';
+import type { Visibility } from '../policies/resource.policy.js';
+import type { FieldType, Filter, Page, PageRequest, Query } from './query.js';
+
+// ---- filterable fields per aggregate (with their types, so services can check operators) ----
+
+export const PIPELINE_FIELDS = {
+  id: 'uuid',
+  seq: 'int',
+  name: 'string',
+  description: 'string',
+  type: 'string',
+  workflowId: 'uuid',
+  ownerId: 'uuid',
+  /** The owner's id, name or email. */
+  user: 'string',
+  enabled: 'bool',
+  scheduled: 'bool',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+  lastRunAt: 'datetime',
+  /** Each condition is its own EXISTS over the pipeline's tag names; `isempty` means no tags. */
+  tags: 'tags',
+  latestRunStatus: 'string',
+  /** The latest run's triggering user: id, name or email. */
+  latestRunUser: 'string',
+  /** Case-insensitive substring of the name. */
+  search: 'string',
+} as const satisfies Record<string, FieldType>;
+export type PipelineField = keyof typeof PIPELINE_FIELDS;
+export const PIPELINE_SORTS = ['createdAt', 'updatedAt', 'name', 'id', 'seq', 'type', 'lastRunAt', 'latestRun', 'user', 'tags', 'runCount'] as const;
+/** `latestRun` sorts by the latest run's time, else the pipeline's creation time. Nulls sort last in both directions. */
+export type PipelineSort = (typeof PIPELINE_SORTS)[number];
+export type PipelineQuery = Query<PipelineField, PipelineSort>;
+
+export const RUN_FIELDS = {
+  id: 'uuid',
+  seq: 'int',
+  pipelineId: 'uuid',
+  workflowId: 'uuid',
+  status: 'string',
+  trigger: 'string',
+  triggeredBy: 'uuid',
+  index: 'int',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+  startedAt: 'datetime',
+  endedAt: 'datetime',
+} as const satisfies Record<string, FieldType>;
+export type RunField = keyof typeof RUN_FIELDS;
+export const RUN_SORTS = ['createdAt', 'updatedAt', 'seq', 'index', 'status', 'startedAt', 'endedAt'] as const;
+export type RunSort = (typeof RUN_SORTS)[number];
+export type RunQuery = Query<RunField, RunSort>;
+
+export const WORKFLOW_FIELDS = {
+  id: 'uuid',
+  name: 'string',
+  description: 'string',
+  ownerId: 'uuid',
+  isActive: 'bool',
+  deploymentType: 'string',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+  search: 'string',
+} as const satisfies Record<string, FieldType>;
+export type WorkflowField = keyof typeof WORKFLOW_FIELDS;
+export const WORKFLOW_SORTS = ['createdAt', 'updatedAt', 'name', 'id'] as const;
+export type WorkflowSort = (typeof WORKFLOW_SORTS)[number];
+export type WorkflowQuery = Query<WorkflowField, WorkflowSort>;
+
+export const FILE_HISTORY_FIELDS = {
+  id: 'uuid',
+  status: 'string',
+  executionCount: 'int',
+  filePath: 'string',
+  cacheKey: 'string',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+} as const satisfies Record<string, FieldType>;
+export type FileHistoryField = keyof typeof FILE_HISTORY_FIELDS;
+export const FILE_HISTORY_SORTS = ['createdAt', 'updatedAt', 'filePath', 'executionCount'] as const;
+export type FileHistorySort = (typeof FILE_HISTORY_SORTS)[number];
+export type FileHistoryQuery = Query<FileHistoryField, FileHistorySort>;
+
+export const TAG_FIELDS = {
+  id: 'uuid',
+  name: 'string',
+  color: 'string',
+  exclusive: 'bool',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+} as const satisfies Record<string, FieldType>;
+export type TagField = keyof typeof TAG_FIELDS;
+export const TAG_SORTS = ['createdAt', 'updatedAt', 'name', 'id'] as const;
+export type TagSort = (typeof TAG_SORTS)[number];
+export type TagQuery = Query<TagField, TagSort>;
+
+// ---- repositories ----
+
+export interface OrganizationRepository {
+  /** Reserves the int id (`seq`) for a new organization. */
+  nextSeq(): Promise<number>;
+  /** Inserts a new organization; ConflictError on `slug`. */
+  insert(org: Organization): Promise<void>;
+  /** Saves the organization's changed state. */
+  update(org: Organization): Promise<void>;
+  findById(id: string): Promise<Organization | null>;
+  findBySlug(slug: string): Promise<Organization | null>;
+  findBySeq(seq: number): Promise<Organization | null>;
+  /** Organizations the user belongs to, with the user's role, ordered by slug. */
+  listForUser(userId: string): Promise<Array<{ organization: Organization; role: Role }>>;
+}
+
+export interface UserRepository {
+  /** Inserts a user; ConflictError on `email`. */
+  insert(user: User): Promise<void>;
+  update(user: User): Promise<void>;
+  findById(id: string): Promise<User | null>;
+  findByEmail(email: string): Promise<User | null>;
+  /** Users by id, in any order, skipping unknown ids (one query for a page of rows). */
+  findByIds(ids: readonly string[]): Promise<User[]>;
+  /** Number of users, to know whether the server needs bootstrapping. */
+  count(): Promise<number>;
+  /** Members of an organization with their role, ordered by email. */
+  listByOrg(orgId: string, page: PageRequest): Promise<Page<{ user: User; role: Role }>>;
+}
+
+export interface MembershipRepository {
+  /** Adds a membership or changes its role. */
+  upsert(membership: Membership): Promise<void>;
+  find(orgId: string, userId: string): Promise<Membership | null>;
+  remove(orgId: string, userId: string): Promise<void>;
+}
+
+export interface PipelineRepository {
+  /** Reserves the int id (`seq`, ≤ 2^31-1) for a new pipeline. */
+  nextSeq(): Promise<number>;
+  /** Inserts a pipeline with its tag links; ConflictError on `name` within the org. */
+  insert(pipeline: Pipeline): Promise<void>;
+  /** Saves the pipeline's state and tag links; ConflictError on `name` within the org. */
+  update(pipeline: Pipeline): Promise<void>;
+  /** Deletes the pipeline; its runs (with logs), API keys and tag links go with it. */
+  delete(id: string): Promise<void>;
+  findById(id: string): Promise<Pipeline | null>;
+  /** Loads and row-locks the pipeline until the transaction ends (use inside `transaction`). */
+  findByIdForUpdate(id: string): Promise<Pipeline | null>;
+  findBySeq(seq: number): Promise<Pipeline | null>;
+  /** One page of the pipelines visible under `visibility` matching the query, with the exact total. */
+  list(visibility: Visibility, query: PipelineQuery): Promise<Page<Pipeline>>;
+  /** Every enabled pipeline with a schedule, in all organizations (for the scheduler at boot). */
+  listScheduled(): Promise<Pipeline[]>;
+  /** Pipelines bound to a workflow. */
+  listByWorkflow(workflowId: string): Promise<Pipeline[]>;
+}
+
+export interface RunRepository {
+  /** Reserves the int id (`seq`) for a new run. */
+  nextSeq(): Promise<number>;
+  /** Inserts a run; RunInProgressError when its pipeline already has an open run (a storage guarantee). */
+  insert(run: Run): Promise<void>;
+  /** Saves the run's state and its linked pipelines; RunInProgressError as for insert. */
+  update(run: Run): Promise<void>;
+  findById(id: string): Promise<Run | null>;
+  /** Loads and row-locks the run until the transaction ends. */
+  findByIdForUpdate(id: string): Promise<Run | null>;
+  findBySeq(seq: number): Promise<Run | null>;
+  /** The open (PENDING, EXECUTING or STOPPING) run of a pipeline, if any. */
+  findOpenForPipeline(pipelineId: string): Promise<Run | null>;
+  /**
+   * One page of runs visible under `visibility`: a run is visible when its pipeline is,
+   * when it has no pipeline and its workflow is, or when any linked pipeline is.
+   */
+  list(visibility: Visibility, query: RunQuery): Promise<Page<Run>>;
+  /** Every visible run, newest first, read in batches from a cursor (flat memory for millions). */
+  stream(visibility: Visibility, options?: { batchSize?: number }): AsyncIterable<Run>;
+  /** Open runs whose lease expired before `now` (their process died), oldest first. */
+  listExpiredLeases(now: Date, limit: number): Promise<Run[]>;
+}
+
+export interface RunLogRepository {
+  /** Appends log lines (one statement for the batch). */
+  append(logs: readonly RunLog[]): Promise<void>;
+  /**
+   * A run's log lines ordered by time, at or above `minLevel`; `fileExecutionId` null
+   * selects the run-level lines, undefined all of them.
+   */
+  list(runId: string, filter: { minLevel?: LogLevel; fileExecutionId?: string | null }, page: PageRequest): Promise<Page<RunLog>>;
+}
+
+export interface FileExecutionRepository {
+  /** Inserts or replaces a file execution (by id). */
+  save(execution: FileExecution): Promise<void>;
+  /** A run's file executions, oldest first. */
+  listByRun(runId: string, page: PageRequest): Promise<Page<FileExecution>>;
+}
+
+export interface WorkflowRepository {
+  /** Inserts a workflow; ConflictError on `name` within the org. */
+  insert(workflow: Workflow): Promise<void>;
+  /** Saves the workflow; ConflictError on `name` within the org. */
+  update(workflow: Workflow): Promise<void>;
+  /** Deletes the workflow with its file histories and pipeline-less runs. */
+  delete(id: string): Promise<void>;
+  findById(id: string): Promise<Workflow | null>;
+  findByIdForUpdate(id: string): Promise<Workflow | null>;
+  /** One page of the workflows visible under `visibility`, with the exact total. */
+  list(visibility: Visibility, query: WorkflowQuery): Promise<Page<Workflow>>;
+}
+
+export interface FileHistoryRepository {
+  /** The history of one file (content hash and path) in a workflow. */
+  findByFile(workflowId: string, cacheKey: string, filePath: string): Promise<FileHistory | null>;
+  findById(workflowId: string, id: string): Promise<FileHistory | null>;
+  /** Inserts a history; ConflictError on (workflow, cacheKey, filePath). */
+  insert(history: FileHistory): Promise<void>;
+  update(history: FileHistory): Promise<void>;
+  list(workflowId: string, query: FileHistoryQuery): Promise<Page<FileHistory>>;
+  /** Deletes one history; returns whether it existed. */
+  delete(workflowId: string, id: string): Promise<boolean>;
+  /** Deletes every history of the workflow matching all filters (none: all of them); returns the count. */
+  deleteMatching(workflowId: string, filters: readonly Filter<FileHistoryField>[]): Promise<number>;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKey): Promise<void>;
+  update(key: ApiKey): Promise<void>;
+  delete(id: string): Promise<void>;
+  findById(id: string): Promise<ApiKey | null>;
+  /** The key whose secret has this lookup hash (see SecretHasher.lookupHash). */
+  findBySecretHash(secretHash: string): Promise<ApiKey | null>;
+  /** Keys of one target (a user's personal keys in an org, a pipeline's keys), oldest first. */
+  listByTarget(orgId: string, kind: ApiKeyKind, targetId: string): Promise<ApiKey[]>;
+  /** Records use without a full update (hot path; no row lock). */
+  touch(id: string, at: Date): Promise<void>;
+}
+
+export interface TagRepository {
+  /** Inserts a tag; ConflictError on `name` within the org. */
+  insert(tag: Tag): Promise<void>;
+  update(tag: Tag): Promise<void>;
+  findById(id: string): Promise<Tag | null>;
+  findByName(orgId: string, name: string): Promise<Tag | null>;
+  /** Tags by id, skipping unknown ids (one query for a page of pipelines). */
+  findByIds(ids: readonly string[]): Promise<Tag[]>;
+  list(orgId: string, query: TagQuery): Promise<Page<Tag>>;
+  /** How many pipelines carry each tag. */
+  taggedCounts(ids: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** Every repository, bound to one transaction or to autocommit. */
+export interface Repositories {
+  organizations: OrganizationRepository;
+  users: UserRepository;
+  memberships: MembershipRepository;
+  pipelines: PipelineRepository;
+  runs: RunRepository;
+  runLogs: RunLogRepository;
+  fileExecutions: FileExecutionRepository;
+  workflows: WorkflowRepository;
+  fileHistories: FileHistoryRepository;
+  apiKeys: ApiKeyRepository;
+  tags: TagRepository;
+}
+
+/** The storage port: repositories in autocommit mode plus a transaction runner. */
+export interface Storage extends Repositories {
+  /**
+   * Runs `work` in one transaction: commits when it resolves, rolls back when it throws.
+   * The caller owns the transaction; repositories given to `work` take part in it.
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers (readiness checks). */
+  ping(): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

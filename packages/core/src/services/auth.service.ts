@@ -1,0 +1,131 @@
+import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../errors/domain-error.js';
+import type { ApiKey } from '../domain/api-key.js';
+import type { Organization } from '../domain/organization.js';
+import type { User } from '../domain/user.js';
+import { isUuid } from '../domain/validate.js';
+import type { Actor } from '../policies/actor.js';
+import type { CoreDeps } from './context.js';
+
+export const PERSONAL_KEY_RE = /^api_[0-9A-Za-z]{43}$/;
+
+/** Who a credential belongs to, before an organization is chosen. */
+export type Principal =
+  | { via: 'token'; userId: string }
+  | { via: 'personal-key'; userId: string; keyId: string; orgId: string }
+  | { via: 'pipeline-key'; keyId: string; orgId: string; pipelineId: string; issuedBy: string };
+
+/** How a dialect names the organization a request is for. */
+export type OrgSelector = { slug: string } | { seq: number } | { id: string };
+
+/** Credentials: passwords, access tokens, personal and pipeline keys. */
+export class AuthService {
+  /** A valid scrypt hash of a random string, so unknown users cost as much time as known ones. */
+  private decoyHash: Promise<string> | null = null;
+
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** Checks an email and password; Unauthenticated on any mismatch (same message, same time). */
+  async verifyPassword(email: string, password: string): Promise<User> {
+    const user = typeof email === 'string' ? await this.deps.storage.users.findByEmail(email.trim().toLowerCase()) : null;
+    if (!user || !user.passwordHash || !user.isActive) {
+      this.decoyHash ??= this.deps.hasher.hashPassword(this.deps.ids.base62(16));
+      await this.deps.hasher.verifyPassword(String(password), await this.decoyHash);
+      throw new UnauthenticatedError('invalid username or password');
+    }
+    if (!(await this.deps.hasher.verifyPassword(String(password), user.passwordHash)))
+      throw new UnauthenticatedError('invalid username or password');
+    return user;
+  }
+
+  /** Password login → access token. */
+  async login(email: string, password: string): Promise<{ user: User; accessToken: string; expiresIn: number | null }> {
+    const user = await this.verifyPassword(email, password);
+    return { user, ...(await this.issueToken(user.id)) };
+  }
+
+  /** Exchanges a personal API key for an access token (ZenML's API-key grant). */
+  async loginWithKey(secret: string): Promise<{ user: User; accessToken: string; expiresIn: number | null }> {
+    const principal = await this.authenticate(secret);
+    if (principal.via !== 'personal-key') throw new UnauthenticatedError('API key is required.');
+    const user = await this.deps.storage.users.findById(principal.userId);
+    if (!user) throw new UnauthenticatedError();
+    return { user, ...(await this.issueToken(user.id)) };
+  }
+
+  async issueToken(userId: string): Promise<{ accessToken: string; expiresIn: number | null }> {
+    const ttl = this.deps.settings.tokenTtlSeconds;
+    return { accessToken: await this.deps.tokens.sign({ sub: userId }, ttl), expiresIn: ttl };
+  }
+
+  /** Resolves a bearer credential; Unauthenticated when it is unknown, malformed, inactive or expired. */
+  async authenticate(credential: string): Promise<Principal> {
+    if (typeof credential !== 'string' || credential.length === 0 || credential.length > 4096) throw new UnauthenticatedError();
+    const now = this.deps.clock.now();
+    if (credential.startsWith('api_')) {
+      if (!PERSONAL_KEY_RE.test(credential)) throw new UnauthenticatedError();
+      const key = await this.findUsableKey(credential, now);
+      if (key.kind !== 'personal') throw new UnauthenticatedError();
+      await this.requireActiveUser(key.targetId);
+      return { via: 'personal-key', userId: key.targetId, keyId: key.id, orgId: key.orgId };
+    }
+    if (isUuid(credential)) {
+      const key = await this.findUsableKey(credential, now);
+      if (key.kind !== 'pipeline') throw new UnauthenticatedError();
+      return { via: 'pipeline-key', keyId: key.id, orgId: key.orgId, pipelineId: key.targetId, issuedBy: key.createdBy };
+    }
+    const claims = await this.deps.tokens.verify(credential);
+    if (!claims) throw new UnauthenticatedError();
+    await this.requireActiveUser(claims.sub);
+    return { via: 'token', userId: claims.sub };
+  }
+
+  async findOrganization(selector: OrgSelector): Promise<Organization | null> {
+    const orgs = this.deps.storage.organizations;
+    if ('slug' in selector) return orgs.findBySlug(selector.slug);
+    if ('seq' in selector) return orgs.findBySeq(selector.seq);
+    return isUuid(selector.id) ? orgs.findById(selector.id) : null;
+  }
+
+  /**
+   * The actor for a principal in an organization. PermissionDenied when the principal
+   * is not a member, or its key is bound to another organization.
+   */
+  async actorIn(principal: Principal, org: Organization): Promise<Actor> {
+    if (principal.via === 'pipeline-key') {
+      if (principal.orgId !== org.id) throw new PermissionDeniedError('Organization access denied');
+      return { kind: 'service', userId: principal.issuedBy, orgId: org.id, role: 'member' };
+    }
+    if (principal.via === 'personal-key' && principal.orgId !== org.id) throw new PermissionDeniedError('Organization access denied');
+    const membership = await this.deps.storage.memberships.find(org.id, principal.userId);
+    if (!membership) throw new PermissionDeniedError('Organization access denied');
+    return { kind: 'user', userId: principal.userId, orgId: org.id, role: membership.role };
+  }
+
+  /** The actor for a principal in the organization a selector names; NotFound for an unknown org. */
+  async actorFor(principal: Principal, selector: OrgSelector): Promise<Actor> {
+    const org = await this.findOrganization(selector);
+    if (!org) throw new NotFoundError('Organization', 'slug' in selector ? selector.slug : 'seq' in selector ? selector.seq : selector.id);
+    return this.actorIn(principal, org);
+  }
+
+  async currentUser(principal: Principal): Promise<User> {
+    const id = principal.via === 'pipeline-key' ? principal.issuedBy : principal.userId;
+    const user = await this.deps.storage.users.findById(id);
+    if (!user) throw new UnauthenticatedError();
+    return user;
+  }
+
+  private async findUsableKey(secret: string, now: Date): Promise<ApiKey> {
+    const key = await this.deps.storage.apiKeys.findBySecretHash(this.deps.hasher.lookupHash(secret));
+    if (!key || !key.isUsable(now)) throw new UnauthenticatedError();
+    // Recording use is best effort: never fail a request because of it.
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
+      await this.deps.storage.apiKeys.touch(key.id, now).catch(() => undefined);
+    return key;
+  }
+
+  private async requireActiveUser(userId: string): Promise<void> {
+    const user = await this.deps.storage.users.findById(userId);
+    if (!user || !user.isActive) throw new UnauthenticatedError();
+  }
+}
