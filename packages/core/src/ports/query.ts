@@ -63,7 +63,7 @@ export interface Page<T> {
 export type FieldType = 'string' | 'uuid' | 'datetime' | 'int' | 'bool' | 'tags';
 
 const OPS_BY_TYPE: Record<FieldType, readonly FilterOp[]> = {
-  string: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte'],
+  string: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty'],
   uuid: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty'],
   datetime: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'in'],
   int: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'oneof', 'notoneof'],
