@@ -19,7 +19,7 @@ export class User {
   static create(input: { id: string; email: string; name?: string; passwordHash: string | null; now: Date }): User {
     const issues = new Issues();
     issues.text('email', input.email, { max: 254, required: true });
-    if (typeof input.email === 'string' && !EMAIL_RE.test(input.email)) issues.add('email', 'Enter a valid email address.');
+    if (typeof input.email === 'string' && !EMAIL_RE.test(input.email.trim())) issues.add('email', 'Enter a valid email address.');
     issues.text('name', input.name, { max: 255 });
     issues.throwIfAny();
     const email = input.email.trim().toLowerCase();
