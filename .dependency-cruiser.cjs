@@ -30,7 +30,7 @@ module.exports = {
     {
       name: 'packages-do-not-import-apps',
       severity: 'error',
-      from: { path: '^packages/' },
+      from: { path: '^packages/[^/]+/src/' },
       to: { path: '^apps/' },
     },
     {

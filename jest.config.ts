@@ -2,27 +2,32 @@ import type { Config } from 'jest';
 
 // One config, a project per package. Tests import sibling packages from source
 // (moduleNameMapper), so `npm test` needs no build step.
-const packages = ['core', 'storage-memory', 'storage-conformance', 'storage-kysely', 'engine'];
+const packages = ['core', 'storage-memory', 'storage-conformance', 'storage-kysely', 'engine', 'http-express'];
+const apps = ['server'];
 
-const shared = {
-  extensionsToTreatAsEsm: ['.ts'],
-  testEnvironment: 'node',
-  moduleNameMapper: {
-    '^@pipewright/([a-z-]+)$': '<rootDir>/../$1/src/index.ts',
-    '^(\\.{1,2}/.*)\\.js$': '$1',
-  },
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/../../tsconfig.json' }],
-  },
-} satisfies Config;
+function project(dir: string, name: string): Config {
+  const root = `<rootDir>/${dir}/${name}`;
+  const toRoot = '<rootDir>/../..';
+  return {
+    displayName: name,
+    rootDir: root,
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    extensionsToTreatAsEsm: ['.ts'],
+    testEnvironment: 'node',
+    moduleNameMapper: {
+      '^@pipewright/storage-kysely/testing$': `${toRoot}/packages/storage-kysely/src/testing.ts`,
+      '^@pipewright/server$': `${toRoot}/apps/server/src/index.ts`,
+      '^@pipewright/([a-z-]+)$': `${toRoot}/packages/$1/src/index.ts`,
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+    transform: {
+      '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: `${toRoot}/tsconfig.json` }],
+    },
+  };
+}
 
 const config: Config = {
-  projects: packages.map((name) => ({
-    ...shared,
-    displayName: name,
-    rootDir: `<rootDir>/packages/${name}`,
-    testMatch: ['<rootDir>/test/**/*.test.ts'],
-  })),
+  projects: [...packages.map((p) => project('packages', p)), ...apps.map((a) => project('apps', a))],
 };
 
 export default config;

@@ -124,6 +124,13 @@ export class AdminService {
     return { user, role: m.role };
   }
 
+  /** A member of the actor's organization, by email. */
+  async getUserByEmail(actor: Actor, email: string): Promise<{ user: User; role: Role }> {
+    const user = await this.deps.storage.users.findByEmail(String(email).trim().toLowerCase());
+    if (!user) throw new NotFoundError('User', email);
+    return this.getUser(actor, user.id);
+  }
+
   async changePassword(actor: Actor, userId: string, password: string): Promise<void> {
     if (actor.userId !== userId) throw new PermissionDeniedError();
     this.checkPassword(password);

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { NotFoundError, type Actor } from '@pipewright/core';
+import { loadConfig } from './config.js';
+import { createApp } from './create-app.js';
+import { createLogger } from './logger.js';
+import { openStorage } from './open-storage.js';
+
+const USAGE = `Usage: pipewright <command> [options]
+
+Commands:
+  migrate                                  bring the database schema up to date
+  create-org --slug <slug> [--name <name>]
+  create-user --email <email> --org <slug> [--password <pw>] [--name <name>] [--role admin|member]
+  create-api-key --email <email> --org <slug> [--description <text>]
+                                           prints a personal key (shown once)
+
+Configuration comes from the environment (DATABASE_URL, PIPEWRIGHT_DATA_DIR, PIPEWRIGHT_SECRET, …).`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      slug: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      org: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      description: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = loadConfig();
+  if (command === 'migrate') {
+    const handle = await openStorage(config);
+    await handle.migrate();
+    await handle.close();
+    console.log('migrations are up to date');
+    return;
+  }
+  if (!command || command === 'help' || command === '--help') return void console.log(USAGE);
+
+  const built = await createApp({ config, logger: createLogger('warn') });
+  try {
+    const { core } = built;
+    const orgActor = async (slug: string | undefined): Promise<Actor> => {
+      if (!slug) fail('--org <slug> is required');
+      const org = await core.auth.findOrganization({ slug });
+      if (!org) throw new NotFoundError('Organization', slug);
+      // The CLI acts as a service principal of the organization (an operator on the machine).
+      return { kind: 'service', userId: '00000000-0000-0000-0000-000000000000', orgId: org.id, role: 'admin' };
+    };
+    switch (command) {
+      case 'create-org': {
+        if (!values.slug) fail('--slug <slug> is required');
+        const org = await core.admin.createOrganization(null, { slug: values.slug, name: values.name });
+        console.log(JSON.stringify({ id: org.id, slug: org.slug, seq: org.seq }));
+        break;
+      }
+      case 'create-user': {
+        if (!values.email) fail('--email <email> is required');
+        const actor = await orgActor(values.org);
+        const role = (values.role ?? 'member') as 'admin' | 'member';
+        const { user } = await core.admin.createUser(actor, { email: values.email, name: values.name, password: values.password ?? null, role });
+        console.log(JSON.stringify({ id: user.id, email: user.email, role }));
+        break;
+      }
+      case 'create-api-key': {
+        if (!values.email) fail('--email <email> is required');
+        const service = await orgActor(values.org);
+        const { user, role } = await core.admin.getUserByEmail(service, values.email);
+        const { key, secret } = await core.apiKeys.createPersonalKey({ kind: 'user', userId: user.id, orgId: service.orgId, role }, { description: values.description ?? null });
+        console.log(JSON.stringify({ id: key.id, key: secret, org: values.org }));
+        break;
+      }
+      default:
+        fail(`Unknown command "${command}".\n\n${USAGE}`);
+    }
+  } finally {
+    await built.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+
+/** Everything the server reads from its environment, parsed once. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Postgres connection string; absent means embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  secret: string | undefined;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  defaultOrg: string;
+  logLevel: string;
+  schedulerEnabled: boolean;
+  fileRoot: string;
+  publicUrl: string | undefined;
+  tokenTtlSeconds: number | null;
+  minScheduleIntervalSeconds: number;
+  shutdownGraceMs: number;
+  loginRateLimitPerMinute: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}; got "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off; got "${env[name]}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const dataDir = resolve(env.PIPEWRIGHT_DATA_DIR || './data');
+  const ttl = int(env, 'PIPEWRIGHT_TOKEN_TTL_SECONDS', 86_400);
+  return {
+    port: int(env, 'PORT', 8080),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    secret: env.PIPEWRIGHT_SECRET || undefined,
+    adminEmail: env.PIPEWRIGHT_ADMIN_EMAIL || 'admin@pipewright.local',
+    adminPassword: env.PIPEWRIGHT_ADMIN_PASSWORD || undefined,
+    defaultOrg: env.PIPEWRIGHT_DEFAULT_ORG || 'default',
+    logLevel: env.LOG_LEVEL || 'info',
+    schedulerEnabled: bool(env, 'PIPEWRIGHT_SCHEDULER', true),
+    fileRoot: resolve(env.PIPEWRIGHT_FILE_ROOT || resolve(dataDir, 'files')),
+    publicUrl: env.PIPEWRIGHT_PUBLIC_URL || undefined,
+    tokenTtlSeconds: ttl === 0 ? null : ttl,
+    minScheduleIntervalSeconds: int(env, 'PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS', 60, 1),
+    shutdownGraceMs: int(env, 'PIPEWRIGHT_SHUTDOWN_GRACE_MS', 10_000),
+    loginRateLimitPerMinute: int(env, 'PIPEWRIGHT_LOGIN_RATE_LIMIT', 10, 1),
+  };
+}

@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import { noScheduler, randomIds, systemClock, acceptAnyDefinition, noExecutor, type Clock, type Core, type IdGenerator, type Storage } from '@pipewright/core';
+import { flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { Container } from 'inversify';
+import { loadConfig, type ServerConfig } from './config.js';
+import { TYPES, buildContainer } from './container.js';
+import { DeferredExecutor } from './deferred-executor.js';
+import { FanOutEvents } from './fan-out-events.js';
+import { createLogger, type Logger } from './logger.js';
+import { ServerMetrics, routeSetOfPath } from './metrics.js';
+import { openStorage, type StorageHandle } from './open-storage.js';
+import { loadServerSecret, securityFromSecret } from './security/server-secret.js';
+
+export const VERSION = '0.1.0';
+
+export interface CreateAppOptions {
+  /** Overrides on top of the environment's configuration. */
+  config?: Partial<ServerConfig>;
+  env?: NodeJS.ProcessEnv;
+  /** A storage with its lifecycle; default: Postgres at DATABASE_URL, else PGlite in the data folder. */
+  storage?: StorageHandle;
+  /** Route sets to mount (default: all). Each is a factory over the core services. */
+  routeSets?: RouteSetFactory[];
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export interface PipewrightApp {
+  app: Express;
+  core: Core;
+  container: Container;
+  config: ServerConfig;
+  logger: Logger;
+  metrics: ServerMetrics;
+  storage: Storage;
+  routeSets: RouteSet[];
+  /** Database reachable and migrated. */
+  ready(): Promise<boolean>;
+  /** Stops background work and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
+export function defaultRouteSets(config: ServerConfig, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
+  return [
+    (ctx) => nativeRouteSet(ctx, extra.native),
+    (ctx) => unstractRouteSet(ctx),
+    (ctx) => flowRouteSet(ctx),
+    (ctx) => meergoRouteSet(ctx),
+    (ctx) => zenmlRouteSet(ctx, { loginPerMinute: config.loginRateLimitPerMinute }),
+  ];
+}
+
+/**
+ * Builds the whole server without listening on a port: storage (migrated), core services
+ * bound in the container, and an Express app with the route sets mounted.
+ */
+export async function createApp(options: CreateAppOptions = {}): Promise<PipewrightApp> {
+  const config: ServerConfig = { ...loadConfig(options.env ?? process.env), ...options.config };
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const handle = options.storage ?? (await openStorage(config));
+  await handle.migrate();
+  let migrated = true;
+
+  const { secret, generated } = loadServerSecret(config.secret, config.dataDir);
+  if (generated) logger.warn({ dataDir: config.dataDir }, 'PIPEWRIGHT_SECRET is not set: generated one into the data folder. Set it in production.');
+  const metrics = new ServerMetrics();
+  const executor = new DeferredExecutor();
+  const container = buildContainer({
+    storage: handle.storage,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    ...securityFromSecret(secret),
+    scheduler: noScheduler,
+    executor,
+    events: new FanOutEvents([metrics]),
+    definitions: acceptAnyDefinition,
+    settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds },
+  });
+  const core = container.get<Core>(TYPES.Core);
+  executor.attach(noExecutor);
+
+  const ctx: RouteSetContext = { core, publicUrl: config.publicUrl, version: VERSION };
+  const routeSets = (options.routeSets ?? defaultRouteSets(config)).map((factory) => factory(ctx));
+  const documents = (): Record<string, OpenApiDocument> => Object.fromEntries(routeSets.map((s) => [s.name, s.openapi]));
+
+  const ready = async () => {
+    if (!migrated) return false;
+    try {
+      await handle.storage.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(metrics.middleware(routeSetOfPath));
+  app.use(opsRouter({ ready, metrics: () => metrics.render(), documents }));
+  for (const set of routeSets) app.use(set.router);
+  app.use((_req, res) => {
+    res.status(404).json({ detail: 'Not Found' });
+  });
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    req.log?.error({ err }, 'unhandled error');
+    if (!res.headersSent) res.status(500).type('text/plain').send('Internal Server Error');
+  });
+
+  return {
+    app,
+    core,
+    container,
+    config,
+    logger,
+    metrics,
+    storage: handle.storage,
+    routeSets,
+    ready,
+    async close() {
+      migrated = false;
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Actor, Core, Role } from '@pipewright/core';
+import { createApp, createLogger, type PipewrightApp, type ServerConfig, type StorageHandle } from '@pipewright/server';
+import { createMemoryStorage } from '@pipewright/storage-memory';
+
+export const ADMIN_EMAIL = 'admin@example.com';
+export const ADMIN_PASSWORD = 'admin-password-1';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  role: Role;
+  /** A personal API key (`api_…`) bound to the org. */
+  apiKey: string;
+  /** An access token (JWT) for the user. */
+  token: string;
+  actor: Actor;
+}
+
+export interface TestServer {
+  baseUrl: string;
+  built: PipewrightApp;
+  core: Core;
+  org: { id: string; slug: string; seq: number };
+  admin: TestUser;
+  /** Creates a user with a key and a token in an organization (default: the test org). */
+  user(options?: { role?: Role; orgSlug?: string; email?: string }): Promise<TestUser>;
+  /** Creates another organization (slug) with its own admin. */
+  organization(slug: string): Promise<{ id: string; slug: string; seq: number; admin: TestUser }>;
+  /** fetch against the server with an optional bearer credential. */
+  fetch(path: string, init?: RequestInit & { auth?: string; json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Storage for HTTP tests: in memory by default (fast); another StorageHandle can be passed in. */
+function memoryHandle(): StorageHandle {
+  return { storage: createMemoryStorage(), migrate: async () => {}, close: async () => {} };
+}
+
+let counter = 0;
+
+/** Boots the real app (createApp) on a random port with a bootstrapped admin. */
+export async function startTestServer(options: { storage?: StorageHandle; config?: Partial<ServerConfig> } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-test-'));
+  const built = await createApp({
+    env: {},
+    storage: options.storage ?? memoryHandle(),
+    logger: createLogger('silent'),
+    config: {
+      dataDir,
+      secret: 'test-secret-for-pipewright',
+      adminEmail: ADMIN_EMAIL,
+      adminPassword: ADMIN_PASSWORD,
+      defaultOrg: 'acme',
+      loginRateLimitPerMinute: 1000,
+      ...options.config,
+    },
+  });
+  const { core } = built;
+  const boot = await core.admin.bootstrap({ orgSlug: 'acme', email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  if (!boot) throw new Error('expected a fresh storage');
+  const server = createServer(built.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const credentialsFor = async (userId: string, email: string, password: string, orgId: string, role: Role): Promise<TestUser> => {
+    const actor: Actor = { kind: 'user', userId, orgId, role };
+    const { secret } = await core.apiKeys.createPersonalKey(actor);
+    const { accessToken } = await core.auth.issueToken(userId);
+    return { id: userId, email, password, role, apiKey: secret, token: accessToken, actor };
+  };
+
+  const admin = await credentialsFor(boot.user.id, ADMIN_EMAIL, ADMIN_PASSWORD, boot.org.id, 'admin');
+
+  const userIn = async (orgId: string, role: Role, email?: string): Promise<TestUser> => {
+    const service: Actor = { kind: 'service', userId: admin.id, orgId, role: 'admin' };
+    const address = email ?? `user${++counter}-${Date.now()}@example.com`;
+    const password = 'user-password-1';
+    const { user } = await core.admin.createUser(service, { email: address, password, role });
+    return credentialsFor(user.id, user.email, password, orgId, role);
+  };
+
+  return {
+    baseUrl,
+    built,
+    core,
+    org: { id: boot.org.id, slug: boot.org.slug, seq: boot.org.seq },
+    admin,
+    async user(opts = {}) {
+      const org = opts.orgSlug ? await core.auth.findOrganization({ slug: opts.orgSlug }) : null;
+      return userIn(org?.id ?? boot.org.id, opts.role ?? 'member', opts.email);
+    },
+    async organization(slug) {
+      const org = await core.admin.createOrganization(null, { slug });
+      const orgAdmin = await userIn(org.id, 'admin');
+      return { id: org.id, slug: org.slug, seq: org.seq, admin: orgAdmin };
+    },
+    fetch(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.auth) headers.set('authorization', `Bearer ${init.auth}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json');
+        body = JSON.stringify(init.json);
+      }
+      return fetch(baseUrl + path, { ...init, headers, body });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await built.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

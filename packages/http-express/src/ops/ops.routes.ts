@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import type { OpenApiDocument } from '../shared/openapi.js';
+
+export interface OpsOptions {
+  /** Resolves when the server can serve requests (database reachable, migrations done). */
+  ready: () => Promise<boolean>;
+  /** Prometheus exposition text and its content type. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The OpenAPI documents, by route set name. */
+  documents: () => Record<string, OpenApiDocument>;
+}
+
+/** /healthz (process up), /readyz (dependencies up), /metrics, /docs. */
+export function opsRouter(options: OpsOptions): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const ready = await options.ready().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+  });
+  if (options.metrics) {
+    const metrics = options.metrics;
+    router.get('/metrics', async (_req, res) => {
+      const m = await metrics();
+      res.type(m.contentType).send(m.body);
+    });
+  }
+  router.get('/docs', (req, res) => {
+    const names = Object.keys(options.documents());
+    res.json({ documents: names.map((name) => ({ name, url: `${req.baseUrl}/docs/${name}.json`, title: options.documents()[name]!.info.title })) });
+  });
+  router.get('/docs/:name.json', (req, res) => {
+    const doc = options.documents()[String(req.params.name)];
+    if (!doc) res.status(404).json({ detail: 'No such document' });
+    else res.json(doc);
+  });
+  return router;
+}
