@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '@pipewright/server';
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      databaseUrl: undefined,
+      dataDir: resolve('./data'),
+      adminEmail: 'admin@pipewright.local',
+      adminPassword: undefined,
+      defaultOrg: 'default',
+      schedulerEnabled: true,
+      tokenTtlSeconds: 86_400,
+      minScheduleIntervalSeconds: 60,
+    });
+  });
+
+  it('reads every variable and rejects bad values clearly', () => {
+    const c = loadConfig({ PORT: '9000', DATABASE_URL: 'postgres://x/y', PIPEWRIGHT_SCHEDULER: 'off', PIPEWRIGHT_TOKEN_TTL_SECONDS: '0' });
+    expect(c.port).toBe(9000);
+    expect(c.databaseUrl).toBe('postgres://x/y');
+    expect(c.schedulerEnabled).toBe(false);
+    expect(c.tokenTtlSeconds).toBeNull();
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow('PORT must be an integer');
+    expect(() => loadConfig({ PIPEWRIGHT_SCHEDULER: 'maybe' })).toThrow('PIPEWRIGHT_SCHEDULER must be on or off');
+  });
+});
