@@ -1,0 +1,50 @@
+import { PermissionDeniedError, UnauthenticatedError } from '@pipewright/core';
+import { world, type World } from './harness.js';
+
+describe('AuthService and ApiKeyService', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+
+  it('logs in with a password and resolves the token', async () => {
+    const { accessToken, user } = await w.core.auth.login('OWNER@acme.io', 'password-1');
+    expect(user.id).toBe(w.owner.userId);
+    expect(await w.core.auth.authenticate(accessToken)).toEqual({ via: 'token', userId: w.owner.userId });
+    await expect(w.core.auth.login('owner@acme.io', 'wrong')).rejects.toThrow(UnauthenticatedError);
+    await expect(w.core.auth.login('nobody@acme.io', 'password-1')).rejects.toThrow('invalid username or password');
+  });
+
+  it('issues personal keys bound to one org, shown once, revocable', async () => {
+    const { key, secret } = await w.core.apiKeys.createPersonalKey(w.owner);
+    expect(secret).toMatch(/^api_[0-9A-Za-z]{43}$/);
+    expect(key.secretHash).not.toContain(secret);
+    const principal = await w.core.auth.authenticate(secret);
+    expect(principal).toMatchObject({ via: 'personal-key', userId: w.owner.userId, orgId: w.orgId });
+    const actor = await w.core.auth.actorFor(principal, { id: w.orgId });
+    expect(actor).toEqual({ kind: 'user', userId: w.owner.userId, orgId: w.orgId, role: 'member' });
+    await expect(w.core.auth.actorFor(principal, { id: w.outsider.orgId })).rejects.toThrow(PermissionDeniedError);
+    expect(w.core.apiKeys.reveal(w.owner, key)).toBe(secret);
+    expect(w.core.apiKeys.reveal(w.friend, key)).toBeNull();
+    await w.core.apiKeys.deletePersonalKey(w.owner, key.id);
+    await expect(w.core.auth.authenticate(secret)).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('rejects malformed, unknown and inactive credentials alike', async () => {
+    for (const bad of ['', 'api_short', `api_${'A'.repeat(43)}`, 'garbage', 'x'.repeat(5000)]) await expect(w.core.auth.authenticate(bad)).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('authenticates pipeline keys only while active', async () => {
+    const { pipeline, key } = await w.core.pipelines.create(w.owner, { name: 'p', workflowId: w.workflowId });
+    expect(await w.core.auth.authenticate(key.secret)).toMatchObject({ via: 'pipeline-key', pipelineId: pipeline.id });
+    await w.core.apiKeys.updateKey(w.owner, key.key.id, { isActive: false });
+    await expect(w.core.auth.authenticate(key.secret)).rejects.toThrow(UnauthenticatedError);
+    await expect(w.core.apiKeys.getKey(w.stranger, key.key.id)).rejects.toThrow();
+  });
+
+  it('refuses non-members an organization', async () => {
+    const principal = await w.core.auth.authenticate((await w.core.auth.issueToken(w.outsider.userId)).accessToken);
+    await expect(w.core.auth.actorFor(principal, { slug: 'acme' })).rejects.toThrow('Organization access denied');
+    await expect(w.core.auth.actorFor(principal, { slug: 'nope' })).rejects.toThrow('Organization not found');
+  });
+});

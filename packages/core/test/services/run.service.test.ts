@@ -1,0 +1,120 @@
+import {
+  CannotRunIncrementallyError,
+  INTERRUPTED,
+  InvalidStateError,
+  NotFoundError,
+  OrgNotNormalError,
+  PermissionDeniedError,
+  PipelineDisabledError,
+  RunInProgressError,
+  emptyCounters,
+  query,
+} from '@pipewright/core';
+import { world, type World } from './harness.js';
+
+describe('RunService and RunLifecycle', () => {
+  let w: World;
+  let pipelineId: string;
+  beforeEach(async () => {
+    w = await world();
+    pipelineId = (await w.core.pipelines.create(w.owner, { name: 'p', workflowId: w.workflowId })).pipeline.id;
+  });
+
+  it('opens a run, hands it to the executor and updates the pipeline', async () => {
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    expect(run.status).toBe('PENDING');
+    expect(run.triggeredBy).toBe(w.owner.userId);
+    expect(run.toState().index).toBe(1);
+    expect(w.rec.submitted.map((r) => r.id)).toEqual([run.id]);
+    const p = await w.core.pipelines.get(w.owner, pipelineId);
+    expect(p.runCount).toBe(1);
+    expect(p.lastRun).toMatchObject({ id: run.id, status: 'PENDING' });
+  });
+
+  it('checks in Meergo order: incremental column, enabled, open run, org mode', async () => {
+    await expect(w.core.runs.trigger(w.owner, pipelineId, { incremental: true })).rejects.toThrow(CannotRunIncrementallyError);
+    await w.core.pipelines.setEnabled(w.owner, pipelineId, false);
+    await expect(w.core.runs.trigger(w.owner, pipelineId, { incremental: true })).rejects.toThrow(CannotRunIncrementallyError);
+    await expect(w.core.runs.trigger(w.owner, pipelineId)).rejects.toThrow(PipelineDisabledError);
+    await w.core.pipelines.setEnabled(w.owner, pipelineId, true);
+    await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.admin.setMode(w.admin, 'maintenance');
+    await expect(w.core.runs.trigger(w.owner, pipelineId)).rejects.toThrow(RunInProgressError);
+    const second = (await w.core.pipelines.create(w.owner, { name: 'q', workflowId: w.workflowId })).pipeline;
+    await expect(w.core.runs.trigger(w.owner, second.id)).rejects.toThrow(OrgNotNormalError);
+  });
+
+  it('lets exactly one of many concurrent triggers win', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => w.core.runs.trigger(w.owner, pipelineId)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(RunInProgressError);
+  });
+
+  it('lets owners and shared users run, not org-shared readers or strangers', async () => {
+    await w.core.pipelines.share(w.owner, pipelineId, { userIds: [w.friend.userId], toOrg: true });
+    await expect(w.core.runs.trigger(w.stranger, pipelineId)).rejects.toThrow(PermissionDeniedError);
+    await expect(w.core.runs.trigger(w.outsider, pipelineId)).rejects.toThrow(NotFoundError);
+    expect((await w.core.runs.trigger(w.friend, pipelineId)).triggeredBy).toBe(w.friend.userId);
+  });
+
+  it('runs the lifecycle: begin, heartbeat, progress, finish with bookkeeping', async () => {
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    const started = await w.core.lifecycle.begin(run.id, 30_000);
+    expect(started?.run.status).toBe('EXECUTING');
+    expect(await w.core.lifecycle.begin(run.id, 30_000)).toBeNull();
+    const stages = { passed: [3, 3, 2, 2, 2, 2], failed: [0, 0, 1, 0, 0, 0] };
+    expect(await w.core.lifecycle.heartbeat(run.id, 30_000, { stages, files: { total: 0, ok: 0, failed: 0 } })).toBe('continue');
+    const ended = await w.core.lifecycle.finish(run.id, { status: 'COMPLETED', stages, files: { total: 0, ok: 0, failed: 0 }, cursor: '2026-01-01T00:00:00Z' });
+    expect(ended?.status).toBe('COMPLETED');
+    expect((await w.core.runs.get(w.owner, run.id)).stages).toEqual(stages);
+    const p = await w.core.pipelines.get(w.owner, pipelineId);
+    expect(p.lastRun?.status).toBe('COMPLETED');
+    expect(p.cursor).toBe('2026-01-01T00:00:00Z');
+    await w.core.runs.trigger(w.owner, pipelineId); // the pipeline is free again
+  });
+
+  it('cancels in two phases and tells the executor', async () => {
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.lifecycle.begin(run.id, 30_000);
+    const stopping = await w.core.runs.cancel(w.owner, run.id);
+    expect(stopping.status).toBe('STOPPING');
+    expect(w.rec.cancelled).toEqual([run.id]);
+    expect(await w.core.lifecycle.heartbeat(run.id, 30_000)).toBe('stop');
+    const stopped = await w.core.lifecycle.finish(run.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } });
+    expect(stopped?.status).toBe('STOPPED');
+    expect(stopped?.cancelledBy).toBe(w.owner.userId);
+    await expect(w.core.runs.cancel(w.owner, run.id)).rejects.toThrow(InvalidStateError);
+  });
+
+  it('ends runs whose lease expired as ERROR "interrupted"', async () => {
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.lifecycle.begin(run.id, 10_000);
+    expect(await w.core.lifecycle.recoverExpired()).toEqual([]);
+    w.clock.advance(10_001);
+    const recovered = await w.core.lifecycle.recoverExpired();
+    expect(recovered.map((r) => [r.id, r.status, r.error])).toEqual([[run.id, 'ERROR', INTERRUPTED]]);
+    expect((await w.core.pipelines.get(w.owner, pipelineId)).lastRun?.status).toBe('ERROR');
+  });
+
+  it('lists runs visibly and limits a pipeline\'s executions to its owners', async () => {
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    expect((await w.core.runs.list(w.owner, query({}))).items.map((r) => r.id)).toEqual([run.id]);
+    expect((await w.core.runs.list(w.stranger, query({}))).total).toBe(0);
+    await w.core.pipelines.share(w.owner, pipelineId, { userIds: [w.friend.userId], toOrg: false });
+    await expect(w.core.runs.listForPipeline(w.friend, pipelineId, query({}))).rejects.toThrow(PermissionDeniedError);
+    expect((await w.core.runs.listForPipeline(w.owner, pipelineId, query({}))).total).toBe(1);
+  });
+
+  it('links a job to pipelines so their members see it', async () => {
+    const other = (await w.core.pipelines.create(w.owner, { name: 'other', workflowId: w.workflowId })).pipeline;
+    await w.core.pipelines.share(w.owner, other.id, { userIds: [w.friend.userId], toOrg: false });
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    await expect(w.core.runs.get(w.friend, run.id)).rejects.toThrow(NotFoundError);
+    await expect(w.core.runs.linkPipelines(w.friend, run.id, [other.id])).rejects.toThrow(NotFoundError);
+    const { pipelines } = await w.core.runs.linkPipelines(w.owner, run.id, [other.id]);
+    expect(pipelines.map((p) => p.id)).toEqual([other.id]);
+    expect((await w.core.runs.get(w.friend, run.id)).id).toBe(run.id);
+    await w.core.runs.linkPipelines(w.owner, run.id, []);
+    await expect(w.core.runs.get(w.friend, run.id)).rejects.toThrow(NotFoundError);
+  });
+});
