@@ -1,1 +1,1 @@
-export {};
+export { createMemoryStorage } from './memory-storage.js';
