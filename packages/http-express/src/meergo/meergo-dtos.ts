@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { PERIOD_NAMES } from '@pipewright/core';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
+
+/** Meergo's schedule periods in its own error message. */
+export const PERIOD_MESSAGE = `schedule period can be ${PERIOD_NAMES.map((p) => `"${p}"`).join(', ')}`;
+
+export const WAREHOUSE_MODES = ['Normal', 'Inspection', 'Maintenance'] as const;
+export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];
+
+/**
+ * A pipeline as POST and PUT /v1/pipelines take it (Meergo's PipelineToSet, our fields):
+ * `workflow` names an existing workflow, or `source`/`filter`/`transformation`/`destination`
+ * (with `inSchema`/`outSchema`) define one inline. Missing booleans are false, as in Go.
+ */
+export class PipelineToSetDto {
+  // Lengths are the core's rules (one message per problem).
+  @IsString()
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  description?: string | null;
+
+  @IsOptional()
+  @IsUUID()
+  workflow?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  incremental?: boolean;
+
+  @IsOptional()
+  @IsString()
+  updatedAtColumn?: string | null;
+
+  /** `{connector, settings}` of the source (e.g. `{"connector": "inline", "settings": {"records": [...]}}`). */
+  @IsOptional()
+  @IsObject()
+  source?: { connector: string; settings?: Record<string, unknown> } | null;
+
+  /** A JSONata expression; records for which it is false are dropped at the Filter stage. */
+  @IsOptional()
+  @IsString()
+  filter?: string | null;
+
+  /** A JSONata expression or `{handler: "<name>"}` (checked by the core). */
+  @IsOptional()
+  transformation?: string | { handler: string } | null;
+
+  @IsOptional()
+  @IsObject()
+  destination?: { connector: string; settings?: Record<string, unknown> } | null;
+
+  /** JSON Schema of the input records (InputValidation stage). */
+  @IsOptional()
+  @IsObject()
+  inSchema?: Record<string, unknown> | null;
+
+  /** JSON Schema of the output records (OutputValidation stage). */
+  @IsOptional()
+  @IsObject()
+  outSchema?: Record<string, unknown> | null;
+}
+
+export class SetStatusDto {
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean | null;
+}
+
+export class SetScheduleDto {
+  @IsOptional()
+  @IsIn(PERIOD_NAMES, { message: PERIOD_MESSAGE })
+  period?: string | null;
+}
+
+export class RunPipelineDto {
+  @IsOptional()
+  @IsBoolean()
+  incremental?: boolean | null;
+}
+
+export class SetWarehouseModeDto {
+  @IsIn(WAREHOUSE_MODES, { message: 'mode must be "Normal", "Inspection" or "Maintenance"' })
+  mode!: WarehouseMode;
+
+  @IsOptional()
+  @IsBoolean()
+  cancelIncompatibleOperations?: boolean;
+}
