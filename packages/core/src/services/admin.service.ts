@@ -124,6 +124,15 @@ export class AdminService {
     return { user, role: m.role };
   }
 
+  /**
+   * Users by id in one query (the owners of a page of rows the actor can see, for their
+   * emails); unknown ids are skipped.
+   */
+  async usersByIds(_actor: Actor, userIds: readonly string[]): Promise<User[]> {
+    const ids = [...new Set(userIds)];
+    return ids.length ? this.deps.storage.users.findByIds(ids) : [];
+  }
+
   /** A member of the actor's organization, by email. */
   async getUserByEmail(actor: Actor, email: string): Promise<{ user: User; role: Role }> {
     const user = await this.deps.storage.users.findByEmail(String(email).trim().toLowerCase());

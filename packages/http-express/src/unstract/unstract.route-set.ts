@@ -1,12 +1,50 @@
-import { Router } from 'express';
-import { buildOpenApi } from '../shared/openapi.js';
+import { NotFoundError } from '@pipewright/core';
+import express, { Router } from 'express';
+import { buildOpenApi, mountRoutes } from '../shared/openapi.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
+import { apiKeyRoutes } from './api-key.routes.js';
+import { deploymentRoutes } from './deployment.routes.js';
+import { executionRoutes } from './execution.routes.js';
+import { fileHistoryRoutes } from './file-history.routes.js';
+import { pipelineRoutes } from './pipeline.routes.js';
+import { unstractAuth } from './unstract-auth.js';
+import { unstractErrorHandler } from './unstract-errors.js';
+import type { UnstractDeps } from './unstract-http.js';
+import { workflowRoutes } from './workflow.routes.js';
 
-/** The Unstract-style route set (being built). */
+const ORG_PREFIX = '/api/v1/unstract';
+const PUBLIC_PREFIX = '/deployment/pipeline/api';
+
+/**
+ * The Unstract-style route set: everything under `/api/v1/unstract/{org_id}/` (org slug,
+ * platform credential) plus the public deployment route a pipeline key triggers.
+ */
 export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
+  const deps: UnstractDeps = { core: ctx.core, publicUrl: ctx.publicUrl, connectors: ctx.connectors };
+  const publicSpecs = deploymentRoutes(deps);
+  // Order matters where paths overlap: literal segments (execute, schema, active) come before `:id`.
+  const orgSpecs = [...pipelineRoutes(deps), ...apiKeyRoutes(deps), ...executionRoutes(deps), ...workflowRoutes(deps), ...fileHistoryRoutes(deps)];
+  const json = express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] });
+
+  const router = Router();
+  router.use(PUBLIC_PREFIX, json);
+  mountRoutes(router, publicSpecs);
+  // Authenticate before reading any body.
+  router.use(`${ORG_PREFIX}/:org_id`, unstractAuth(ctx.core), json);
+  mountRoutes(router, orgSpecs);
+  router.use([ORG_PREFIX, PUBLIC_PREFIX], (_req, _res, next) => next(new NotFoundError('Route')));
+  router.use([ORG_PREFIX, PUBLIC_PREFIX], unstractErrorHandler);
   return {
     name: 'unstract',
-    router: Router(),
-    openapi: buildOpenApi({ title: 'Pipewright — Unstract-style API', version: ctx.version ?? '0.1.0' }, [], { schemes: {}, default: [] }),
+    router,
+    openapi: buildOpenApi(
+      {
+        title: 'Pipewright — Unstract-style API',
+        version: ctx.version ?? '0.1.0',
+        description: 'Pipelines, API keys, workflows, executions, logs and file histories in Unstract’s shapes.',
+      },
+      [...publicSpecs, ...orgSpecs],
+      { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },
+    ),
   };
 }

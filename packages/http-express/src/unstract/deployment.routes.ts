@@ -1,0 +1,48 @@
+import { isDomainError, type Actor, type Run } from '@pipewright/core';
+import type { RequestHandler } from 'express';
+import type { RouteSpec } from '../shared/openapi.js';
+import { pipelineKeyActor } from './unstract-auth.js';
+import { PIPELINE_ATTRS, attrsFor, inactivePipeline } from './unstract-errors.js';
+import { multipart, responses, uploadedFiles, type UnstractDeps } from './unstract-http.js';
+import { executionStatus } from './unstract-views.js';
+
+export const DEPLOYMENT_PATH = '/deployment/pipeline/api/:org_id/:pipeline_id/';
+
+/** The public route a pipeline's API key triggers (what the Postman collection calls). */
+export function deploymentRoutes({ core }: UnstractDeps): RouteSpec[] {
+  const checkKey: RequestHandler = async (req, res, next) => {
+    res.locals.deploymentActor = await pipelineKeyActor(core, req, String(req.params.org_id), String(req.params.pipeline_id));
+    next();
+  };
+  return [
+    {
+      method: 'post',
+      path: DEPLOYMENT_PATH,
+      summary: "Trigger a pipeline run with the pipeline's API key (Authorization: Bearer <key>); optional multipart `files`",
+      tags: ['Deployment'],
+      secured: false,
+      bodyContentTypes: ['multipart/form-data', 'application/json'],
+      body: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } },
+      responses: responses({ status: 200, description: '{"message": "Triggered …", "execution_id"}' }, 409, 422),
+      // The key is checked before any upload is read.
+      middleware: [attrsFor(PIPELINE_ATTRS), checkKey, multipart],
+      handler: async (req, res) => {
+        const pipelineId = String(req.params.pipeline_id);
+        const actor = res.locals.deploymentActor as Actor;
+        const pipeline = await core.pipelines.get(actor, pipelineId);
+        let run: Run;
+        try {
+          run = await core.runs.trigger(actor, pipeline.id, { trigger: 'public', files: uploadedFiles(req) });
+        } catch (e) {
+          throw isDomainError(e) && e.code === 'PIPELINE_DISABLED' ? inactivePipeline(pipeline.name) : e;
+        }
+        res.json({
+          message: `Triggered pipeline '${pipeline.name}'`,
+          pipeline_id: pipeline.id,
+          execution_id: run.id,
+          execution_status: executionStatus(run.status),
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,44 @@
+import { ValidationError, type Actor, type Core, type Run, type UploadedFile } from '@pipewright/core';
+import type { UnstractExecuteWorkflowDto } from './unstract-dtos.js';
+
+export const DEFAULT_WAIT_SECONDS = 300;
+const POLL_MS = 250;
+
+/**
+ * `workflow/execute/`, mapped onto runs:
+ * - no `execution_id` (START or no action): runs the workflow with the uploaded files and
+ *   answers at once (the execution is PENDING until the engine picks it up);
+ * - an `execution_id` (START, NEXT or CONTINUE): with files, runs the workflow with them
+ *   (Unstract's second call); then waits up to `timeout` seconds for the execution to end;
+ * - STOP with an `execution_id`: cancels that execution.
+ * Our engine does not pause between stages, so NEXT runs to the end like CONTINUE.
+ */
+export async function executeWorkflow(
+  core: Core,
+  actor: Actor,
+  dto: UnstractExecuteWorkflowDto,
+  files: UploadedFile[],
+  stillWanted: () => boolean,
+): Promise<Run> {
+  const action = dto.execution_action ?? 'START';
+  if (!dto.execution_id) {
+    if (action !== 'START') throw ValidationError.field('execution_id', 'This field is required.', 'required');
+    return core.runs.triggerWorkflow(actor, dto.workflow_id, { files });
+  }
+  const existing = await core.runs.get(actor, dto.execution_id);
+  if (existing.workflowId !== dto.workflow_id) throw ValidationError.field('execution_id', 'Invalid execution id for this workflow.');
+  if (action === 'STOP') return existing.isTerminal ? existing : core.runs.cancel(actor, existing.id);
+  const run = files.length ? await core.runs.triggerWorkflow(actor, dto.workflow_id, { files }) : existing;
+  return waitForEnd(core, actor, run, (dto.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, stillWanted);
+}
+
+/** Polls the run until it ends, the time is up, or the client went away. */
+async function waitForEnd(core: Core, actor: Actor, run: Run, timeoutMs: number, stillWanted: () => boolean): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  let current = run;
+  while (!current.isTerminal && Date.now() < deadline && stillWanted()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+    current = await core.runs.get(actor, run.id);
+  }
+  return current;
+}

@@ -1,0 +1,59 @@
+import { NotFoundError, type Page, type PageRequest } from '@pipewright/core';
+import type { Request } from 'express';
+import { absoluteUrl, single } from '../shared/request-url.js';
+
+/** Unstract's CustomPagination: `page` (1) and `page_size` (50, at most 1000). */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+/** What an unpaginated (OptionalPagination) list returns at most, in one query. */
+export const UNPAGINATED_LIMIT = 10_000;
+
+export interface PaginatedBody<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/**
+ * The page a list request asks for. DRF's rules: a bad or missing `page_size` falls back to
+ * the default, a larger one is clamped; a `page` that is not a positive integer is "Invalid page."
+ * With `optional` (OptionalPagination), no paging parameter means an unpaginated list: null.
+ */
+export function pageRequest(req: Request, options: { optional?: boolean } = {}): PageRequest | null {
+  const rawPage = single(req.query.page);
+  const rawSize = single(req.query.page_size);
+  if (options.optional && rawPage === undefined && rawSize === undefined) return null;
+  const n = Number(rawSize);
+  const size = rawSize !== undefined && /^\d+$/.test(rawSize) && n > 0 ? Math.min(n, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  if (rawPage === undefined || rawPage === '') return { page: 1, size };
+  if (!/^\d+$/.test(rawPage) || Number(rawPage) < 1) throw new NotFoundError('Page');
+  return { page: Number(rawPage), size };
+}
+
+/** A page past the last one is "Invalid page." (the first page may be empty). */
+export function assertPageExists(request: PageRequest, page: Page<unknown>): void {
+  if (request.page > 1 && page.items.length === 0) throw new NotFoundError('Page');
+}
+
+/** DRF's replace_query_param / remove_query_param: parameters re-encoded in sorted order. */
+function withPage(url: URL, page: number | null): string {
+  const next = new URL(url.href);
+  if (page === null) next.searchParams.delete('page');
+  else next.searchParams.set('page', String(page));
+  next.searchParams.sort();
+  return next.href;
+}
+
+/** `{count, next, previous, results}` with absolute links built on the public URL. */
+export function paginated<T>(req: Request, publicUrl: string | undefined, request: PageRequest, total: number, results: T[]): PaginatedBody<T> {
+  const url = absoluteUrl(req, publicUrl);
+  const hasNext = request.page * request.size < total;
+  const hasPrevious = request.page > 1;
+  return {
+    count: total,
+    next: hasNext ? withPage(url, request.page + 1) : null,
+    previous: hasPrevious ? withPage(url, request.page === 2 ? null : request.page - 1) : null,
+    results,
+  };
+}

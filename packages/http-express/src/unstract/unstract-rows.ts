@@ -1,0 +1,61 @@
+import { query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
+import { lastRunsOf } from './unstract-last-runs.js';
+import { pipelineView, workflowView } from './unstract-views.js';
+
+/**
+ * Renders pages of rows with what they join (owners, workflows, last runs), each loaded
+ * once per page rather than once per row.
+ */
+
+async function usersById(core: Core, actor: Actor, ids: string[]): Promise<Map<string, User>> {
+  const users = await core.admin.usersByIds(actor, ids);
+  return new Map(users.map((u) => [u.id, u]));
+}
+
+/** The workflows among `ids` the actor can see (one query). */
+async function workflowsById(core: Core, actor: Actor, ids: string[]): Promise<Map<string, Workflow>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map();
+  const page = await core.workflows.list(
+    actor,
+    query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: { page: 1, size: unique.length } }),
+  );
+  return new Map(page.items.map((w) => [w.id, w]));
+}
+
+export interface PipelineRowOptions {
+  orgSlug: string;
+  /** Add the workflow and connector names (GET and POST responses). */
+  detailed: boolean;
+}
+
+export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly Pipeline[], options: PipelineRowOptions) {
+  const [owners, workflows, lastRuns] = await Promise.all([
+    usersById(core, actor, pipelines.map((p) => p.ownerId)),
+    options.detailed ? workflowsById(core, actor, pipelines.map((p) => p.workflowId)) : Promise.resolve(null),
+    lastRunsOf(core, actor, pipelines),
+  ]);
+  return pipelines.map((p) =>
+    pipelineView(p, {
+      actor,
+      orgSlug: options.orgSlug,
+      owner: owners.get(p.ownerId) ?? null,
+      nextRunTime: core.pipelines.nextRunTime(p),
+      lastRuns: lastRuns.get(p.id) ?? [],
+      ...(workflows ? { workflow: workflows.get(p.workflowId) ?? null } : {}),
+    }),
+  );
+}
+
+export async function pipelineRow(core: Core, actor: Actor, pipeline: Pipeline, options: PipelineRowOptions) {
+  return (await pipelineRows(core, actor, [pipeline], options))[0]!;
+}
+
+export async function workflowRows(core: Core, actor: Actor, workflows: readonly Workflow[]) {
+  const owners = await usersById(core, actor, workflows.map((w) => w.ownerId));
+  return workflows.map((w) => workflowView(w, { actor, owner: owners.get(w.ownerId) ?? null }));
+}
+
+export async function workflowRow(core: Core, actor: Actor, workflow: Workflow) {
+  return (await workflowRows(core, actor, [workflow]))[0]!;
+}

@@ -1,0 +1,265 @@
+import {
+  isOwner,
+  type Actor,
+  type ApiKey,
+  type ConnectorConfig,
+  type FileHistory,
+  type Pipeline,
+  type Run,
+  type RunLog,
+  type RunStatus,
+  type StageSettings,
+  type User,
+  type Workflow,
+} from '@pipewright/core';
+
+/** Domain objects → Unstract's JSON (serializer field names). */
+
+export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** Unstract's ExecutionStatus has no STOPPING: a run being stopped is still executing. */
+export type ExecutionStatus = 'PENDING' | 'EXECUTING' | 'COMPLETED' | 'ERROR' | 'STOPPED';
+
+export function executionStatus(status: RunStatus): ExecutionStatus {
+  return status === 'STOPPING' ? 'EXECUTING' : status;
+}
+
+/** Pipeline.last_run_status: SUCCESS, FAILURE, INPROGRESS or YET_TO_START (never run). */
+export type LastRunStatus = 'SUCCESS' | 'FAILURE' | 'INPROGRESS' | 'YET_TO_START' | 'RESTARTING' | 'PAUSED';
+
+export function lastRunStatus(status: RunStatus | null | undefined): LastRunStatus {
+  if (!status) return 'YET_TO_START';
+  if (status === 'COMPLETED') return 'SUCCESS';
+  if (status === 'ERROR' || status === 'STOPPED') return 'FAILURE';
+  return 'INPROGRESS';
+}
+
+/** One entry of `last_5_run_statuses`; a COMPLETED run with failed and successful files is PARTIAL_SUCCESS. */
+export function runSummary(run: Run) {
+  const files = run.files;
+  const partial = run.status === 'COMPLETED' && files.failed > 0 && files.ok > 0;
+  return {
+    execution_id: run.id,
+    status: partial ? 'PARTIAL_SUCCESS' : executionStatus(run.status),
+    timestamp: iso(run.createdAt),
+    successful_files: files.ok,
+    failed_files: files.failed,
+  };
+}
+
+export const NOT_CONFIGURED = 'Connector not configured.';
+
+/** What a pipeline row needs besides the pipeline, loaded in batches for a page (unstract-pipeline-rows.ts). */
+export interface PipelineRowData {
+  actor: Actor;
+  orgSlug: string;
+  owner: User | null;
+  nextRunTime: Date | null;
+  /** The pipeline's last runs, oldest first (at most 5). */
+  lastRuns: Run[];
+  /** Set on GET/POST responses (Unstract adds the workflow and connector names there only). */
+  workflow?: Workflow | null;
+}
+
+export function apiEndpoint(orgSlug: string, pipelineId: string): string {
+  return `deployment/pipeline/api/${orgSlug}/${pipelineId}/`;
+}
+
+export function pipelineView(p: Pipeline, d: PipelineRowData) {
+  const state = p.toState();
+  const schedule = p.schedule;
+  const row: Record<string, unknown> = {
+    id: p.id,
+    pipeline_name: p.name,
+    workflow: p.workflowId,
+    app_id: null,
+    active: p.enabled,
+    scheduled: schedule !== null,
+    cron_string: schedule ? schedule.cronString(p.scheduleStart) : null,
+    pipeline_type: p.type,
+    run_count: p.runCount,
+    last_run_time: iso(p.lastRun?.at),
+    last_run_status: lastRunStatus(p.lastRun?.status),
+    app_icon: null,
+    app_url: null,
+    shared_to_org: p.sharedToOrg,
+    shared_users: [...p.sharedUserIds],
+    organization: p.orgId,
+    created_by: state.createdBy,
+    modified_by: state.modifiedBy,
+    created_at: iso(p.createdAt),
+    modified_at: iso(p.updatedAt),
+    api_endpoint: apiEndpoint(d.orgSlug, p.id),
+    created_by_email: d.owner?.email ?? null,
+    is_owner: isOwner(d.actor, p),
+    co_owners_count: 1,
+    shared_groups: [],
+    next_run_time: iso(d.nextRunTime),
+    last_5_run_statuses: d.lastRuns.map(runSummary),
+  };
+  if (d.workflow !== undefined) Object.assign(row, workflowSummary(p.workflowId, d.workflow));
+  return row;
+}
+
+/** The workflow and connector names a pipeline shows on GET/POST. */
+function workflowSummary(workflowId: string, wf: Workflow | null) {
+  const def = wf?.definition;
+  return {
+    workflow_id: workflowId,
+    workflow_name: wf?.name ?? null,
+    source_name: def?.source?.connector ?? NOT_CONFIGURED,
+    destination_name: def?.destination?.connector ?? NOT_CONFIGURED,
+    source_icon: '',
+    destination_icon: '',
+    source_instance_name: def?.source?.connector ?? NOT_CONFIGURED,
+    destination_instance_name: def?.destination?.connector ?? NOT_CONFIGURED,
+  };
+}
+
+/** `GET pipeline/{id}/users/` and `workflow/{id}/users/`. Pipelines list users as {id, username}, workflows as {id, email}. */
+export function usersView(
+  resource: { id: string; name: string; ownerId: string },
+  kind: 'pipeline' | 'workflow',
+  sharing: { owner: User | null; sharedUsers: User[]; sharedToOrg: boolean },
+) {
+  return {
+    id: resource.id,
+    [kind === 'pipeline' ? 'pipeline_name' : 'workflow_name']: resource.name,
+    shared_users: sharing.sharedUsers.map((u) => (kind === 'pipeline' ? { id: u.id, username: u.name } : { id: u.id, email: u.email })),
+    shared_to_org: sharing.sharedToOrg,
+    shared_groups: [],
+    co_owners: sharing.owner ? [{ id: sharing.owner.id, email: sharing.owner.email }] : [],
+    created_by: resource.ownerId,
+    created_by_email: sharing.owner?.email ?? null,
+  };
+}
+
+function connectorView(c: ConnectorConfig | null) {
+  return c ? { connector: c.connector, settings: c.settings } : null;
+}
+
+function stageView(s: StageSettings) {
+  return {
+    input_schema: s.inputSchema ?? null,
+    filter: s.filter ?? null,
+    transformation: s.transformation ?? null,
+    output_schema: s.outputSchema ?? null,
+  };
+}
+
+export function workflowView(wf: Workflow, d: { actor: Actor; owner: User | null }) {
+  const state = wf.toState();
+  return {
+    id: wf.id,
+    workflow_name: wf.name,
+    description: wf.description,
+    is_active: wf.isActive,
+    deployment_type: wf.deploymentType,
+    source_settings: connectorView(state.source),
+    destination_settings: connectorView(state.destination),
+    stage_settings: stageView(state.stages),
+    max_file_execution_count: state.maxFileExecutionCount,
+    retry_on_interrupt: wf.retryOnInterrupt,
+    workflow_owner: wf.ownerId,
+    created_by: state.createdBy,
+    modified_by: state.modifiedBy,
+    shared_users: [...wf.sharedUserIds],
+    shared_to_org: wf.sharedToOrg,
+    organization: wf.orgId,
+    tool_instances: [],
+    is_owner: isOwner(d.actor, wf),
+    owner_emails: d.owner ? [d.owner.email] : [],
+    created_at: iso(state.createdAt),
+    modified_at: iso(state.updatedAt),
+  };
+}
+
+/** An API key row; `api_key` is the plaintext when the caller may see it, else null. */
+export function apiKeyView(key: ApiKey, plaintext: string | null) {
+  const state = key.toState();
+  return {
+    id: key.id,
+    created_at: iso(state.createdAt),
+    modified_at: iso(state.updatedAt),
+    api_key: plaintext,
+    is_active: key.isActive,
+    description: key.description,
+    api: null,
+    pipeline: key.targetId,
+  };
+}
+
+/** A WorkflowExecution row. */
+export function executionView(run: Run) {
+  const state = run.toState();
+  const scheduled = state.trigger === 'schedule';
+  const seconds = run.startedAt && run.endedAt ? (run.endedAt.getTime() - run.startedAt.getTime()) / 1000 : null;
+  return {
+    id: run.id,
+    workflow: run.workflowId,
+    pipeline_id: run.pipelineId,
+    task_id: null,
+    execution_mode: scheduled ? 'QUEUE' : 'INSTANT',
+    execution_method: scheduled ? 'SCHEDULED' : 'DIRECT',
+    execution_type: 'COMPLETE',
+    execution_log_id: run.id,
+    status: executionStatus(run.status),
+    result_acknowledged: run.isTerminal,
+    error_message: run.error,
+    attempts: 1,
+    execution_time: seconds,
+    total_files: run.files.total,
+    successful_files: run.files.ok,
+    failed_files: run.files.failed,
+    triggered_by: run.triggeredBy,
+    created_at: iso(run.createdAt),
+    modified_at: iso(state.updatedAt),
+  };
+}
+
+/** The body of `workflow/execute/` and the `execution` of `pipeline/execute/`. */
+export function executeView(run: Run) {
+  return {
+    workflow_id: run.workflowId,
+    execution_id: run.id,
+    execution_status: executionStatus(run.status),
+    // Logs are read per execution (execution/{id}/logs/), so the execution id is the log id.
+    log_id: run.id,
+    error: run.error,
+    result: null,
+  };
+}
+
+export function logView(log: RunLog) {
+  const time = iso(log.time);
+  return {
+    id: log.id,
+    wf_execution: log.runId,
+    file_execution: log.fileExecutionId,
+    event_time: time,
+    data: { type: 'LOG', level: log.level, stage: log.stage, log: log.message, file_execution_id: log.fileExecutionId, timestamp: time },
+    created_at: time,
+    modified_at: time,
+  };
+}
+
+export function fileHistoryView(h: FileHistory, wf: Workflow) {
+  const state = h.toState();
+  const max = wf.maxFileExecutionCount;
+  return {
+    id: h.id,
+    workflow: h.workflowId,
+    cache_key: state.cacheKey,
+    provider_file_uuid: state.providerFileUuid,
+    status: state.status,
+    execution_count: state.executionCount,
+    error: state.error,
+    result: state.result,
+    metadata: state.metadata,
+    file_path: state.filePath,
+    max_execution_count: max,
+    has_exceeded_limit: h.hasExceededLimit(max),
+    created_at: iso(state.createdAt),
+    modified_at: iso(state.updatedAt),
+  };
+}
