@@ -1,30 +1,91 @@
-import { NotFoundError, UnauthenticatedError, ValidationError, type Actor, type Core, type Principal } from '@pipewright/core';
+import { NotFoundError, UnauthenticatedError, ValidationError, type Actor, type Core, type Organization, type Principal } from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
-import { authenticate, bearerCredential } from '../shared/bearer.js';
-import { SESSION_COOKIE } from './zenml-login.routes.js';
+import { bearerCredential } from '../shared/bearer.js';
 
-/** ZenML checks the session cookie first, then the bearer header. Pipeline keys only serve the public route. */
+export const SESSION_COOKIE = 'zenml-token';
+
+/** The bearer header's credential; a header in another scheme counts as none (OAuth2PasswordBearer ignores it). */
+function headerCredential(req: Request): string | null {
+  try {
+    return bearerCredential(req);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The caller, from the session cookie (checked first, as ZenML does) or the bearer header:
+ * an access token, or a personal key. Pipeline keys serve only the public execute routes.
+ */
 export async function zenmlPrincipal(core: Core, req: Request, res: Response): Promise<Principal> {
+  const cached = res.locals.principal as Principal | undefined;
+  if (cached) return cached;
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;
-  const principal = await authenticate(core, req, res, cookie || bearerCredential(req));
-  if (principal.via === 'pipeline-key') throw new UnauthenticatedError('error decoding access token');
-  return principal;
+  const candidates = [cookie, headerCredential(req)].filter((c): c is string => !!c);
+  if (!candidates.length) throw Object.assign(new UnauthenticatedError('Not authenticated'), { reason: 'missing' as const });
+  // A stale cookie must not lock out a client that also sends a valid header.
+  for (const credential of candidates) {
+    const principal = await core.auth.authenticate(credential).catch((e: unknown) => {
+      if (e instanceof UnauthenticatedError) return null;
+      throw e;
+    });
+    if (principal && principal.via !== 'pipeline-key') {
+      res.locals.principal = principal;
+      return principal;
+    }
+  }
+  throw new UnauthenticatedError('error decoding access token: the token is invalid or has expired.');
+}
+
+/** A project (organization) by name (= slug) or id; NotFound when it does not exist. */
+export async function findProject(core: Core, nameOrId: string): Promise<Organization> {
+  const org = (await core.auth.findOrganization({ slug: nameOrId })) ?? (await core.auth.findOrganization({ id: nameOrId }));
+  if (!org) throw new NotFoundError('Project', nameOrId);
+  return org;
 }
 
 /**
  * The actor in a ZenML project (an organization, by name = slug, or id). Without one, the
- * org a personal key is bound to, else the user's first organization by slug.
+ * org a personal key is bound to, else the user's first organization by slug (ZenML's
+ * "default project").
  */
 export async function zenmlActor(core: Core, req: Request, res: Response, project?: string | null): Promise<Actor> {
   const principal = await zenmlPrincipal(core, req, res);
-  if (project) {
-    const org = (await core.auth.findOrganization({ slug: project })) ?? (await core.auth.findOrganization({ id: project }));
-    if (!org) throw new NotFoundError('Project', project);
-    return core.auth.actorIn(principal, org);
-  }
+  if (project) return core.auth.actorIn(principal, await findProject(core, project));
   if (principal.via === 'personal-key') return core.auth.actorFor(principal, { id: principal.orgId });
   const orgs = principal.via === 'token' ? await core.admin.organizationsOf(principal.userId) : [];
   if (!orgs.length) throw new ValidationError('Project scope missing from the filter.');
   return core.auth.actorIn(principal, orgs[0]!.organization);
+}
+
+/** The projects the caller may use: the key's organization, or every organization of the user. */
+export async function zenmlProjects(core: Core, principal: Principal): Promise<Organization[]> {
+  if (principal.via === 'pipeline-key') return [];
+  const orgs = await core.admin.organizationsOf(principal.userId);
+  return orgs.map((o) => o.organization).filter((o) => principal.via !== 'personal-key' || o.id === principal.orgId);
+}
+
+/**
+ * Runs `find` as the caller in each of their projects (the default one first) and returns
+ * the first hit: ZenML ids are global, while core looks an entity up within one organization.
+ * NotFound (with the given entity and id) when no project holds it.
+ */
+export async function inCallerProjects<T>(
+  core: Core,
+  req: Request,
+  res: Response,
+  notFound: { entity: string; id: string },
+  find: (actor: Actor) => Promise<T>,
+): Promise<{ actor: Actor; value: T }> {
+  const principal = await zenmlPrincipal(core, req, res);
+  for (const org of await zenmlProjects(core, principal)) {
+    const actor = await core.auth.actorIn(principal, org);
+    try {
+      return { actor, value: await find(actor) };
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  throw new NotFoundError(notFound.entity, notFound.id);
 }

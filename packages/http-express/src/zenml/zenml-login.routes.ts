@@ -1,10 +1,9 @@
-import { UnauthenticatedError, ValidationError, type Core } from '@pipewright/core';
+import { UnauthenticatedError, type Core } from '@pipewright/core';
 import express, { type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { RouteSpec } from '../shared/openapi.js';
 import { single } from '../shared/request-url.js';
-
-export const SESSION_COOKIE = 'zenml-token';
+import { SESSION_COOKIE } from './zenml-auth.js';
 
 export interface LoginLimits {
   /** Attempts per minute per client IP, and per account (username). */
@@ -42,17 +41,19 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
     const password = single(body.password);
     let grant = single(body.grant_type);
     if (!grant) grant = username ? 'password' : password ? 'zenml-api-key' : 'zenml-external';
+    // ZenML's OAuth errors carry a plain string detail.
+    const badRequest = (detail: string) => void res.status(400).json({ detail });
     let result;
     if (grant === 'password') {
-      if (!username) throw new ValidationError('Invalid request: username is required.');
+      if (!username) return badRequest('Invalid request: username is required.');
       result = await core.auth.login(username, password ?? '');
     } else if (grant === 'zenml-api-key') {
-      if (!password) throw new ValidationError('API key is required.');
+      if (!password) return badRequest('API key is required.');
       result = await core.auth.loginWithKey(password).catch(() => {
         throw new UnauthenticatedError('invalid username or password');
       });
     } else {
-      return void res.status(400).json({ detail: `Unsupported grant type: ${grant}` });
+      return badRequest(`Unsupported grant type: ${grant}`);
     }
     res.cookie(SESSION_COOKIE, result.accessToken, {
       httpOnly: true,
