@@ -283,13 +283,19 @@ export class Pipeline {
     return this.state.runCount;
   }
 
-  /** Bookkeeping when a run ends: last run status, and the cursor it advanced to. */
-  recordRunFinished(run: { id: string; status: RunStatus; createdAt: Date }, cursor?: string | null): void {
+  /** Keeps the latest run's status current as it moves (a newer run's entry is never replaced by an older one). */
+  recordRunStatus(run: { id: string; status: RunStatus; createdAt: Date }): void {
     const lastRun =
       this.state.lastRun && this.state.lastRun.id !== run.id && this.state.lastRun.at > run.createdAt
         ? this.state.lastRun
         : { id: run.id, at: run.createdAt, status: run.status };
-    this.state = { ...this.state, lastRun, cursor: cursor === undefined ? this.state.cursor : cursor };
+    this.state = { ...this.state, lastRun };
+  }
+
+  /** Bookkeeping when a run ends: last run status, and the cursor it advanced to. */
+  recordRunFinished(run: { id: string; status: RunStatus; createdAt: Date }, cursor?: string | null): void {
+    this.recordRunStatus(run);
+    if (cursor !== undefined) this.state = { ...this.state, cursor };
   }
 
   /** Saves the incremental cursor reached so far (a run advances it batch by batch). */

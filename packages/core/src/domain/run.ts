@@ -120,6 +120,15 @@ export class Run {
   get workflowId(): string {
     return this.state.workflowId;
   }
+  get index(): number | null {
+    return this.state.index;
+  }
+  get trigger(): RunTrigger {
+    return this.state.trigger;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
+  }
   get status(): RunStatus {
     return this.state.status;
   }

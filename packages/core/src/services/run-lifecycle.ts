@@ -36,6 +36,11 @@ export class RunLifecycle {
       const now = this.deps.clock.now();
       run.start(now, new Date(now.getTime() + leaseMs));
       await tx.runs.update(run);
+      if (pipeline) {
+        const locked = await tx.pipelines.findByIdForUpdate(pipeline.id);
+        locked?.recordRunStatus(run);
+        if (locked) await tx.pipelines.update(locked);
+      }
       return { run, pipeline, workflow };
     });
     if (started)

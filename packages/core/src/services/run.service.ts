@@ -125,10 +125,10 @@ export class RunService {
       if (!(await canChangeRun(tx, actor, run))) throw new PermissionDeniedError();
       run.requestCancel(actor.userId, this.deps.clock.now());
       await tx.runs.update(run);
-      if (run.isTerminal && run.pipelineId) {
+      if (run.pipelineId) {
         const p = await tx.pipelines.findByIdForUpdate(run.pipelineId);
         if (p) {
-          p.recordRunFinished(run);
+          p.recordRunStatus(run);
           await tx.pipelines.update(p);
         }
       }

@@ -61,6 +61,7 @@ describe('RunService and RunLifecycle', () => {
     const run = await w.core.runs.trigger(w.owner, pipelineId);
     const started = await w.core.lifecycle.begin(run.id, 30_000);
     expect(started?.run.status).toBe('EXECUTING');
+    expect((await w.core.pipelines.get(w.owner, pipelineId)).lastRun?.status).toBe('EXECUTING');
     expect(await w.core.lifecycle.begin(run.id, 30_000)).toBeNull();
     const stages = { passed: [3, 3, 2, 2, 2, 2], failed: [0, 0, 1, 0, 0, 0] };
     expect(await w.core.lifecycle.heartbeat(run.id, 30_000, { stages, files: { total: 0, ok: 0, failed: 0 } })).toBe('continue');
@@ -78,6 +79,7 @@ describe('RunService and RunLifecycle', () => {
     await w.core.lifecycle.begin(run.id, 30_000);
     const stopping = await w.core.runs.cancel(w.owner, run.id);
     expect(stopping.status).toBe('STOPPING');
+    expect((await w.core.pipelines.get(w.owner, pipelineId)).lastRun?.status).toBe('STOPPING');
     expect(w.rec.cancelled).toEqual([run.id]);
     expect(await w.core.lifecycle.heartbeat(run.id, 30_000)).toBe('stop');
     const stopped = await w.core.lifecycle.finish(run.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } });
