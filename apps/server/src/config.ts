@@ -13,6 +13,12 @@ export interface ServerConfig {
   defaultOrg: string;
   logLevel: string;
   schedulerEnabled: boolean;
+  /** What happens to fires missed while every process was down: recorded only, or one late run. */
+  misfirePolicy: 'skip' | 'run-once';
+  /** Runs one process executes at once. */
+  runConcurrency: number;
+  /** A run's lease: past it without a heartbeat, the run counts as interrupted. */
+  runLeaseMs: number;
   fileRoot: string;
   publicUrl: string | undefined;
   tokenTtlSeconds: number | null;
@@ -37,6 +43,12 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be on or off; got "${env[name]}"`);
 }
 
+function misfire(raw: string | undefined): 'skip' | 'run-once' {
+  if (raw === undefined || raw === '' || raw === 'skip') return 'skip';
+  if (raw === 'run-once') return 'run-once';
+  throw new Error(`PIPEWRIGHT_MISFIRE_POLICY must be skip or run-once; got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(env.PIPEWRIGHT_DATA_DIR || './data');
   const ttl = int(env, 'PIPEWRIGHT_TOKEN_TTL_SECONDS', 86_400);
@@ -51,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultOrg: env.PIPEWRIGHT_DEFAULT_ORG || 'default',
     logLevel: env.LOG_LEVEL || 'info',
     schedulerEnabled: bool(env, 'PIPEWRIGHT_SCHEDULER', true),
+    misfirePolicy: misfire(env.PIPEWRIGHT_MISFIRE_POLICY),
+    runConcurrency: int(env, 'PIPEWRIGHT_RUN_CONCURRENCY', 2, 1),
+    runLeaseMs: int(env, 'PIPEWRIGHT_RUN_LEASE_MS', 30_000, 1000),
     fileRoot: resolve(env.PIPEWRIGHT_FILE_ROOT || resolve(dataDir, 'files')),
     publicUrl: env.PIPEWRIGHT_PUBLIC_URL || undefined,
     tokenTtlSeconds: ttl === 0 ? null : ttl,

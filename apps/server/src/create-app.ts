@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { noScheduler, randomIds, systemClock, acceptAnyDefinition, noExecutor, type Clock, type Core, type IdGenerator, type Storage } from '@pipewright/core';
+import { noScheduler, randomIds, systemClock, type Clock, type Core, type IdGenerator, type Scheduler, type Storage } from '@pipewright/core';
+import { InProcessExecutor, type EngineOptions } from '@pipewright/engine';
+import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
+import pg from 'pg';
 import { flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -8,11 +11,11 @@ import { randomUUID } from 'node:crypto';
 import type { Container } from 'inversify';
 import { loadConfig, type ServerConfig } from './config.js';
 import { TYPES, buildContainer } from './container.js';
-import { DeferredExecutor } from './deferred-executor.js';
 import { FanOutEvents } from './fan-out-events.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics, routeSetOfPath } from './metrics.js';
 import { openStorage, type StorageHandle } from './open-storage.js';
+import { scheduleFiresRoutes } from './schedule-fires.routes.js';
 import { loadServerSecret, securityFromSecret } from './security/server-secret.js';
 
 export const VERSION = '0.1.0';
@@ -28,6 +31,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Engine settings (connector registry, handlers …) on top of the configuration's. */
+  engine?: EngineOptions;
 }
 
 export interface PipewrightApp {
@@ -39,6 +44,10 @@ export interface PipewrightApp {
   metrics: ServerMetrics;
   storage: Storage;
   routeSets: RouteSet[];
+  /** The in-process run engine (its registry is where embedders add connectors and handlers). */
+  executor: InProcessExecutor;
+  /** The scheduler, when this process runs one (a SQL storage and PIPEWRIGHT_SCHEDULER on). */
+  scheduler: NodeCronScheduler | null;
   /** Database reachable and migrated. */
   ready(): Promise<boolean>;
   /** Stops background work and closes the database. */
@@ -46,7 +55,7 @@ export interface PipewrightApp {
 }
 
 /** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
-export function defaultRouteSets(config: ServerConfig, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
+export function defaultRouteSets(config: Pick<ServerConfig, 'loginRateLimitPerMinute'>, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
   return [
     (ctx) => nativeRouteSet(ctx, extra.native),
     (ctx) => unstractRouteSet(ctx),
@@ -70,23 +79,66 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   const { secret, generated } = loadServerSecret(config.secret, config.dataDir);
   if (generated) logger.warn({ dataDir: config.dataDir }, 'PIPEWRIGHT_SECRET is not set: generated one into the data folder. Set it in production.');
   const metrics = new ServerMetrics();
-  const executor = new DeferredExecutor();
+  const executor = new InProcessExecutor({
+    fileRoot: config.fileRoot,
+    concurrency: config.runConcurrency,
+    leaseMs: config.runLeaseMs,
+    ...options.engine,
+    onError: (err, context) => logger.error({ err, context }, 'run engine error'),
+  });
+
+  // The scheduler keeps its ledger next to the data; it fires through the core built below.
+  let core: Core | null = null;
+  let scheduler: NodeCronScheduler | null = null;
+  let listenPool: pg.Pool | null = null;
+  if (config.schedulerEnabled && handle.db) {
+    await migrateScheduler(handle.db);
+    if (config.databaseUrl) {
+      listenPool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 });
+      listenPool.on('error', (err) => logger.warn({ err }, 'schedule listener connection lost'));
+    }
+    scheduler = new NodeCronScheduler({
+      db: handle.db,
+      fire: (pipelineId) => core!.runs.triggerScheduled(pipelineId),
+      loadScheduled: () => handle.storage.pipelines.listScheduled(),
+      misfirePolicy: config.misfirePolicy,
+      minIntervalSeconds: config.minScheduleIntervalSeconds,
+      clock: options.clock,
+      ...(listenPool ? { listen: pgListener(listenPool) } : {}),
+      onFire: (event) => metrics.scheduleFires.inc({ outcome: event.result.outcome }),
+      onError: (err, context) => logger.error({ err, context }, 'scheduler error'),
+    });
+  }
+
   const container = buildContainer({
     storage: handle.storage,
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
     ...securityFromSecret(secret),
-    scheduler: noScheduler,
+    scheduler: (scheduler as Scheduler | null) ?? noScheduler,
+    // The engine reports to the core it serves: attached right after the core is built.
     executor,
     events: new FanOutEvents([metrics]),
-    definitions: acceptAnyDefinition,
+    definitions: executor.definitions,
     settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds },
   });
-  const core = container.get<Core>(TYPES.Core);
-  executor.attach(noExecutor);
+  core = container.get<Core>(TYPES.Core);
+  executor.attach(core);
+  // Runs left EXECUTING by a process that died end as ERROR "interrupted", now and periodically.
+  await executor.startRecovery();
+  if (scheduler) await scheduler.start();
 
-  const ctx: RouteSetContext = { core, publicUrl: config.publicUrl, version: VERSION };
-  const routeSets = (options.routeSets ?? defaultRouteSets(config)).map((factory) => factory(ctx));
+  const registry = executor.registry;
+  const ctx: RouteSetContext = {
+    core,
+    publicUrl: config.publicUrl,
+    version: VERSION,
+    connectors: () => [
+      ...registry.sources().map((c) => ({ ...c, kind: 'source' as const })),
+      ...registry.destinations().map((c) => ({ ...c, kind: 'destination' as const })),
+    ],
+  };
+  const routeSets = (options.routeSets ?? defaultRouteSets(config, { native: [scheduleFiresRoutes(() => scheduler)] })).map((factory) => factory(ctx));
   const documents = (): Record<string, OpenApiDocument> => Object.fromEntries(routeSets.map((s) => [s.name, s.openapi]));
 
   const ready = async () => {
@@ -134,9 +186,15 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     metrics,
     storage: handle.storage,
     routeSets,
+    executor,
+    scheduler,
     ready,
     async close() {
+      if (!migrated) return;
       migrated = false;
+      await scheduler?.stop();
+      await executor.drain(config.shutdownGraceMs);
+      await listenPool?.end();
       await handle.close();
     },
   };

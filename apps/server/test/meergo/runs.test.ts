@@ -170,7 +170,7 @@ describe('meergo runs', () => {
       const { runs } = await jsonOf<{ runs: RunBody[] }>(res);
       expect(runs).toHaveLength(n);
       expect(runs.every((r, i) => i === 0 || r.id < runs[i - 1]!.id)).toBe(true);
-    });
+    }, 60_000); // 1,300 single-row inserts take a few seconds on a real Postgres
   });
 
   describe('GET /v1/pipelines/runs/{id}', () => {

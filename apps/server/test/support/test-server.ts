@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor, Core, Role } from '@pipewright/core';
 import { createApp, createLogger, type PipewrightApp, type ServerConfig, type StorageHandle } from '@pipewright/server';
+import { createTestStorage } from '@pipewright/storage-kysely/testing';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -37,9 +38,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Storage for HTTP tests: in memory by default (fast); another StorageHandle can be passed in. */
-function memoryHandle(): StorageHandle {
-  return { storage: createMemoryStorage(), migrate: async () => {}, close: async () => {} };
+/**
+ * Storage for HTTP tests: a fresh Postgres database when TEST_DATABASE_URL is set (CI and the
+ * dev machines), dropped on close; else the in-memory adapter (it passes the same conformance kit).
+ */
+async function defaultHandle(): Promise<StorageHandle> {
+  if (!process.env.TEST_DATABASE_URL) return { storage: createMemoryStorage(), migrate: async () => {}, close: async () => {} };
+  const t = await createTestStorage({ backend: 'postgres' });
+  return { storage: t.storage, db: t.db, driver: t.driver, migrate: t.migrate, close: t.cleanup };
 }
 
 let counter = 0;
@@ -49,7 +55,7 @@ export async function startTestServer(options: { storage?: StorageHandle; config
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-test-'));
   const built = await createApp({
     env: {},
-    storage: options.storage ?? memoryHandle(),
+    storage: options.storage ?? (await defaultHandle()),
     logger: createLogger('silent'),
     config: {
       dataDir,
@@ -58,6 +64,8 @@ export async function startTestServer(options: { storage?: StorageHandle; config
       adminPassword: ADMIN_PASSWORD,
       defaultOrg: 'acme',
       loginRateLimitPerMinute: 1000,
+      // Tests drive runs themselves; a scheduler test opts in.
+      schedulerEnabled: false,
       ...options.config,
     },
   });
