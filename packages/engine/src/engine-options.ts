@@ -1,0 +1,50 @@
+import type { LogLevel } from '@pipewright/core';
+import { createDefaultRegistry } from './connectors/default-registry.js';
+import type { ConnectorRegistry } from './connectors/registry.js';
+
+export interface EngineOptions {
+  /** Connectors and handlers; default: the built-ins. */
+  registry?: ConnectorRegistry;
+  /** Folder filesystem connectors are confined to; without it they are refused. */
+  fileRoot?: string | null;
+  /** Runs executed at once by this process (default 2); the rest wait PENDING in order. */
+  concurrency?: number;
+  /** How long a run's lease lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** How often the lease is renewed and a cancel looked for (default: a third of the lease, at most 5 s). */
+  heartbeatMs?: number;
+  /** Runs still going after this long are stopped (null: never). */
+  runTimeoutMs?: number | null;
+  /** How often runs with an expired lease are looked for after `startRecovery()` (default 30 s). */
+  recoveryIntervalMs?: number;
+  /** Records per batch (default 500). */
+  batchSize?: number;
+  /** Failed records logged per stage before the rest are only counted (default 20). */
+  maxLoggedFailures?: number;
+  /** Run log lines below this level are not kept (default DEBUG: all). */
+  logLevel?: LogLevel;
+  /** Failures of the executor's own bookkeeping (a heartbeat that could not be saved …). */
+  onError?: (error: unknown, context: string) => void;
+}
+
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'fileRoot' | 'runTimeoutMs'>> & {
+  fileRoot: string | null;
+  runTimeoutMs: number | null;
+};
+
+export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
+  const leaseMs = options.leaseMs ?? 30_000;
+  return {
+    registry: options.registry ?? createDefaultRegistry(),
+    fileRoot: options.fileRoot ?? null,
+    concurrency: Math.max(1, options.concurrency ?? 2),
+    leaseMs,
+    heartbeatMs: options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)),
+    runTimeoutMs: options.runTimeoutMs ?? null,
+    recoveryIntervalMs: options.recoveryIntervalMs ?? 30_000,
+    batchSize: Math.max(1, options.batchSize ?? 500),
+    maxLoggedFailures: options.maxLoggedFailures ?? 20,
+    logLevel: options.logLevel ?? 'DEBUG',
+    onError: options.onError ?? (() => {}),
+  };
+}

@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { STAGES, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
+import type { ConnectorRegistry } from './connectors/registry.js';
+import type {
+  ConnectorContext,
+  DestinationWriter,
+  FileRef,
+  FileSourceConnector,
+  HandlerContext,
+  RecordSourceConnector,
+  SourceFile,
+} from './connectors/types.js';
+import { noneDestination } from './connectors/destinations/none.js';
+import { EngineDefinitionValidator } from './definition-validator.js';
+import { ConnectorFailure } from './errors.js';
+import { parseFile, UnreadableFileError } from './files/parse-file.js';
+import type { RunLogger } from './run-logger.js';
+import { FILTER, FINALIZE, RECEIVE, RunProgress, StageTally, TRANSFORMATION, type StageIndex } from './stage-tally.js';
+import { FILTERED_OUT } from './stages/filter.js';
+import { messageOf } from './stages/record-stage.js';
+import { StageChain, type FailureListener } from './stages/stage-chain.js';
+
+/** What the engine uses of the core (all of it from `createCore`). */
+export interface EngineCore {
+  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'saveCursor' | 'log' | 'recoverExpired'>;
+  fileHistories: Pick<FileHistoryService, 'shouldSkip' | 'record'>;
+  deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
+}
+
+export interface RunEngineOptions {
+  registry: ConnectorRegistry;
+  fileRoot: string | null;
+  batchSize: number;
+  /** Failed records logged per stage (WARN) before the rest are only counted. */
+  maxLoggedFailures: number;
+}
+
+/** One run to execute, as the executor hands it over. */
+export interface RunJob {
+  run: Run;
+  pipeline: Pipeline | null;
+  workflow: Workflow;
+  uploads: readonly UploadedFile[];
+  signal: AbortSignal;
+  progress: RunProgress;
+  logger: RunLogger;
+}
+
+/** How the run ended, seen from the stages; the executor turns it into the run's outcome. */
+export interface RunResult {
+  status: 'COMPLETED' | 'ERROR' | 'STOPPED';
+  error: string | null;
+  /** The cursor saved last, if the source advanced it. */
+  cursor?: string;
+}
+
+/** Stages whose failures mean the file needs another try (not data it was meant to reject). */
+const FILE_ERROR_STAGES: readonly StageIndex[] = [RECEIVE, TRANSFORMATION, FINALIZE];
+
+function isAbort(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+/**
+ * Runs a workflow's records through the six stages: reads the source in batches, passes
+ * each batch through the stage chain, waits for the destination to store it before reading
+ * more (flat memory), saves the incremental cursor per batch, and keeps file executions and
+ * file history for file-based sources.
+ */
+export class RunEngine {
+  private readonly validator: EngineDefinitionValidator;
+
+  constructor(
+    private readonly core: EngineCore,
+    private readonly options: RunEngineOptions,
+  ) {
+    this.validator = new EngineDefinitionValidator(options.registry, { fileRoot: options.fileRoot });
+  }
+
+  async execute(job: RunJob): Promise<RunResult> {
+    const definition = job.workflow.definition;
+    // Checked again: the registry or the file root may have changed since the workflow was saved.
+    const compiled = StageChain.compile(definition.stages ?? {}, (n) => this.options.registry.handler(n));
+    const issues = [...compiled.issues, ...this.validator.connectorIssues(definition)];
+    if (issues.length || !compiled.chain) {
+      const message = `invalid workflow definition: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
+      job.logger.error(null, message);
+      return { status: 'ERROR', error: message };
+    }
+    const source = definition.source ? this.options.registry.source(definition.source.connector)! : null;
+    const destination = definition.destination ? this.options.registry.destination(definition.destination.connector)! : noneDestination;
+    if (!source) {
+      job.logger.info(null, 'No source is configured: nothing to read.');
+      return { status: 'COMPLETED', error: null };
+    }
+    job.logger.info(null, `Run started: ${source.name} → ${destination.name}${job.run.incremental ? ' (incremental)' : ''}.`);
+    if (job.uploads.length && source.kind !== 'files') job.logger.warn('Receive', `${job.uploads.length} uploaded file(s) ignored: the source is "${source.name}".`);
+
+    const ctx: ConnectorContext = {
+      run: job.run,
+      pipeline: job.pipeline,
+      workflow: job.workflow,
+      signal: job.signal,
+      batchSize: this.options.batchSize,
+      logger: job.logger,
+      fileRoot: this.options.fileRoot,
+    };
+    const state: { cursor?: string } = {};
+    let writer: DestinationWriter | null = null;
+    try {
+      try {
+        writer = await destination.open(definition.destination?.settings ?? {}, ctx);
+      } catch (e) {
+        throw isAbort(job.signal) ? e : new ConnectorFailure('destination', destination.name, e);
+      }
+      const guarded = guardWriter(writer, destination.name, job.signal);
+      const run = new BatchRunner(compiled.chain, guarded, job, this.failureLogger(job));
+      if (source.kind === 'records') await this.readRecords(source, definition.source!.settings, ctx, job, run, state);
+      else await this.readFiles(source, definition.source!.settings, ctx, job, run);
+      const finished = writer;
+      writer = null;
+      await finished.close(true).catch((e) => {
+        throw new ConnectorFailure('destination', destination.name, e);
+      });
+      return { status: 'COMPLETED', error: null, ...state };
+    } catch (e) {
+      if (writer) await writer.close(false).catch(() => {});
+      if (isAbort(job.signal)) return { status: 'STOPPED', error: null, ...state };
+      const message = e instanceof ConnectorFailure ? e.message : `run failed: ${messageOf(e)}`;
+      job.logger.error(null, message);
+      return { status: 'ERROR', error: message, ...state };
+    }
+  }
+
+  private async readRecords(
+    source: RecordSourceConnector,
+    settings: Record<string, unknown>,
+    ctx: ConnectorContext,
+    job: RunJob,
+    runner: BatchRunner,
+    state: { cursor?: string },
+  ): Promise<void> {
+    const incremental = {
+      column: job.pipeline?.updatedAtColumn ?? null,
+      after: job.run.incremental ? (job.pipeline?.cursor ?? null) : null,
+    };
+    let batches = 0;
+    for await (const batch of guardSource(source.read(settings, { ...ctx, incremental }), source.name, job.signal)) {
+      job.signal.throwIfAborted();
+      const tally = new StageTally(job.progress.stages);
+      await runner.run(batch, null, null, tally);
+      batches++;
+      if (batch.cursor !== undefined && job.pipeline && batch.cursor !== state.cursor) {
+        // Only after the batch is written: a failure later re-reads, it never skips.
+        await this.core.lifecycle.saveCursor(job.pipeline.id, batch.cursor);
+        state.cursor = batch.cursor;
+      }
+      job.logger.debug(null, `Batch ${batches}: ${batch.records.length} read, ${tally.passed[FINALIZE]} written.`);
+    }
+  }
+
+  private async readFiles(source: FileSourceConnector, settings: Record<string, unknown>, ctx: ConnectorContext, job: RunJob, runner: BatchRunner): Promise<void> {
+    const useHistory = source.usesFileHistory(settings);
+    for await (const file of guardSource(source.files(settings, { ...ctx, uploads: job.uploads }), source.name, job.signal)) {
+      job.signal.throwIfAborted();
+      await this.processFile(file, useHistory, job, runner);
+    }
+  }
+
+  /** One file: hash, skip by history, parse, run its records, record the outcome. */
+  private async processFile(file: SourceFile, useHistory: boolean, job: RunJob, runner: BatchRunner): Promise<void> {
+    const { storage, clock, ids } = this.core.deps;
+    const started = clock.now();
+    const ref: FileRef = { name: file.name, path: file.path };
+    let content: Uint8Array | null = null;
+    let readError: string | null = null;
+    try {
+      content = await file.read();
+    } catch (e) {
+      readError = `cannot read the file: ${messageOf(e)}`;
+    }
+    const cacheKey = content ? createHash('sha256').update(content).digest('hex') : null;
+    const execution: FileExecution = {
+      id: ids.uuid(),
+      runId: job.run.id,
+      fileName: file.name,
+      filePath: file.path,
+      cacheKey,
+      status: 'EXECUTING',
+      error: null,
+      executionTimeMs: null,
+      createdAt: started,
+      updatedAt: started,
+    };
+    const history = { cacheKey: cacheKey ?? '', filePath: file.path };
+    if (useHistory && cacheKey) {
+      const type = job.pipeline?.type ?? null;
+      if (await this.core.fileHistories.shouldSkip(job.workflow.id, history, type, job.workflow.maxFileExecutionCount)) {
+        await storage.fileExecutions.save({ ...execution, status: 'SKIPPED', updatedAt: clock.now() });
+        job.logger.info('Receive', `Skipped ${file.path}: already processed, or tried ${job.workflow.maxFileExecutionCount} times.`, execution.id);
+        return;
+      }
+    }
+    job.progress.files.total++;
+    await storage.fileExecutions.save(execution);
+    job.logger.info('Receive', `Processing ${file.path}.`, execution.id);
+
+    const fileTally = new StageTally(job.progress.stages);
+    let firstError: string | null = readError;
+    runner.onFileFailure = (stage, reason) => {
+      if (firstError === null && FILE_ERROR_STAGES.includes(stage)) firstError = reason;
+    };
+    const end = async (status: FileExecutionStatus) => {
+      const now = clock.now();
+      await storage.fileExecutions.save({ ...execution, status, error: firstError, executionTimeMs: now.getTime() - started.getTime(), updatedAt: now });
+    };
+    try {
+      if (content) {
+        let parsed;
+        try {
+          parsed = parseFile(file, content);
+        } catch (e) {
+          if (!(e instanceof UnreadableFileError)) throw e;
+          parsed = { records: [], unreadable: [`${file.path}: ${e.message}`] };
+        }
+        const size = this.options.batchSize;
+        for (let start = 0; start === 0 || start < parsed.records.length; start += size) {
+          job.signal.throwIfAborted();
+          const batch = { records: parsed.records.slice(start, start + size), unreadable: start === 0 ? parsed.unreadable : [] };
+          await runner.run(batch, ref, execution.id, fileTally);
+        }
+        await runner.endFile(ref);
+      } else {
+        await runner.run({ records: [], unreadable: [`${file.path}: ${readError}`] }, ref, execution.id, fileTally);
+      }
+    } catch (e) {
+      runner.onFileFailure = null;
+      if (isAbort(job.signal)) {
+        await end('STOPPED');
+        throw e;
+      }
+      firstError ??= messageOf(e);
+      await end('ERROR');
+      job.progress.files.failed++;
+      if (useHistory && cacheKey) await this.core.fileHistories.record(job.workflow.id, history, { status: 'ERROR', error: firstError });
+      throw e;
+    }
+    runner.onFileFailure = null;
+    const failed = FILE_ERROR_STAGES.some((s) => fileTally.failed[s]! > 0);
+    await end(failed ? 'ERROR' : 'COMPLETED');
+    if (failed) job.progress.files.failed++;
+    else job.progress.files.ok++;
+    if (useHistory && cacheKey)
+      await this.core.fileHistories.record(job.workflow.id, history, {
+        status: failed ? 'ERROR' : 'COMPLETED',
+        result: fileTally.snapshot(),
+        error: failed ? firstError : null,
+      });
+    job.logger.info(
+      'Finalize',
+      `${file.path}: ${fileTally.passed[RECEIVE]} read, ${fileTally.passed[FINALIZE]} written${failed ? `; failed: ${firstError}` : ''}.`,
+      execution.id,
+    );
+  }
+
+  /** Logs failed records: the first few per stage at WARN (records simply filtered out at DEBUG), then only counts. */
+  private failureLogger(job: RunJob): (fileExecutionId: string | null) => FailureListener {
+    const logged = new Array<number>(STAGES.length).fill(0);
+    const max = this.options.maxLoggedFailures;
+    return (fileExecutionId) => (stage, reason) => {
+      const n = ++logged[stage]!;
+      if (n > max + 1) return;
+      if (n === max + 1) {
+        job.logger.warn(STAGES[stage]!, `More records failed in ${STAGES[stage]}; only the first ${max} are logged.`, fileExecutionId);
+        return;
+      }
+      job.logger.add(stage === FILTER && reason === FILTERED_OUT ? 'DEBUG' : 'WARN', STAGES[stage]!, `Record failed: ${reason}`, fileExecutionId);
+    };
+  }
+}
+
+/** Runs batches through the chain for one run, and lets the current file watch its failures. */
+class BatchRunner {
+  onFileFailure: FailureListener | null = null;
+
+  constructor(
+    private readonly chain: StageChain,
+    private readonly writer: DestinationWriter,
+    private readonly job: RunJob,
+    private readonly logFailure: (fileExecutionId: string | null) => FailureListener,
+  ) {}
+
+  run(batch: { records: unknown[]; unreadable?: readonly string[] }, file: FileRef | null, fileExecutionId: string | null, tally: StageTally): Promise<void> {
+    const ctx: HandlerContext = { runId: this.job.run.id, workflowId: this.job.workflow.id, file, signal: this.job.signal };
+    const log = this.logFailure(fileExecutionId);
+    return this.chain.run(batch, this.writer, ctx, tally, (stage, reason) => {
+      log(stage, reason);
+      this.onFileFailure?.(stage, reason);
+    });
+  }
+
+  async endFile(file: FileRef): Promise<void> {
+    await this.writer.endFile?.(file);
+  }
+}
+
+/** Errors thrown by the destination become ConnectorFailures (unless the run is being aborted). */
+function guardWriter(writer: DestinationWriter, name: string, signal: AbortSignal): DestinationWriter {
+  const wrap = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (e) {
+      throw isAbort(signal) ? e : new ConnectorFailure('destination', name, e);
+    }
+  };
+  return {
+    write: (records, file) => wrap(() => writer.write(records, file)),
+    endFile: writer.endFile ? (file) => wrap(() => writer.endFile!(file)) : undefined,
+    close: (completed) => wrap(() => writer.close(completed)),
+  };
+}
+
+/** Errors thrown while reading the source become ConnectorFailures. */
+async function* guardSource<T>(items: AsyncIterable<T>, name: string, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (e) {
+        throw isAbort(signal) ? e : new ConnectorFailure('source', name, e);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // Lets the source release its connection when the run stops early.
+    await iterator.return?.().catch(() => undefined);
+  }
+}
+
