@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@pipewright/storage-kysely/testing';
+import { closeTestPglite, createTestDatabase, type TestDatabase } from '@pipewright/storage-kysely/testing';
 
 // The operator's CLI (`pipewright …`), run as a process from the build, on a fresh test database.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,6 +21,7 @@ describe('pipewright CLI', () => {
 
   afterAll(async () => {
     await db.drop();
+    await closeTestPglite();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,0 +1,53 @@
+import { ConflictError, RunInProgressError, type DomainError } from '@pipewright/core';
+
+/** What a failed statement was writing, to name the conflicting value. */
+type Written = Record<string, unknown>;
+
+const conflict = (entity: string, field: string, column: string) => (row: Written) => new ConflictError(entity, field, String(row[column]));
+
+/**
+ * Unique constraints (names fixed by the migrations) and the domain error each one
+ * means. Both drivers report the violated constraint's name on SQLSTATE 23505.
+ */
+const UNIQUE_CONSTRAINTS: Record<string, (row: Written) => DomainError> = {
+  organizations_pkey: conflict('organization', 'id', 'id'),
+  organizations_slug_key: conflict('organization', 'slug', 'slug'),
+  organizations_seq_key: conflict('organization', 'seq', 'seq'),
+  users_pkey: conflict('user', 'id', 'id'),
+  users_email_key: conflict('user', 'email', 'email'),
+  workflows_pkey: conflict('workflow', 'id', 'id'),
+  workflows_org_name_key: conflict('workflow', 'name', 'name'),
+  tags_pkey: conflict('tag', 'id', 'id'),
+  tags_org_name_key: conflict('tag', 'name', 'name'),
+  pipelines_pkey: conflict('pipeline', 'id', 'id'),
+  pipelines_seq_key: conflict('pipeline', 'seq', 'seq'),
+  pipelines_org_name_key: conflict('pipeline', 'name', 'name'),
+  runs_pkey: conflict('run', 'id', 'id'),
+  runs_seq_key: conflict('run', 'seq', 'seq'),
+  runs_one_open_per_pipeline: (row) => new RunInProgressError(String(row.pipeline_id)),
+  file_histories_pkey: conflict('fileHistory', 'id', 'id'),
+  file_histories_file_key: conflict('fileHistory', 'filePath', 'file_path'),
+  api_keys_pkey: conflict('apiKey', 'id', 'id'),
+  api_keys_secret_hash_key: conflict('apiKey', 'secretHash', 'secret_hash'),
+};
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+/** The domain error for a database error, or the error itself when it means nothing to the domain. */
+export function translateError(error: unknown, row: Written): unknown {
+  const e = error as PgError;
+  if (e?.code !== '23505' || !e.constraint) return error;
+  return UNIQUE_CONSTRAINTS[e.constraint]?.(row) ?? error;
+}
+
+/** Runs a write, turning unique violations into ConflictError / RunInProgressError. */
+export async function writing<T>(row: Written, statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (error) {
+    throw translateError(error, row);
+  }
+}

@@ -1,0 +1,60 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import * as initialSchema from './migrations/20261123090000-initial-schema.js';
+
+/**
+ * The frozen migrations, listed here rather than read from a folder so the package
+ * works from dist, from TypeScript source and bundled alike. Append only.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '20261123090000-initial-schema': initialSchema,
+};
+
+/** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */
+export const MIGRATION_TABLE = 'pipewright_storage_migration';
+export const MIGRATION_LOCK_TABLE = 'pipewright_storage_migration_lock';
+
+function migrator(db: Kysely<any>, schema: string): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    migrationTableSchema: schema,
+  });
+}
+
+function orThrow(result: MigrationResultSet): void {
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+}
+
+/** `create schema if not exists`, tolerating a concurrent creator (Postgres may still raise a unique violation). */
+async function ensureSchema(db: Kysely<any>, schema: string): Promise<void> {
+  const exists = async () => (await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(db)).rows.length > 0;
+  if (await exists()) return;
+  try {
+    await db.schema.createSchema(schema).ifNotExists().execute();
+  } catch (error) {
+    if (!(await exists())) throw error;
+  }
+}
+
+/**
+ * Brings the schema up to date. Safe when several processes migrate at once: Kysely's
+ * Migrator holds a Postgres advisory lock while it runs (and the PGlite dialect has
+ * only one session), so exactly one of them applies each migration.
+ * `schema` must match the search_path the `db` connections use (default `public`).
+ */
+export async function migrateToLatest(db: Kysely<any>, options: { schema?: string } = {}): Promise<string[]> {
+  const schema = options.schema ?? 'public';
+  await ensureSchema(db, schema);
+  const result = await migrator(db, schema).migrateToLatest();
+  orThrow(result);
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of the migrations and when each ran (undefined: pending). */
+export async function migrationStatus(db: Kysely<any>, options: { schema?: string } = {}): Promise<Array<{ name: string; executedAt?: Date }>> {
+  const list = await migrator(db, options.schema ?? 'public').getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}

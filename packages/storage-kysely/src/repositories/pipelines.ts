@@ -1,0 +1,89 @@
+import type { PipelineRepository } from '@pipewright/core';
+import { sql } from 'kysely';
+import { writing } from '../errors.js';
+import { fromRow, toRow, type PipelineRow } from '../mapping.js';
+import { matching, ordered, paged, total } from '../query/query-builder.js';
+import { PIPELINE_FILTERS, PIPELINE_SORTS } from '../query/fields.js';
+import { shareableVisible } from '../query/visibility.js';
+import { atomically, isSeq, isUuid, nextValue, type Db } from './support.js';
+
+/** A pipeline's tag ids in attach order, selected with the row (one query per page). */
+const TAG_IDS = sql<string[]>`array(select pt.tag_id from pipeline_tags pt where pt.pipeline_id = p.id order by pt.position)`.as('tag_ids');
+
+async function saveTagLinks(tx: Db, pipelineId: string, tagIds: readonly string[]): Promise<void> {
+  await tx.deleteFrom('pipeline_tags').where('pipeline_id', '=', pipelineId).execute();
+  if (tagIds.length)
+    await tx
+      .insertInto('pipeline_tags')
+      .values(tagIds.map((tagId, position) => ({ pipeline_id: pipelineId, tag_id: tagId, position })))
+      .execute();
+}
+
+export function pipelineRepository(db: Db): PipelineRepository {
+  const select = () => db.selectFrom('pipelines as p').selectAll('p').select(TAG_IDS);
+  const toPipelines = (rows: PipelineRow[]) => rows.map(fromRow.pipeline);
+  const byId = async (id: string, lock: boolean) => {
+    if (!isUuid(id)) return null;
+    const query = select().where('p.id', '=', id);
+    const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
+    return row ? fromRow.pipeline(row) : null;
+  };
+  return {
+    nextSeq: () => nextValue(db, 'pipeline_seq'),
+    async insert(pipeline) {
+      const { row, tagIds } = toRow.pipeline(pipeline);
+      await writing(row, () =>
+        atomically(db, async (tx) => {
+          await tx.insertInto('pipelines').values(row).execute();
+          await saveTagLinks(tx, row.id, tagIds);
+        }),
+      );
+    },
+    async update(pipeline) {
+      const { row, tagIds } = toRow.pipeline(pipeline);
+      const { id, ...changes } = row;
+      await writing(row, () =>
+        atomically(db, async (tx) => {
+          const result = await tx.updateTable('pipelines').set(changes).where('id', '=', id).executeTakeFirst();
+          if (result.numUpdatedRows > 0n) await saveTagLinks(tx, id, tagIds);
+        }),
+      );
+    },
+    async delete(id) {
+      if (!isUuid(id)) return;
+      await atomically(db, async (tx) => {
+        // Runs (with their logs, file executions and links) and tag links go by foreign-key cascade.
+        await tx.deleteFrom('run_linked_pipelines').where('pipeline_id', '=', id).execute();
+        await tx.deleteFrom('api_keys').where('kind', '=', 'pipeline').where('target_id', '=', id).execute();
+        await tx.deleteFrom('pipelines').where('id', '=', id).execute();
+      });
+    },
+    findById: (id) => byId(id, false),
+    findByIdForUpdate: (id) => byId(id, true),
+    async findBySeq(seq) {
+      if (!isSeq(seq)) return null;
+      const row = await select().where('p.seq', '=', seq).executeTakeFirst();
+      return row ? fromRow.pipeline(row) : null;
+    },
+    async list(visibility, query) {
+      if (!isUuid(visibility.orgId)) return { items: [], total: 0 };
+      const filtered = db
+        .selectFrom('pipelines as p')
+        .where('p.org_id', '=', visibility.orgId)
+        .where(shareableVisible('p', visibility))
+        .where(matching(query, PIPELINE_FILTERS));
+      // The page's ids first (index-only for the indexed sorts), then rows and tag ids for those
+      // ids only: selecting them before OFFSET ran the tag subquery for every skipped row.
+      const pageIds = paged(ordered(filtered.select('p.id'), query.sort, PIPELINE_SORTS, 'p.id'), query.page);
+      const rows = await ordered(select().where('p.id', 'in', pageIds), query.sort, PIPELINE_SORTS, 'p.id').execute();
+      return { items: toPipelines(rows), total: await total(filtered, query.page, rows.length) };
+    },
+    async listScheduled() {
+      return toPipelines(await select().where('p.enabled', '=', true).where('p.schedule', 'is not', null).orderBy('p.seq').execute());
+    },
+    async listByWorkflow(workflowId) {
+      if (!isUuid(workflowId)) return [];
+      return toPipelines(await select().where('p.workflow_id', '=', workflowId).orderBy('p.seq').execute());
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { UserRepository } from '@pipewright/core';
+import { sql } from 'kysely';
+import { writing } from '../errors.js';
+import { fromRow, toRow } from '../mapping.js';
+import { paged, total } from '../query/query-builder.js';
+import { isUuid, uuids, type Db } from './support.js';
+
+export function userRepository(db: Db): UserRepository {
+  return {
+    async insert(user) {
+      const row = toRow.user(user);
+      await writing(row, () => db.insertInto('users').values(row).execute());
+    },
+    async update(user) {
+      const { id, ...changes } = toRow.user(user);
+      await writing(changes, () => db.updateTable('users').set(changes).where('id', '=', id).execute());
+    },
+    async findById(id) {
+      if (!isUuid(id)) return null;
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? fromRow.user(row) : null;
+    },
+    async findByEmail(email) {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      return row ? fromRow.user(row) : null;
+    },
+    async findByIds(ids) {
+      const wanted = uuids(ids);
+      if (wanted.length === 0) return [];
+      const rows = await db.selectFrom('users').selectAll().where('id', 'in', wanted).execute();
+      return rows.map(fromRow.user);
+    },
+    async count() {
+      const row = await db.selectFrom('users').select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
+      return row.count;
+    },
+    async listByOrg(orgId, page) {
+      if (!isUuid(orgId)) return { items: [], total: 0 };
+      const members = db.selectFrom('users as u').innerJoin('memberships as m', 'm.user_id', 'u.id').where('m.org_id', '=', orgId);
+      const rows = await paged(members.selectAll('u').select('m.role').orderBy('u.email').orderBy('u.id'), page).execute();
+      return {
+        items: rows.map(({ role, ...user }) => ({ user: fromRow.user(user), role: role as 'admin' | 'member' })),
+        total: await total(members, page, rows.length),
+      };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { WorkflowRepository } from '@pipewright/core';
+import { writing } from '../errors.js';
+import { fromRow, toRow } from '../mapping.js';
+import { matching, ordered, paged, total } from '../query/query-builder.js';
+import { WORKFLOW_FILTERS, WORKFLOW_SORTS } from '../query/fields.js';
+import { shareableVisible } from '../query/visibility.js';
+import { atomically, isUuid, type Db } from './support.js';
+
+export function workflowRepository(db: Db): WorkflowRepository {
+  const byId = async (id: string, lock: boolean) => {
+    if (!isUuid(id)) return null;
+    const query = db.selectFrom('workflows').selectAll().where('id', '=', id);
+    const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
+    return row ? fromRow.workflow(row) : null;
+  };
+  return {
+    async insert(workflow) {
+      const row = toRow.workflow(workflow);
+      await writing(row, () => db.insertInto('workflows').values(row).execute());
+    },
+    async update(workflow) {
+      const { id, ...changes } = toRow.workflow(workflow);
+      await writing(changes, () => db.updateTable('workflows').set(changes).where('id', '=', id).execute());
+    },
+    async delete(id) {
+      if (!isUuid(id)) return;
+      await atomically(db, async (tx) => {
+        // File histories go by foreign-key cascade; runs of its pipelines stay with the pipelines.
+        await tx.deleteFrom('runs').where('workflow_id', '=', id).where('pipeline_id', 'is', null).execute();
+        await tx.deleteFrom('workflows').where('id', '=', id).execute();
+      });
+    },
+    findById: (id) => byId(id, false),
+    findByIdForUpdate: (id) => byId(id, true),
+    async list(visibility, query) {
+      if (!isUuid(visibility.orgId)) return { items: [], total: 0 };
+      const filtered = db
+        .selectFrom('workflows as w')
+        .where('w.org_id', '=', visibility.orgId)
+        .where(shareableVisible('w', visibility))
+        .where(matching(query, WORKFLOW_FILTERS));
+      const rows = await paged(ordered(filtered.selectAll('w'), query.sort, WORKFLOW_SORTS, 'w.id'), query.page).execute();
+      return { items: rows.map(fromRow.workflow), total: await total(filtered, query.page, rows.length) };
+    },
+  };
+}
