@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { NotFoundError, type Actor } from '@pipewright/core';
-import { loadConfig } from './config.js';
+import { loadConfig, type ServerConfig } from './config.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './logger.js';
 import { openStorage } from './open-storage.js';
@@ -10,6 +10,8 @@ const USAGE = `Usage: pipewright <command> [options]
 
 Commands:
   migrate                                  bring the database schema up to date
+  worker [--concurrency N]                 execute queued runs (no HTTP, no scheduler) until
+                                           SIGTERM/SIGINT; any number of workers may share the database
   create-org --slug <slug> [--name <name>]
   create-user --email <email> --org <slug> [--password <pw>] [--name <name>] [--role admin|member]
   create-api-key --email <email> --org <slug> [--description <text>]
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<void> {
       password: { type: 'string' },
       role: { type: 'string' },
       description: { type: 'string' },
+      concurrency: { type: 'string' },
     },
     strict: true,
   });
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
     console.log('migrations are up to date');
     return;
   }
+  if (command === 'worker') return runWorker(config, values.concurrency);
   if (!command || command === 'help' || command === '--help') return void console.log(USAGE);
 
   const built = await createApp({ config, logger: createLogger('warn') });
@@ -86,6 +90,19 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await built.close();
   }
+}
+
+/** `pipewright worker`: the worker role alone, on the queue executor, until a stop signal. */
+async function runWorker(config: ServerConfig, concurrency: string | undefined): Promise<void> {
+  const n = concurrency === undefined ? config.runConcurrency : Number(concurrency);
+  if (!Number.isInteger(n) || n < 1) fail('--concurrency must be an integer ≥ 1');
+  const logger = createLogger(config.logLevel);
+  const built = await createApp({ config: { ...config, roles: ['worker'], executor: 'queue', runConcurrency: n }, logger });
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
+  logger.info({ worker: built.worker?.id }, 'worker stopping');
+  await built.close();
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
 
+/** What a process does: serve HTTP, fire schedules, execute runs. */
+export type Role = 'api' | 'scheduler' | 'worker';
+const ROLES: readonly Role[] = ['api', 'scheduler', 'worker'];
+
 /** Everything the server reads from its environment, parsed once. */
 export interface ServerConfig {
   port: number;
@@ -25,6 +29,28 @@ export interface ServerConfig {
   minScheduleIntervalSeconds: number;
   shutdownGraceMs: number;
   loginRateLimitPerMinute: number;
+  /** PIPEWRIGHT_ROLES (default all three: one process does everything, runs executed in-process). */
+  roles: Role[];
+  /**
+   * Where runs execute: `in-process` (this process's engine) or `queue` (pg-boss jobs taken by
+   * worker processes). Default: in-process when this process is a worker next to an api or
+   * scheduler role, else queue (PIPEWRIGHT_EXECUTOR overrides).
+   */
+  executor: 'in-process' | 'queue';
+}
+
+function roles(raw: string | undefined): Role[] {
+  if (raw === undefined || raw.trim() === '') return [...ROLES];
+  const list = [...new Set(raw.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))];
+  const bad = list.filter((r) => !ROLES.includes(r as Role));
+  if (bad.length || !list.length) throw new Error(`PIPEWRIGHT_ROLES must list api, scheduler and/or worker; got "${raw}"`);
+  return list as Role[];
+}
+
+function executor(raw: string | undefined, roleList: readonly Role[]): 'in-process' | 'queue' {
+  if (raw === 'in-process' || raw === 'queue') return raw;
+  if (raw !== undefined && raw !== '') throw new Error(`PIPEWRIGHT_EXECUTOR must be in-process or queue; got "${raw}"`);
+  return roleList.includes('worker') && roleList.length > 1 ? 'in-process' : 'queue';
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -52,7 +78,10 @@ function misfire(raw: string | undefined): 'skip' | 'run-once' {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(env.PIPEWRIGHT_DATA_DIR || './data');
   const ttl = int(env, 'PIPEWRIGHT_TOKEN_TTL_SECONDS', 86_400);
+  const roleList = roles(env.PIPEWRIGHT_ROLES);
   return {
+    roles: roleList,
+    executor: executor(env.PIPEWRIGHT_EXECUTOR, roleList),
     port: int(env, 'PORT', 8080),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,

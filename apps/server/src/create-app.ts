@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { noScheduler, randomIds, systemClock, type Clock, type Core, type IdGenerator, type Scheduler, type Storage } from '@pipewright/core';
 import { InProcessExecutor, type EngineOptions } from '@pipewright/engine';
+import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
 import pg from 'pg';
 import { flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
@@ -16,6 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics, routeSetOfPath } from './metrics.js';
 import { openStorage, type StorageHandle } from './open-storage.js';
 import { scheduleFiresRoutes } from './schedule-fires.routes.js';
+import { workersRoutes } from './workers.routes.js';
 import { loadServerSecret, securityFromSecret } from './security/server-secret.js';
 
 export const VERSION = '0.1.0';
@@ -44,8 +46,12 @@ export interface PipewrightApp {
   metrics: ServerMetrics;
   storage: Storage;
   routeSets: RouteSet[];
-  /** The in-process run engine (its registry is where embedders add connectors and handlers). */
+  /** The run engine (its registry is where embedders add connectors and handlers); idle in an api-only process. */
   executor: InProcessExecutor;
+  /** The queue runs go through when `config.executor` is `queue`. */
+  queue: QueueConnection | null;
+  /** This process's queue worker (the worker role with the queue executor). */
+  worker: QueueWorker | null;
   /** The scheduler, when this process runs one (a SQL storage and PIPEWRIGHT_SCHEDULER on). */
   scheduler: NodeCronScheduler | null;
   /** Database reachable and migrated. */
@@ -91,7 +97,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   let core: Core | null = null;
   let scheduler: NodeCronScheduler | null = null;
   let listenPool: pg.Pool | null = null;
-  if (config.schedulerEnabled && handle.db) {
+  // api/scheduler without the worker role hand runs to worker processes through the queue.
+  let queue: QueueConnection | null = null;
+  if (config.executor === 'queue') {
+    if (!config.databaseUrl) throw new Error('The queue executor (PIPEWRIGHT_ROLES without worker, or PIPEWRIGHT_EXECUTOR=queue) needs DATABASE_URL: the queue lives in Postgres.');
+    queue = await QueueConnection.open({ connectionString: config.databaseUrl, onError: (err, context) => logger.error({ err, context }, 'run queue error') });
+    metrics.watchQueue({ depth: () => queue!.depth(), workers: () => queue!.workers.list() });
+  }
+  if (config.schedulerEnabled && config.roles.includes('scheduler') && handle.db) {
     await migrateScheduler(handle.db);
     if (config.databaseUrl) {
       listenPool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 });
@@ -117,15 +130,32 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     ...securityFromSecret(secret),
     scheduler: (scheduler as Scheduler | null) ?? noScheduler,
     // The engine reports to the core it serves: attached right after the core is built.
-    executor,
+    executor: queue ? new QueueExecutor(queue) : executor,
     events: new FanOutEvents([metrics]),
     definitions: executor.definitions,
     settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds },
   });
   core = container.get<Core>(TYPES.Core);
-  executor.attach(core);
-  // Runs left EXECUTING by a process that died end as ERROR "interrupted", now and periodically.
-  await executor.startRecovery();
+  const queueWorker = queue !== null && config.roles.includes('worker');
+  // A queue worker's engine checks at each heartbeat that the run is still the one it began.
+  executor.attach(queueWorker ? fenceRuns(core) : core);
+  // Runs left EXECUTING by a process that died end as ERROR "interrupted", now and periodically
+  // (with the queue, workers do it, restarting the runs of workflows with retryOnInterrupt).
+  if (!queue) await executor.startRecovery();
+  let worker: QueueWorker | null = null;
+  if (queue && queueWorker) {
+    worker = new QueueWorker({
+      connection: queue,
+      connectionString: config.databaseUrl!,
+      core,
+      engine: executor,
+      concurrency: config.runConcurrency,
+      recoveryIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.runLeaseMs / 3))),
+      onError: (err, context) => logger.error({ err, context }, 'queue worker error'),
+    });
+    await worker.start();
+    logger.info({ worker: worker.id, concurrency: config.runConcurrency }, 'queue worker started');
+  }
   if (scheduler) await scheduler.start();
 
   const registry = executor.registry;
@@ -138,7 +168,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
       ...registry.destinations().map((c) => ({ ...c, kind: 'destination' as const })),
     ],
   };
-  const routeSets = (options.routeSets ?? defaultRouteSets(config, { native: [scheduleFiresRoutes(() => scheduler)] })).map((factory) => factory(ctx));
+  const routeSets = (options.routeSets ?? defaultRouteSets(config, { native: [scheduleFiresRoutes(() => scheduler), workersRoutes(() => queue?.workers ?? null)] })).map((factory) => factory(ctx));
   const documents = (): Record<string, OpenApiDocument> => Object.fromEntries(routeSets.map((s) => [s.name, s.openapi]));
 
   const ready = async () => {
@@ -168,7 +198,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   );
   app.use(metrics.middleware(routeSetOfPath));
   app.use(opsRouter({ ready, metrics: () => metrics.render(), documents }));
-  for (const set of routeSets) app.use(set.router);
+  // A process without the api role (scheduler/worker only) answers health, readiness and metrics only.
+  if (config.roles.includes('api')) for (const set of routeSets) app.use(set.router);
   app.use((_req, res) => {
     res.status(404).json({ detail: 'Not Found' });
   });
@@ -187,13 +218,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     storage: handle.storage,
     routeSets,
     executor,
+    queue,
+    worker,
     scheduler,
     ready,
     async close() {
       if (!migrated) return;
       migrated = false;
       await scheduler?.stop();
-      await executor.drain(config.shutdownGraceMs);
+      if (worker) await worker.stop(config.shutdownGraceMs);
+      else await executor.drain(config.shutdownGraceMs);
+      await queue?.close();
       await listenPool?.end();
       await handle.close();
     },

@@ -1,6 +1,12 @@
 import type { DomainEvent, EventSink } from '@pipewright/core';
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What /metrics reports of the run queue, when this process uses one. */
+export interface QueueGauges {
+  depth(): Promise<{ queued: number; active: number }>;
+  workers(): Promise<{ alive: boolean; running: number }[]>;
+}
 
 /** Prometheus metrics: HTTP latency by route set, runs by final status, scheduler fires. */
 export class ServerMetrics implements EventSink {
@@ -28,6 +34,40 @@ export class ServerMetrics implements EventSink {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pipewright_' });
+  }
+
+  /** Adds queue depth and worker liveness, read from the database on each scrape. */
+  watchQueue(queue: QueueGauges): void {
+    new Gauge({
+      name: 'pipewright_run_queue_jobs',
+      help: 'Run jobs in the queue by state (pg-boss counts, refreshed every few seconds)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const d = await queue.depth();
+        this.set({ state: 'queued' }, d.queued);
+        this.set({ state: 'active' }, d.active);
+      },
+    });
+    new Gauge({
+      name: 'pipewright_workers',
+      help: 'Worker processes by liveness (heartbeat within the window and not stopped)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const all = await queue.workers();
+        this.set({ state: 'alive' }, all.filter((w) => w.alive).length);
+        this.set({ state: 'dead' }, all.filter((w) => !w.alive).length);
+      },
+    });
+    new Gauge({
+      name: 'pipewright_worker_runs_executing',
+      help: 'Runs executing on live workers at their last heartbeat',
+      registers: [this.registry],
+      async collect() {
+        this.set((await queue.workers()).filter((w) => w.alive).reduce((n, w) => n + w.running, 0));
+      },
+    });
   }
 
   /** Times every request and labels it with the route set its path belongs to. */

@@ -1,0 +1,89 @@
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { migrateQueueSchema } from './queue-schema.js';
+import { RUN_QUEUE, type RunJobData } from './queue-names.js';
+import { UploadStore } from './upload-store.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+export interface QueueConnectionOptions {
+  /** The Postgres the API servers and workers share. */
+  connectionString: string;
+  /** Connections for our own queries (uploads, workers, cancel notifications); default 4. */
+  poolSize?: number;
+  /** Attempts of a job whose handler failed (database unreachable …), with exponential backoff; default 5. */
+  retryLimit?: number;
+  /** First retry delay in seconds (doubled each time, with jitter); default 2. */
+  retryDelaySeconds?: number;
+  /** A worker not heard of for this long counts as dead in the worker list; default 15 s. */
+  workerLivenessMs?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** Queue depth as pg-boss counts it (refreshed by its monitor, not live). */
+export interface QueueDepth {
+  queued: number;
+  active: number;
+}
+
+/**
+ * The shared Postgres plumbing of the queue executor and the workers: a pg-boss instance
+ * (its own schema `pgboss`), a small pool for our tables and NOTIFY, and the queue itself.
+ */
+export class QueueConnection {
+  readonly pool: pg.Pool;
+  readonly boss: PgBoss;
+  readonly uploads: UploadStore;
+  readonly workers: WorkerRegistry;
+  private started = false;
+
+  private constructor(private readonly options: QueueConnectionOptions) {
+    const onError = options.onError ?? (() => {});
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: `pipewright-queue@${hostname()}` });
+    this.pool.on('error', (e) => onError(e, 'queue pool'));
+    this.boss = new PgBoss({ connectionString: options.connectionString, max: 4, application_name: 'pipewright-pgboss', monitorIntervalSeconds: 5 });
+    this.boss.on('error', (e: unknown) => onError(e, 'pg-boss'));
+    this.uploads = new UploadStore(this.pool);
+    this.workers = new WorkerRegistry(this.pool, options.workerLivenessMs);
+  }
+
+  /** Connects, installs pg-boss's schema and ours (idempotent), and creates the run queue. */
+  static async open(options: QueueConnectionOptions): Promise<QueueConnection> {
+    const connection = new QueueConnection(options);
+    await migrateQueueSchema(connection.pool);
+    await connection.boss.start();
+    connection.started = true;
+    if (!(await connection.boss.getQueue(RUN_QUEUE))) {
+      await connection.boss.createQueue(RUN_QUEUE, {
+        retryLimit: options.retryLimit ?? 5,
+        retryDelay: options.retryDelaySeconds ?? 2,
+        retryBackoff: true,
+        // Liveness of a run is its lease in core; the job's own expiry only has to outlast any run.
+        expireInSeconds: 82_800,
+        // A worker killed outright stops refreshing this: pg-boss hands its fetched jobs out again.
+        heartbeatSeconds: 10,
+      }).catch(async (e: unknown) => {
+        if (!(await connection.boss.getQueue(RUN_QUEUE))) throw e; // another process created it meanwhile
+      });
+    }
+    return connection;
+  }
+
+  /** Enqueues a run; the run is read from storage by whichever worker fetches it. */
+  async enqueue(runId: string): Promise<void> {
+    const data: RunJobData = { runId };
+    await this.boss.send(RUN_QUEUE, data);
+  }
+
+  /** Jobs waiting and being worked on. */
+  async depth(): Promise<QueueDepth> {
+    const q = await this.boss.getQueue(RUN_QUEUE);
+    return { queued: q?.queuedCount ?? 0, active: q?.activeCount ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.started) await this.boss.stop({ graceful: false, timeout: 2000 }).catch(() => {});
+    this.started = false;
+    await this.pool.end();
+  }
+}

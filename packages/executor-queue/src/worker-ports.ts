@@ -1,0 +1,23 @@
+import type { CoreDeps, RunLifecycle, UploadedFile, Run } from '@pipewright/core';
+
+/** What the worker uses of the core (all of it from `createCore`). */
+export interface WorkerCore {
+  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'log' | 'recoverExpired'>;
+  deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
+}
+
+/**
+ * The engine a worker executes runs with: the engine package's `InProcessExecutor` fits
+ * as is (begin → stages → finish, lease heartbeat, timeout, drain). A port rather than an
+ * import, so this adapter does not depend on another adapter; the server wires the two.
+ */
+export interface RunEngine {
+  /** Takes a PENDING run (files attached); starts it through `lifecycle.begin`. */
+  submit(run: Run, options?: { files?: UploadedFile[] }): Promise<void>;
+  /** Resolves when the run is no longer queued or running in this engine. */
+  settled(runId: string): Promise<void>;
+  /** Aborts the run if this engine is running it. */
+  cancel(runId: string): Promise<void>;
+  /** Shutdown: no more runs, running ones get `graceMs`, then stop. */
+  drain(graceMs: number): Promise<void>;
+}

@@ -1,0 +1,133 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { emptyCounters, INTERRUPTED } from '@pipewright/core';
+import { fenceRuns, InterruptRecovery, RESTARTED } from '@pipewright/executor-queue';
+import { eventually, queueWorld, type QueueWorld } from './queue-world.js';
+
+// pg-boss and LISTEN/NOTIFY need a real Postgres: these run where TEST_DATABASE_URL is set (CI, dev machines).
+const describeWithPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+const RECORDS = [{ n: 1 }, { n: 2 }, { n: 3 }, 'bad'];
+const inline = { source: { connector: 'inline', settings: { records: RECORDS } }, stages: { filter: 'n > 1' }, destination: { connector: 'none', settings: {} } };
+const EXACT = { passed: [3, 3, 2, 2, 2, 2], failed: [1, 0, 1, 0, 0, 0] };
+
+describeWithPostgres('QueueExecutor and QueueWorker', () => {
+  let w: QueueWorld;
+  beforeEach(async () => {
+    w = await queueWorld();
+  }, 60_000);
+  afterEach(async () => {
+    await w.close();
+  }, 60_000);
+
+  const run = (id: string) => w.core.runs.get(w.admin, id);
+  const messages = async (id: string) => (await w.core.runs.logs(w.admin, id, { minLevel: 'DEBUG' }, { page: 1, size: 100 })).items.map((l) => l.message);
+
+  it('leaves a submitted run PENDING on the queue until a worker takes it, then executes it', async () => {
+    const wf = await w.core.workflows.create(w.admin, { name: 'wf', definition: inline });
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await run(r.id)).status).toBe('PENDING');
+    await w.worker();
+    await eventually(async () => (await run(r.id)).isTerminal);
+    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: EXACT });
+  }, 30_000);
+
+  it('stores uploaded files in Postgres for the worker and forgets them once the run ended', async () => {
+    await w.worker();
+    const wf = await w.core.workflows.create(w.admin, { name: 'up', definition: { source: { connector: 'upload', settings: {} }, stages: {}, destination: { connector: 'none', settings: {} } } });
+    const content = new TextEncoder().encode('{"a":1}\n{"a":2}\n');
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id, { files: [{ name: 'a.ndjson', content, mimeType: 'application/x-ndjson' }] });
+    await eventually(async () => (await run(r.id)).isTerminal);
+    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [2, 2, 2, 2, 2, 2] }, files: { total: 1, ok: 1, failed: 0 } });
+    await eventually(async () => (await w.connection.uploads.load(r.id)).length === 0);
+  }, 30_000);
+
+  it('restarts a run of a dead worker from the start when its workflow says so, else ends it as interrupted', async () => {
+    const retry = await w.core.workflows.create(w.admin, { name: 'retry', definition: inline, retryOnInterrupt: true });
+    const end = await w.core.workflows.create(w.admin, { name: 'end', definition: inline });
+    const a = await w.core.runs.triggerWorkflow(w.admin, retry.id);
+    const b = await w.core.runs.triggerWorkflow(w.admin, end.id);
+    // A worker that began both and died: a lease that is over at once, some progress saved.
+    for (const id of [a.id, b.id]) {
+      await w.core.lifecycle.begin(id, 1);
+      await w.core.lifecycle.heartbeat(id, 1, { stages: { passed: [1, 1, 0, 0, 0, 0], failed: [0, 0, 0, 0, 0, 0] }, files: { total: 0, ok: 0, failed: 0 } });
+    }
+    await new Promise((res) => setTimeout(res, 20));
+    await w.worker();
+    await eventually(async () => (await run(a.id)).isTerminal && (await run(b.id)).isTerminal);
+    expect(await run(a.id)).toMatchObject({ status: 'COMPLETED', stages: EXACT });
+    expect((await messages(a.id)).filter((m) => m === RESTARTED)).toHaveLength(1);
+    expect((await messages(a.id)).filter((m) => m.startsWith('Run started'))).toHaveLength(1);
+    expect(await run(b.id)).toMatchObject({ status: 'ERROR', error: INTERRUPTED });
+  }, 30_000);
+
+  it('begins a run once however many jobs name it and however many workers fetch them', async () => {
+    await Promise.all([w.worker({ concurrency: 3 }), w.worker({ concurrency: 3 })]);
+    const wf = await w.core.workflows.create(w.admin, { name: 'dup', definition: inline });
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    await Promise.all(Array.from({ length: 6 }, () => w.connection.enqueue(r.id)));
+    await eventually(async () => (await run(r.id)).isTerminal);
+    await new Promise((res) => setTimeout(res, 500)); // the duplicate jobs are fetched and dropped
+    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: EXACT });
+    expect((await messages(r.id)).filter((m) => m.startsWith('Run started'))).toHaveLength(1);
+  }, 30_000);
+
+  it('stops a running run through the cancel notification', async () => {
+    await w.worker({ leaseMs: 60_000 }); // heartbeat every 5 s: a stop sooner came through NOTIFY
+    const hold = createServer(() => {}); // a webhook that never answers
+    await new Promise<void>((res) => hold.listen(0, '127.0.0.1', res));
+    const url = `http://127.0.0.1:${(hold.address() as AddressInfo).port}/`;
+    const wf = await w.core.workflows.create(w.admin, {
+      name: 'slow',
+      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', settings: { url, timeoutMs: 30_000, maxAttempts: 1 } } },
+    });
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    await eventually(async () => (await run(r.id)).status === 'EXECUTING');
+    await new Promise((res) => setTimeout(res, 200));
+    const asked = Date.now();
+    await w.core.runs.cancel(w.admin, r.id);
+    await eventually(async () => (await run(r.id)).isTerminal, 5_000);
+    expect((await run(r.id)).status).toBe('STOPPED');
+    expect(Date.now() - asked).toBeLessThan(1_000);
+    hold.closeAllConnections();
+    hold.close();
+  }, 30_000);
+
+  it('lists live workers with their heartbeat', async () => {
+    const worker = await w.worker();
+    const list = await w.connection.workers.list();
+    expect(list).toEqual([expect.objectContaining({ id: worker.id, pid: process.pid, alive: true, stoppedAt: null })]);
+    await worker.stop(100);
+    expect((await w.connection.workers.list())[0]).toMatchObject({ alive: false });
+  }, 30_000);
+});
+
+describeWithPostgres('fenceRuns', () => {
+  let w: QueueWorld;
+  beforeEach(async () => {
+    w = await queueWorld();
+  }, 60_000);
+  afterEach(async () => {
+    await w.close();
+  }, 60_000);
+
+  it('stops a stalled worker whose run was restarted and began elsewhere, and drops its finish', async () => {
+    const wf = await w.core.workflows.create(w.admin, { name: 'fence', definition: inline, retryOnInterrupt: true });
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    const stalled = fenceRuns(w.core);
+    expect(await stalled.lifecycle.begin(r.id, 1)).not.toBeNull();
+    await new Promise((res) => setTimeout(res, 20));
+    // Its lease expired: recovery restarts the run, another worker begins it.
+    const { restarted } = await new InterruptRecovery(w.core, async () => {}).recoverOnce();
+    expect(restarted.map((x) => x.id)).toEqual([r.id]);
+    expect(await w.core.lifecycle.begin(r.id, 60_000)).not.toBeNull();
+
+    expect(await stalled.lifecycle.heartbeat(r.id, 60_000)).toBe('stop');
+    expect(await stalled.lifecycle.finish(r.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } })).toBeNull();
+    expect((await w.core.runs.get(w.admin, r.id)).status).toBe('EXECUTING');
+    // The worker that holds it now is not fenced out.
+    const holder = fenceRuns(w.core);
+    expect(await holder.lifecycle.heartbeat(r.id, 60_000)).toBe('continue');
+  }, 30_000);
+});

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { createCore, type Actor, type Core } from '@pipewright/core';
+import { InProcessExecutor } from '@pipewright/engine';
+import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
+import { createKyselyStorage, type KyselyStorage } from '@pipewright/storage-kysely';
+import pg from 'pg';
+
+// Fast stand-ins for the security ports (the server uses scrypt/AES/JWT).
+const hasher = {
+  hashPassword: async (p: string) => `h:${p}`,
+  verifyPassword: async (p: string, h: string) => h === `h:${p}`,
+  lookupHash: (s: string) => createHash('sha256').update(s).digest('hex'),
+};
+const sealer = { seal: (s: string) => `sealed:${s}`, unseal: (s: string) => s.replace(/^sealed:/, '') };
+const tokens = {
+  sign: async (c: { sub: string }) => `tok.${c.sub}.x`,
+  verify: async (t: string) => (/^tok\.[^.]+\.x$/.test(t) ? { sub: t.split('.')[1]! } : null),
+};
+
+export interface QueueWorld {
+  url: string;
+  store: KyselyStorage;
+  connection: QueueConnection;
+  /** The API side: its core submits to the queue. */
+  core: Core;
+  admin: Actor;
+  /** Starts a worker with its own engine (as a worker process would), on the same database. */
+  worker(options?: { concurrency?: number; leaseMs?: number }): Promise<QueueWorker>;
+  close(): Promise<void>;
+}
+
+/** A fresh `pipewright_test_queue_*` database with a core on the queue executor; dropped on close. */
+export async function queueWorld(): Promise<QueueWorld> {
+  const name = `pipewright_test_queue_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(process.env.TEST_DATABASE_URL!);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const store = await createKyselyStorage({ url });
+  await store.migrate();
+  const connection = await QueueConnection.open({ connectionString: url, retryDelaySeconds: 1 });
+  const definitions = new InProcessExecutor().definitions;
+  const core = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(connection), definitions });
+  const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
+  const actor: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
+  const workers: { worker: QueueWorker; connection: QueueConnection }[] = [];
+  return {
+    url,
+    store,
+    connection,
+    core,
+    admin: actor,
+    async worker(options = {}) {
+      const own = await QueueConnection.open({ connectionString: url });
+      const engine = new InProcessExecutor({ concurrency: options.concurrency ?? 2, leaseMs: options.leaseMs ?? 5_000 });
+      const workerCore = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(own), definitions: engine.definitions });
+      engine.attach(fenceRuns(workerCore));
+      const worker = new QueueWorker({ connection: own, connectionString: url, core: workerCore, engine, concurrency: options.concurrency ?? 2, recoveryIntervalMs: 200, heartbeatMs: 200 });
+      await worker.start();
+      workers.push({ worker, connection: own });
+      return worker;
+    },
+    async close() {
+      for (const w of workers) {
+        await w.worker.stop(1_000);
+        await w.connection.close();
+      }
+      await connection.close();
+      await store.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Waits until `check` holds (polling), failing after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
