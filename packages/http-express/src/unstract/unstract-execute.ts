@@ -1,4 +1,4 @@
-import { ValidationError, type Actor, type Core, type Run, type UploadedFile } from '@pipewright/core';
+import { InvalidStateError, ValidationError, type Actor, type Core, type Run, type UploadedFile } from '@pipewright/core';
 import type { UnstractExecuteWorkflowDto } from './unstract-dtos.js';
 
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -27,7 +27,14 @@ export async function executeWorkflow(
   }
   const existing = await core.runs.get(actor, dto.execution_id);
   if (existing.workflowId !== dto.workflow_id) throw ValidationError.field('execution_id', 'Invalid execution id for this workflow.');
-  if (action === 'STOP') return existing.isTerminal ? existing : core.runs.cancel(actor, existing.id);
+  if (action === 'STOP') {
+    if (existing.isTerminal) return existing;
+    // The run may end between the read and the cancel: then report how it ended.
+    return core.runs.cancel(actor, existing.id).catch(async (e: unknown) => {
+      if (e instanceof InvalidStateError) return core.runs.get(actor, existing.id);
+      throw e;
+    });
+  }
   const run = files.length ? await core.runs.triggerWorkflow(actor, dto.workflow_id, { files }) : existing;
   return waitForEnd(core, actor, run, (dto.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, stillWanted);
 }
