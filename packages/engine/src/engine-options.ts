@@ -15,7 +15,7 @@ export interface EngineOptions {
   heartbeatMs?: number;
   /** Runs still going after this long are stopped (null: never). */
   runTimeoutMs?: number | null;
-  /** How often runs with an expired lease are looked for after `startRecovery()` (default 30 s). */
+  /** How often runs with an expired lease are looked for after `startRecovery()` (default: a third of the lease, 1–30 s). */
   recoveryIntervalMs?: number;
   /** Records per batch (default 500). */
   batchSize?: number;
@@ -41,7 +41,8 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     leaseMs,
     heartbeatMs: options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)),
     runTimeoutMs: options.runTimeoutMs ?? null,
-    recoveryIntervalMs: options.recoveryIntervalMs ?? 30_000,
+    // Sweeps follow the lease: a run whose process died ends about a lease after its last heartbeat.
+    recoveryIntervalMs: options.recoveryIntervalMs ?? Math.min(30_000, Math.max(1_000, Math.floor(leaseMs / 3))),
     batchSize: Math.max(1, options.batchSize ?? 500),
     maxLoggedFailures: options.maxLoggedFailures ?? 20,
     logLevel: options.logLevel ?? 'DEBUG',

@@ -43,6 +43,8 @@ export class InProcessExecutor implements Executor {
   private running = 0;
   private draining = false;
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
+  /** Renews the leases of queued (PENDING) runs while any wait here. */
+  private queueLeases: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: EngineOptions = {}) {
     this.options = resolveEngineOptions(options);
@@ -74,6 +76,8 @@ export class InProcessExecutor implements Executor {
     this.track(run.id);
     this.queue.push({ runId: run.id, uploads: options?.files ?? [] });
     this.pump();
+    // A run that has to wait holds a lease from now on: if this process dies, recovery ends it.
+    if (this.queue.some((j) => j.runId === run.id)) await this.holdQueued([run.id]);
   }
 
   async cancel(runId: string): Promise<void> {
@@ -119,6 +123,7 @@ export class InProcessExecutor implements Executor {
       await this.endUnstarted(job.runId, SHUTDOWN);
       this.untrack(job.runId);
     }
+    this.leaseQueue();
     const all = Promise.allSettled([...this.pending.values()]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
@@ -143,6 +148,14 @@ export class InProcessExecutor implements Executor {
     this.pending.delete(runId);
   }
 
+  /** Renews the leases of runs waiting in the queue (cancelled ones answer `stop` and are skipped at begin). */
+  private async holdQueued(runIds: string[]): Promise<void> {
+    const core = this.requireCore();
+    for (const runId of runIds) {
+      await core.lifecycle.heartbeat(runId, this.options.leaseMs).catch((e) => this.options.onError(e, `lease of queued run ${runId}`));
+    }
+  }
+
   private pump(): void {
     while (this.running < this.options.concurrency && this.queue.length > 0) {
       const job = this.queue.shift()!;
@@ -152,6 +165,18 @@ export class InProcessExecutor implements Executor {
         this.untrack(job.runId);
         this.pump();
       });
+    }
+    this.leaseQueue();
+  }
+
+  /** Keeps the queue's leases renewed exactly while runs wait in it. */
+  private leaseQueue(): void {
+    if (this.queue.length > 0 && !this.queueLeases && !this.draining) {
+      this.queueLeases = setInterval(() => void this.holdQueued(this.queue.map((j) => j.runId)), this.options.heartbeatMs);
+      this.queueLeases.unref?.();
+    } else if ((this.queue.length === 0 || this.draining) && this.queueLeases) {
+      clearInterval(this.queueLeases);
+      this.queueLeases = null;
     }
   }
 

@@ -264,7 +264,11 @@ export class NodeCronScheduler implements Scheduler {
     if (!this.options.listen || !this.running) return;
     this.listenBroken = false;
     try {
+      // Give the old (broken) connection back first: the listener's pool may hold just one,
+      // and waiting for a second while keeping it would wait forever.
       const old = this.unlisten;
+      this.unlisten = null;
+      if (old) await old().catch(() => {});
       this.unlisten = await this.options.listen(
         SCHEDULE_CHANNEL,
         () => void this.poll(),
@@ -273,7 +277,6 @@ export class NodeCronScheduler implements Scheduler {
           this.reportError(e, 'schedule notifications');
         },
       );
-      if (old) await old().catch(() => {});
     } catch (e) {
       this.listenBroken = true;
       this.reportError(e, 'subscribing to schedule notifications');

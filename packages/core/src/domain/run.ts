@@ -186,9 +186,12 @@ export class Run {
     this.state = { ...this.state, status: 'EXECUTING', startedAt: now, updatedAt: now, leaseExpiresAt: leaseUntil };
   }
 
-  /** Renews the lease of a run that is still open. */
+  /**
+   * Renews the lease of a run that is still open. A PENDING run is leased too while it waits
+   * in a process's queue, so that runs queued by a process that died are recovered as well.
+   */
   heartbeat(now: Date, leaseUntil: Date): void {
-    this.expect(['EXECUTING', 'STOPPING'], 'renew the lease of');
+    this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'renew the lease of');
     this.state = { ...this.state, leaseExpiresAt: leaseUntil, updatedAt: now };
   }
 

@@ -25,8 +25,21 @@ export function classifyError(err: unknown): ClassifiedError {
   }
   const e = err as { type?: string; status?: number; code?: string; message?: string };
   if (e?.type === 'entity.too.large' || e?.status === 413) return { kind: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large.', issues: [], cause: err };
-  if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || (e?.status === 400 && e?.type))
+  // The router throws a URIError (status 400) for a path parameter that is not valid percent-encoded UTF-8.
+  if (err instanceof URIError && e.status === 400) {
+    const message = 'The URL has a malformed percent-encoded parameter.';
+    return { kind: 'VALIDATION', message, issues: [{ field: 'non_field_errors', message, code: 'invalid' }], cause: err };
+  }
+  // body-parser's own client errors carry a `type`; a body that fails to inflate (bad gzip)
+  // comes as a plain http-errors 400 with `expose` set.
+  const clientError = e?.status === 400 && (e?.type || (err as { expose?: boolean }).expose === true);
+  if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || clientError)
     return { kind: 'MALFORMED_BODY', message: `JSON parse error - ${e.message ?? 'invalid body'}`, issues: [], cause: err };
+  // Postgres refuses text it cannot store (a NUL character, an untranslatable one): the input is invalid.
+  if (e?.code === '22021' || e?.code === '22P05') {
+    const message = 'A text value contains a character that cannot be stored (such as NUL).';
+    return { kind: 'VALIDATION', message, issues: [{ field: 'non_field_errors', message, code: 'invalid' }], cause: err };
+  }
   if (e?.code && UNAVAILABLE_CODES.has(e.code)) return { kind: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.', issues: [], cause: err };
   if (typeof e?.message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message))
     return { kind: 'UNAVAILABLE', message: 'The database is unavailable; try again shortly.', issues: [], cause: err };

@@ -1,0 +1,199 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { call, createOrg, createPrincipal, rootToken, unstract, type Principal, type Reply } from './support/http.js';
+import { fillPath, loadRoutes, type Route } from './support/openapi-routes.js';
+import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
+import { snapshot } from './support/snapshot.js';
+
+// Issue 12 (4): a cross-tenant and permission matrix generated from the route list. Every
+// route that takes a resource id is called by the owner, a user it is shared with, a member
+// of the same org it is not shared with, and the admin of another org.
+
+type Who = 'owner' | 'shared' | 'member' | 'outsider';
+const WHO: Who[] = ['owner', 'shared', 'member', 'outsider'];
+const MARK = 'acmesecret';
+
+interface Resources {
+  workflowId: string;
+  pipelineId: string;
+  pipelineSeq: number;
+  runId: string;
+  runSeq: number;
+  pipelineKeyId: string;
+}
+
+/** The value each path parameter takes for the resources under test; null: not a resource route. */
+function paramsFor(route: Route, r: Resources, org: string): Record<string, string> | null {
+  const ids = route.pathParams.filter((p) => !['org_id', 'slug', 'project_name_or_id', 'user_name_or_id', 'tag_name_or_id'].includes(p));
+  if (!ids.length || route.path.startsWith('/deployment/') || route.path.includes('file-histories/{id}') || route.path.startsWith('/admin/')) return null;
+  const values: Record<string, string> = { org_id: org };
+  for (const p of ids) {
+    if (route.dialect === 'meergo') values[p] = String(route.path.includes('/runs/{id}') ? r.runSeq : r.pipelineSeq);
+    else if (p === 'run_id' || /execution\/\{id\}/.test(route.path)) values[p] = r.runId;
+    else if (p === 'pipeline_id' || route.path.includes('/pipeline/{id}') || route.path.includes('postman_collection')) values[p] = r.pipelineId;
+    else if (route.path.includes('/api/keys/{id}')) values[p] = r.pipelineKeyId;
+    else if (p === 'workflow_id' || route.path.includes('/workflow/')) values[p] = r.workflowId;
+    else return null;
+  }
+  return values;
+}
+
+const isReading = (route: Route) => route.method === 'GET' || route.method === 'OPTIONS';
+// The Postman collection carries the pipeline's active API key: only its owner gets it.
+const ownerOnly = (route: Route) => /\(owner|owner\)|org admins only/.test(route.summary) || route.path.includes('postman_collection');
+// Starting a run needs only sight of the pipeline (core RunService.trigger: assertCanSee).
+const startsRun = (route: Route) => route.method === 'POST' && /\/runs$/.test(route.path);
+/** What a user the resource is shared with may do: read it (unless owner-only) and run it. */
+const sharedMay = (route: Route) => (isReading(route) && !ownerOnly(route)) || startsRun(route);
+// OPTIONS answers DRF's static metadata (no data) whoever asks; only leaks are checked there.
+const isStatic = (route: Route) => route.method === 'OPTIONS';
+
+/** Bodies valid enough that the outcome is about permission, not validation. */
+function bodyFor(route: Route, r: Resources): unknown {
+  if (!['POST', 'PUT', 'PATCH'].includes(route.method)) return undefined;
+  if (route.dialect === 'unstract' && route.method === 'PUT' && route.path.endsWith('/pipeline/{id}/')) return { pipeline_name: 'hijack', workflow: r.workflowId };
+  if (route.dialect === 'unstract' && route.method === 'PUT' && route.path.endsWith('/workflow/{id}/')) return { workflow_name: 'hijack' };
+  if (route.path.endsWith('/file-histories/clear/')) return { file_path: 'x' };
+  if (route.dialect === 'meergo' && route.method === 'PUT' && route.path.endsWith('/pipelines/{id}')) return { name: 'hijack' };
+  return {};
+}
+
+/** Waits until no run is open, so background work does not look like a change a refused request made. */
+async function settled(db: TestDatabase): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await db.client.query('SELECT count(*)::int AS n FROM runs WHERE ended_at IS NULL')).rows[0].n > 0) {
+    if (Date.now() > deadline) throw new Error('runs did not settle');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('cross-tenant and permission matrix', () => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+  const as = {} as Record<Who, Principal>;
+  let rivalAdmin: Principal;
+  let res: Resources;
+  let routes: Route[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('matrix');
+    server = await startServerProcess({ databaseUrl: db.url, env: { PIPEWRIGHT_SCHEDULER: 'off', LOG_LEVEL: 'warn' } });
+    const root = await rootToken(server.base);
+    await createOrg(server.base, root, 'acme');
+    await createOrg(server.base, root, 'rival');
+    // The owner is a plain member: org admins own everything in their org.
+    as.owner = await createPrincipal(server.base, root, 'acme', 'member', 'owner');
+    as.shared = await createPrincipal(server.base, root, 'acme', 'member', 'shared');
+    as.member = await createPrincipal(server.base, root, 'acme', 'member', 'member');
+    as.outsider = await createPrincipal(server.base, root, 'rival', 'admin', 'outsider');
+    rivalAdmin = as.outsider;
+
+    const o = as.owner;
+    const w = await call(server.base, 'POST', `${unstract('acme')}/workflow/`, {
+      auth: o.key,
+      json: { workflow_name: `${MARK}-workflow`, source_settings: { connector: 'inline', settings: { records: [{ a: 1 }] } }, destination_settings: { connector: 'none', settings: {} } },
+    });
+    expect(w.status).toBe(201);
+    const p = await call(server.base, 'POST', `${unstract('acme')}/pipeline/`, { auth: o.key, json: { pipeline_name: `${MARK}-pipeline`, workflow: w.body.id } });
+    expect(p.status).toBe(201);
+    expect((await call(server.base, 'PATCH', `${unstract('acme')}/workflow/${w.body.id}/`, { auth: o.key, json: { shared_users: [as.shared.id] } })).status).toBe(200);
+    expect((await call(server.base, 'POST', `${unstract('acme')}/pipeline/${p.body.id}/share/`, { auth: o.key, json: { shared_users: [as.shared.id] } })).status).toBeLessThan(300);
+    const run = await call(server.base, 'POST', `${unstract('acme')}/pipeline/execute/`, { auth: o.key, json: { pipeline_id: p.body.id } });
+    expect(run.status).toBeLessThan(300);
+    const keys = await call(server.base, 'GET', `${unstract('acme')}/api/keys/pipeline/${p.body.id}/`, { auth: o.key });
+    expect(keys.status).toBe(200);
+    const seqs = await db.client.query('SELECT (SELECT seq FROM pipelines WHERE id = $1) AS p, (SELECT seq FROM runs WHERE id = $2) AS r', [p.body.id, run.body.execution.execution_id]);
+    res = { workflowId: w.body.id, pipelineId: p.body.id, pipelineSeq: seqs.rows[0].p, runId: run.body.execution.execution_id, runSeq: seqs.rows[0].r, pipelineKeyId: keys.body[0].id };
+    routes = await loadRoutes(server.base);
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (server) writeFileSync(join(tmpdir(), 'pipewright-reliability-matrix.log'), server.logs());
+    server?.cleanup();
+    await db?.drop();
+  });
+
+  /** Calls a route as a principal; Meergo needs the workspace (org seq) only for tokens, keys carry it. */
+  const hit = (route: Route, who: Who, values: Record<string, string>): Promise<Reply> => {
+    const p = as[who];
+    // Unstract puts the org in the path: each caller names its own org, as a client of it would.
+    const path = fillPath(route.path, { ...values, org_id: route.dialect === 'unstract' ? p.org : values.org_id! });
+    return call(server.base, route.method, path, { auth: p.key, json: bodyFor(route, res) });
+  };
+
+  it('gives each principal the documented outcome on every resource route, and changes nothing it refuses', async () => {
+    const cells: string[] = [];
+    const wrong: string[] = [];
+    const secrets = [MARK, res.workflowId, res.pipelineId, res.runId, res.pipelineKeyId, as.owner.email];
+    for (const route of routes) {
+      const values = paramsFor(route, res, 'acme');
+      if (!values) continue;
+      for (const who of WHO) {
+        // The owner only reads: its writes would consume the fixtures the other cells need.
+        if (who === 'owner' && !isReading(route)) continue;
+        await settled(db);
+        const before = await snapshot(db.client);
+        const r = await hit(route, who, values);
+        if (r.status < 300) await settled(db);
+        const after = await snapshot(db.client);
+        const label = `${route.dialect} ${route.method} ${route.path} as ${who} → ${r.status}`;
+        cells.push(label);
+        const ok = r.status >= 200 && r.status < 300;
+        let expected: string;
+        if (isStatic(route)) expected = r.status < 500 ? '' : 'no 5xx';
+        else if (who === 'owner') expected = ok ? '' : '2xx';
+        else if (who === 'shared') expected = sharedMay(route) ? (ok ? '' : '2xx') : [403, 404].includes(r.status) ? '' : '403';
+        else expected = [401, 403, 404].includes(r.status) ? '' : '404/403';
+        if (expected) wrong.push(`${label}, expected ${expected}: ${r.text.slice(0, 160)}`);
+        if (!ok && JSON.stringify(before) !== JSON.stringify(after)) wrong.push(`${label}: refused but changed the database`);
+        if (!ok) {
+          // An error may echo what the caller sent (the id in its URL), nothing more.
+          const leaked = secrets.filter((s) => r.text.includes(s) && !fillPath(route.path, values).includes(s));
+          if (leaked.length) wrong.push(`${label}: error body leaks ${leaked.join(', ')}`);
+        }
+        if (who === 'member' || who === 'outsider') {
+          if (ok) {
+            const leaked = secrets.filter((s) => r.text.includes(s));
+            if (leaked.length) wrong.push(`${label}: body leaks ${leaked.join(', ')}`);
+          }
+        }
+      }
+    }
+    writeFileSync(join(tmpdir(), 'pipewright-reliability-matrix.txt'), cells.join('\n'));
+    console.log(`matrix: ${cells.length} cells over ${new Set(cells.map((c) => c.split(' as ')[0])).size} routes`);
+    expect(cells.length).toBeGreaterThan(100);
+    expect(wrong).toEqual([]);
+  }, 600_000);
+
+  it('shows no other org’s data in any list, filter or count', async () => {
+    const secrets = [MARK, res.workflowId, res.pipelineId, res.runId, res.pipelineKeyId, as.owner.email, as.owner.id];
+    const lists = routes.filter((r) => r.method === 'GET' && r.pathParams.every((p) => p === 'org_id' || p === 'project_name_or_id') && !r.path.startsWith('/docs'));
+    const leaks: string[] = [];
+    let checked = 0;
+    for (const route of lists) {
+      const path = fillPath(route.path, { org_id: 'rival', project_name_or_id: 'rival' });
+      // Filters and searches aimed at the other org's names and ids, as well as the bare list.
+      for (const query of ['', `?name=contains:${MARK}`, `?search=${MARK}`, `?pipeline_id=${res.pipelineId}`, `?project=acme`, '?org=acme', `?user=${as.owner.id}`]) {
+        const r = await call(server.base, 'GET', path + query, { auth: rivalAdmin.key });
+        checked++;
+        expect(r.status).toBeLessThan(500);
+        const leaked = secrets.filter((s) => r.text.includes(s));
+        if (leaked.length) leaks.push(`${route.dialect} GET ${path}${query} → ${r.status} leaks ${leaked.join(', ')}`);
+        // Counts: the rival org has no pipelines or runs, so every count it is shown is 0.
+        const total = r.body && typeof r.body === 'object' ? ((r.body as Record<string, unknown>).total ?? (r.body as Record<string, unknown>).count) : undefined;
+        if (r.status === 200 && typeof total === 'number' && total !== 0 && /pipeline|run|workflow|execution/.test(route.path)) leaks.push(`${route.dialect} GET ${path}${query}: total ${total}`);
+      }
+    }
+    // The member the resources are not shared with sees none of them either.
+    for (const route of lists) {
+      const r = await call(server.base, 'GET', fillPath(route.path, { org_id: 'acme', project_name_or_id: 'acme' }), { auth: as.member.key });
+      checked++;
+      const leaked = [MARK, res.workflowId, res.pipelineId, res.runId].filter((s) => r.text.includes(s));
+      if (leaked.length) leaks.push(`${route.dialect} GET ${route.path} as member → leaks ${leaked.join(', ')}`);
+    }
+    console.log(`lists: ${checked} list/filter requests checked`);
+    expect(leaks).toEqual([]);
+  }, 600_000);
+});
