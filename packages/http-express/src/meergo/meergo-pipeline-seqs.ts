@@ -1,4 +1,4 @@
-import { NotFoundError, type Actor, type Core } from '@pipewright/core';
+import { NotFoundError, query, type Actor, type Core, type Run } from '@pipewright/core';
 
 /**
  * The int id of a run's pipeline, as the actor may see it. Runs store the pipeline's uuid;
@@ -21,6 +21,35 @@ export class PipelineSeqs {
     return pipelineId === null ? null : this.cache.get(pipelineId);
   }
 
+  /** Looks up every unknown pipeline of a batch of runs in one query (visible ones; the rest are null). */
+  async prefetch(pipelineIds: readonly (string | null)[]): Promise<void> {
+    const missing = [...new Set(pipelineIds.filter((id): id is string => id !== null && !this.cache.has(id)))];
+    if (!missing.length) return;
+    const page = await this.core.pipelines.list(this.actor, query({ filters: [{ field: 'id', op: 'oneof', value: missing }], page: { page: 1, size: missing.length } }));
+    const found = new Map(page.items.map((p) => [p.id, p.seq]));
+    for (const id of missing) this.remember(id, found.get(id) ?? null);
+  }
+
+  /** The runs of a stream, each batch's pipelines looked up together before the runs pass on. */
+  async *resolving(runs: AsyncIterable<Run>, batchSize = 500): AsyncIterable<Run> {
+    let batch: Run[] = [];
+    for await (const run of runs) {
+      batch.push(run);
+      if (batch.length >= batchSize) {
+        await this.prefetch(batch.map((r) => r.pipelineId));
+        yield* batch;
+        batch = [];
+      }
+    }
+    await this.prefetch(batch.map((r) => r.pipelineId));
+    yield* batch;
+  }
+
+  private remember(pipelineId: string, seq: number | null): void {
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(pipelineId, seq);
+  }
+
   async of(pipelineId: string | null): Promise<number | null> {
     const hit = this.known(pipelineId);
     if (hit !== undefined) return hit;
@@ -31,8 +60,7 @@ export class PipelineSeqs {
         throw e;
       },
     );
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(pipelineId!, seq);
+    this.remember(pipelineId!, seq);
     return seq;
   }
 }

@@ -33,7 +33,7 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
         await streamJsonArray<Run>(res, {
           head: '{"runs":[',
           tail: ']}\n',
-          items: core.runs.stream(actor),
+          items: seqs.resolving(core.runs.stream(actor)),
           render: (run) => {
             const known = seqs.known(run.pipelineId);
             return known !== undefined ? runView(run, known) : seqs.of(run.pipelineId).then((seq) => runView(run, seq));
