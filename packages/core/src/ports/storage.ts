@@ -127,6 +127,8 @@ export interface UserRepository {
   findByEmail(email: string): Promise<User | null>;
   /** Users by id, in any order, skipping unknown ids (one query for a page of rows). */
   findByIds(ids: readonly string[]): Promise<User[]>;
+  /** Users by id with their role in the org (null for a non-member), skipping unknown ids: one query for a page's users. */
+  findByIdsWithRole(orgId: string, ids: readonly string[]): Promise<Array<{ user: User; role: Role | null }>>;
   /** Number of users, to know whether the server needs bootstrapping. */
   count(): Promise<number>;
   /** Members of an organization with their role, ordered by email. */
@@ -229,6 +231,17 @@ export interface FileHistoryRepository {
   deleteMatching(workflowId: string, filters: readonly Filter<FileHistoryField>[]): Promise<number>;
 }
 
+/** A key with what authenticating a request by it needs, read in one round trip (the hot path). */
+export interface KeyCredential {
+  key: ApiKey;
+  /** Personal keys: whether the user the key belongs to exists and is active. Pipeline keys: true. */
+  ownerActive: boolean;
+  /** The organization the key is bound to; null if it no longer exists. */
+  organization: Organization | null;
+  /** Personal keys: the owner's role in that organization, null when not a member. Pipeline keys: null. */
+  ownerRole: Role | null;
+}
+
 export interface ApiKeyRepository {
   insert(key: ApiKey): Promise<void>;
   update(key: ApiKey): Promise<void>;
@@ -236,6 +249,8 @@ export interface ApiKeyRepository {
   findById(id: string): Promise<ApiKey | null>;
   /** The key whose secret has this lookup hash (see SecretHasher.lookupHash). */
   findBySecretHash(secretHash: string): Promise<ApiKey | null>;
+  /** The key with this lookup hash, its owner's state, its organization and the owner's role there, all read together. */
+  findCredential(secretHash: string): Promise<KeyCredential | null>;
   /** Keys of one target (a user's personal keys in an org, a pipeline's keys), oldest first. */
   listByTarget(orgId: string, kind: ApiKeyKind, targetId: string): Promise<ApiKey[]>;
   /** Records use without a full update (hot path; no row lock). */

@@ -133,6 +133,15 @@ export class AdminService {
     return ids.length ? this.deps.storage.users.findByIds(ids) : [];
   }
 
+  /**
+   * Users by id with their role in the actor's organization (null: not a member), in one
+   * query; unknown ids are skipped.
+   */
+  async usersWithRoles(actor: Actor, userIds: readonly string[]): Promise<Array<{ user: User; role: Role | null }>> {
+    const ids = [...new Set(userIds)];
+    return ids.length ? this.deps.storage.users.findByIdsWithRole(actor.orgId, ids) : [];
+  }
+
   /** A member of the actor's organization, by email. */
   async getUserByEmail(actor: Actor, email: string): Promise<{ user: User; role: Role }> {
     const user = await this.deps.storage.users.findByEmail(String(email).trim().toLowerCase());

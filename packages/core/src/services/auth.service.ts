@@ -1,7 +1,7 @@
 import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../errors/domain-error.js';
-import type { ApiKey } from '../domain/api-key.js';
 import type { Organization } from '../domain/organization.js';
-import type { User } from '../domain/user.js';
+import type { Role, User } from '../domain/user.js';
+import type { KeyCredential } from '../ports/storage.js';
 import { isUuid } from '../domain/validate.js';
 import type { Actor } from '../policies/actor.js';
 import type { CoreDeps } from './context.js';
@@ -21,6 +21,11 @@ export type OrgSelector = { slug: string } | { seq: number } | { id: string };
 export class AuthService {
   /** A valid scrypt hash of a random string, so unknown users cost as much time as known ones. */
   private decoyHash: Promise<string> | null = null;
+  /**
+   * What the key lookup read about a personal key's organization and its owner's role there,
+   * so the request's actor needs no second and third read (one round trip per request).
+   */
+  private readonly bound = new WeakMap<Principal, { organization: Organization | null; role: Role | null }>();
 
   constructor(private readonly deps: CoreDeps) {}
 
@@ -63,13 +68,14 @@ export class AuthService {
     const now = this.deps.clock.now();
     if (credential.startsWith('api_')) {
       if (!PERSONAL_KEY_RE.test(credential)) throw new UnauthenticatedError();
-      const key = await this.findUsableKey(credential, now);
-      if (key.kind !== 'personal') throw new UnauthenticatedError();
-      await this.requireActiveUser(key.targetId);
-      return { via: 'personal-key', userId: key.targetId, keyId: key.id, orgId: key.orgId };
+      const { key, ownerActive, organization, ownerRole } = await this.findUsableKey(credential, now);
+      if (key.kind !== 'personal' || !ownerActive) throw new UnauthenticatedError();
+      const principal: Principal = { via: 'personal-key', userId: key.targetId, keyId: key.id, orgId: key.orgId };
+      this.bound.set(principal, { organization, role: ownerRole });
+      return principal;
     }
     if (isUuid(credential)) {
-      const key = await this.findUsableKey(credential, now);
+      const { key } = await this.findUsableKey(credential, now);
       if (key.kind !== 'pipeline') throw new UnauthenticatedError();
       return { via: 'pipeline-key', keyId: key.id, orgId: key.orgId, pipelineId: key.targetId, issuedBy: key.createdBy };
     }
@@ -96,6 +102,11 @@ export class AuthService {
       return { kind: 'service', userId: principal.issuedBy, orgId: org.id, role: 'member' };
     }
     if (principal.via === 'personal-key' && principal.orgId !== org.id) throw new PermissionDeniedError('Organization access denied');
+    const bound = this.bound.get(principal);
+    if (bound) {
+      if (!bound.role) throw new PermissionDeniedError('Organization access denied');
+      return { kind: 'user', userId: principal.userId, orgId: org.id, role: bound.role };
+    }
     const membership = await this.deps.storage.memberships.find(org.id, principal.userId);
     if (!membership) throw new PermissionDeniedError('Organization access denied');
     return { kind: 'user', userId: principal.userId, orgId: org.id, role: membership.role };
@@ -103,9 +114,39 @@ export class AuthService {
 
   /** The actor for a principal in the organization a selector names; NotFound for an unknown org. */
   async actorFor(principal: Principal, selector: OrgSelector): Promise<Actor> {
-    const org = await this.findOrganization(selector);
+    return (await this.enter(principal, selector)).actor;
+  }
+
+  /**
+   * The organization a selector names and the principal's actor there: NotFound for an unknown
+   * org, PermissionDenied for a non-member. A personal key's own org costs no further read.
+   */
+  async enter(principal: Principal, selector: OrgSelector): Promise<{ org: Organization; actor: Actor }> {
+    const known = this.bound.get(principal)?.organization;
+    const org = known && selects(selector, known) ? known : await this.findOrganization(selector);
     if (!org) throw new NotFoundError('Organization', 'slug' in selector ? selector.slug : 'seq' in selector ? selector.seq : selector.id);
-    return this.actorIn(principal, org);
+    return { org, actor: await this.actorIn(principal, org) };
+  }
+
+  /**
+   * Every organization the principal may act in, with its actor there: a personal key's own
+   * org (if still a member), a user's memberships by slug, none for a pipeline key.
+   */
+  async organizationsFor(principal: Principal): Promise<Array<{ org: Organization; actor: Actor }>> {
+    if (principal.via === 'pipeline-key') return [];
+    if (principal.via === 'personal-key') {
+      try {
+        return [await this.enter(principal, { id: principal.orgId })];
+      } catch (e) {
+        if (e instanceof PermissionDeniedError || e instanceof NotFoundError) return [];
+        throw e;
+      }
+    }
+    const memberships = await this.deps.storage.organizations.listForUser(principal.userId);
+    return memberships.map(({ organization, role }) => ({
+      org: organization,
+      actor: { kind: 'user', userId: principal.userId, orgId: organization.id, role } satisfies Actor,
+    }));
   }
 
   async currentUser(principal: Principal): Promise<User> {
@@ -115,17 +156,24 @@ export class AuthService {
     return user;
   }
 
-  private async findUsableKey(secret: string, now: Date): Promise<ApiKey> {
-    const key = await this.deps.storage.apiKeys.findBySecretHash(this.deps.hasher.lookupHash(secret));
-    if (!key || !key.isUsable(now)) throw new UnauthenticatedError();
+  private async findUsableKey(secret: string, now: Date): Promise<KeyCredential> {
+    const found = await this.deps.storage.apiKeys.findCredential(this.deps.hasher.lookupHash(secret));
+    const key = found?.key;
+    if (!found || !key || !key.isUsable(now)) throw new UnauthenticatedError();
     // Recording use is best effort: never fail a request because of it.
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
       await this.deps.storage.apiKeys.touch(key.id, now).catch(() => undefined);
-    return key;
+    return found;
   }
 
   private async requireActiveUser(userId: string): Promise<void> {
     const user = await this.deps.storage.users.findById(userId);
     if (!user || !user.isActive) throw new UnauthenticatedError();
   }
+}
+
+function selects(selector: OrgSelector, org: Organization): boolean {
+  if ('slug' in selector) return selector.slug === org.slug;
+  if ('seq' in selector) return selector.seq === org.seq;
+  return selector.id === org.id;
 }

@@ -1,7 +1,15 @@
 import { ValidationError } from '../errors/domain-error.js';
-import { opsForType, type FieldType, type Query } from '../ports/query.js';
+import { opsForType, type FieldType, type PageRequest, type Query } from '../ports/query.js';
 
 export const MAX_PAGE_SIZE = 10_000;
+
+/**
+ * The page for a lookup of `count` ids: one row larger than can match, so the page is never
+ * full and adapters know the total without a COUNT query.
+ */
+export function pageForIds(count: number): PageRequest {
+  return { page: 1, size: Math.min(Math.max(count, 1) + 1, MAX_PAGE_SIZE) };
+}
 
 /**
  * Rejects a query an adapter could not honour: unknown fields, operators not allowed

@@ -1,5 +1,25 @@
-import { PermissionDeniedError, UnauthenticatedError } from '@pipewright/core';
+import { PermissionDeniedError, UnauthenticatedError, type Storage } from '@pipewright/core';
+import { createMemoryStorage } from '@pipewright/storage-memory';
 import { world, type World } from './harness.js';
+
+/** The storage with every repository call recorded as `repository.method`. */
+function recording(storage: Storage): { storage: Storage; calls: string[] } {
+  const calls: string[] = [];
+  const wrap = <T extends object>(name: string, repo: T): T =>
+    new Proxy(repo, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(`${name}.${String(prop)}`), value.apply(target, args)) : value;
+      },
+    });
+  const wrapped = new Proxy(storage, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'object' && value !== null ? wrap(String(prop), value) : value;
+    },
+  });
+  return { storage: wrapped, calls };
+}
 
 describe('AuthService and ApiKeyService', () => {
   let w: World;
@@ -46,5 +66,35 @@ describe('AuthService and ApiKeyService', () => {
     const principal = await w.core.auth.authenticate((await w.core.auth.issueToken(w.outsider.userId)).accessToken);
     await expect(w.core.auth.actorFor(principal, { slug: 'acme' })).rejects.toThrow('Organization access denied');
     await expect(w.core.auth.actorFor(principal, { slug: 'nope' })).rejects.toThrow('Organization not found');
+  });
+
+  it('reads a personal key, its owner, its org and the role there in one storage call', async () => {
+    const rec = recording(createMemoryStorage());
+    const w2 = await world(rec.storage);
+    const { secret } = await w2.core.apiKeys.createPersonalKey(w2.owner);
+    await w2.core.auth.authenticate(secret); // first use records lastUsedAt
+    rec.calls.length = 0;
+    const principal = await w2.core.auth.authenticate(secret);
+    const { org, actor } = await w2.core.auth.enter(principal, { slug: 'acme' });
+    expect(org.id).toBe(w2.orgId);
+    expect(actor).toEqual({ kind: 'user', userId: w2.owner.userId, orgId: w2.orgId, role: 'member' });
+    expect(await w2.core.auth.organizationsFor(principal)).toEqual([{ org, actor }]);
+    expect(rec.calls).toEqual(['apiKeys.findCredential']);
+    // Another org is still looked up, and refused.
+    await expect(w2.core.auth.enter(principal, { slug: 'globex' })).rejects.toThrow(PermissionDeniedError);
+  });
+
+  it('refuses a personal key whose owner left the org or was deactivated', async () => {
+    const storage = createMemoryStorage();
+    const w2 = await world(storage);
+    const { secret } = await w2.core.apiKeys.createPersonalKey(w2.owner);
+    await storage.memberships.remove(w2.orgId, w2.owner.userId);
+    const principal = await w2.core.auth.authenticate(secret);
+    await expect(w2.core.auth.actorFor(principal, { id: w2.orgId })).rejects.toThrow(PermissionDeniedError);
+    expect(await w2.core.auth.organizationsFor(principal)).toEqual([]);
+    const user = (await storage.users.findById(w2.owner.userId))!;
+    user.deactivate(new Date());
+    await storage.users.update(user);
+    await expect(w2.core.auth.authenticate(secret)).rejects.toThrow(UnauthenticatedError);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createCore, type Actor, type Core, type Executor, type Pipeline, type Run, type Scheduler } from '@pipewright/core';
+import { createCore, type Actor, type Core, type Executor, type Pipeline, type Run, type Scheduler, type Storage } from '@pipewright/core';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 
 /** A clock tests move by hand. */
@@ -60,10 +60,10 @@ export interface World {
 }
 
 /** A core on the in-memory adapter with an org, an admin, three members and an outsider in another org. */
-export async function world(): Promise<World> {
+export async function world(storage: Storage = createMemoryStorage()): Promise<World> {
   const clock = new FakeClock();
   const rec = new Recorder();
-  const core = createCore({ storage: createMemoryStorage(), hasher, sealer, tokens, clock, executor: rec, scheduler: rec });
+  const core = createCore({ storage, hasher, sealer, tokens, clock, executor: rec, scheduler: rec });
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const admin: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
   const member = async (email: string, orgAdmin: Actor = admin): Promise<Actor> => {

@@ -57,12 +57,10 @@ async function authenticate(core: Core, credential: string): Promise<Principal> 
 
 /** Membership lost or a key bound elsewhere reads as "workspace does not exist" (never leak it). */
 async function actorIn(core: Core, principal: Principal, selector: { id: string } | { seq: number }): Promise<Actor> {
-  const org = await core.auth.findOrganization(selector);
-  if (!org) throw new NotFoundError('Workspace');
   try {
-    return await core.auth.actorIn(principal, org);
+    return await core.auth.actorFor(principal, selector);
   } catch (e) {
-    if (e instanceof PermissionDeniedError) throw new NotFoundError('Workspace');
+    if (e instanceof PermissionDeniedError || e instanceof NotFoundError) throw new NotFoundError('Workspace');
     throw e;
   }
 }

@@ -34,10 +34,9 @@ export function unstractAuth(core: Core): RequestHandler {
       throw codeOf(e) === 'UNAUTHENTICATED' ? unauthorized() : e;
     });
     if (principal.via === 'pipeline-key') throw unauthorized();
-    const org = await core.auth.findOrganization({ slug: String(req.params.org_id) });
-    if (!org) throw organizationAccessDenied();
-    const actor = await core.auth.actorIn(principal, org).catch((e: unknown) => {
-      throw codeOf(e) === 'PERMISSION_DENIED' ? organizationAccessDenied() : e;
+    const { org, actor } = await core.auth.enter(principal, { slug: String(req.params.org_id) }).catch((e: unknown) => {
+      const code = codeOf(e);
+      throw code === 'PERMISSION_DENIED' || code === 'NOT_FOUND' ? organizationAccessDenied() : e;
     });
     res.locals.unstract = { actor, org } satisfies UnstractRequestContext;
     next();

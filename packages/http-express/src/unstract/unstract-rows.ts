@@ -1,4 +1,4 @@
-import { query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
+import { pageForIds, query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
 import { lastRunsOf } from './unstract-last-runs.js';
 import { pipelineView, workflowView } from './unstract-views.js';
 
@@ -18,7 +18,7 @@ async function workflowsById(core: Core, actor: Actor, ids: string[]): Promise<M
   if (!unique.length) return new Map();
   const page = await core.workflows.list(
     actor,
-    query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: { page: 1, size: unique.length } }),
+    query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }),
   );
   return new Map(page.items.map((w) => [w.id, w]));
 }

@@ -61,9 +61,7 @@ export async function zenmlActor(core: Core, req: Request, res: Response, projec
 
 /** The projects the caller may use: the key's organization, or every organization of the user. */
 export async function zenmlProjects(core: Core, principal: Principal): Promise<Organization[]> {
-  if (principal.via === 'pipeline-key') return [];
-  const orgs = await core.admin.organizationsOf(principal.userId);
-  return orgs.map((o) => o.organization).filter((o) => principal.via !== 'personal-key' || o.id === principal.orgId);
+  return (await core.auth.organizationsFor(principal)).map((o) => o.org);
 }
 
 /**
@@ -79,8 +77,7 @@ export async function inCallerProjects<T>(
   find: (actor: Actor) => Promise<T>,
 ): Promise<{ actor: Actor; value: T }> {
   const principal = await zenmlPrincipal(core, req, res);
-  for (const org of await zenmlProjects(core, principal)) {
-    const actor = await core.auth.actorIn(principal, org);
+  for (const { actor } of await core.auth.organizationsFor(principal)) {
     try {
       return { actor, value: await find(actor) };
     } catch (e) {

@@ -1,29 +1,23 @@
-import { query, type Actor, type Core, type Pipeline, type Run, type Tag } from '@pipewright/core';
+import { pageForIds, query, type Actor, type Core, type Pipeline, type Run, type Tag } from '@pipewright/core';
 import type { PipelineRelations, RunRelations, UserInfo } from './zenml-views.js';
 
 /**
  * Loads what a page of rows is rendered with, a few queries per page (never per row):
- * users in one query (their project role each), tags in one, latest runs in one.
+ * users with their project roles in one query, tags in one, latest runs in one.
  */
 
 /** Users by id, with whether each is an admin of the actor's project. Unknown ids are skipped. */
 export async function usersInfo(core: Core, actor: Actor, ids: Iterable<string | null | undefined>): Promise<Map<string, UserInfo>> {
   const wanted = [...new Set([...ids].filter((id): id is string => !!id))];
-  const users = wanted.length ? await core.admin.usersByIds(actor, wanted) : [];
-  const infos = await Promise.all(
-    users.map(async (user) => {
-      // A user who left the project is shown without admin rights.
-      const role = await core.admin.getUser(actor, user.id).then((m) => m.role, () => null);
-      return [user.id, { user, isAdmin: role === 'admin', projectId: actor.orgId }] as const;
-    }),
-  );
-  return new Map(infos);
+  // A user who left the project is shown without admin rights.
+  const users = wanted.length ? await core.admin.usersWithRoles(actor, wanted) : [];
+  return new Map(users.map(({ user, role }) => [user.id, { user, isAdmin: role === 'admin', projectId: actor.orgId }]));
 }
 
 /** Visible runs by id (one query). */
 async function runsById(core: Core, actor: Actor, ids: string[]): Promise<Map<string, Run>> {
   if (!ids.length) return new Map();
-  const page = await core.runs.list(actor, query({ required: [{ field: 'id', op: 'oneof', value: ids }], page: { page: 1, size: ids.length } }));
+  const page = await core.runs.list(actor, query({ required: [{ field: 'id', op: 'oneof', value: ids }], page: pageForIds(ids.length) }));
   return new Map(page.items.map((r) => [r.id, r]));
 }
 
@@ -39,7 +33,7 @@ export async function runRelations(core: Core, actor: Actor, runs: readonly Run[
   const [users, pipelines] = await Promise.all([
     usersInfo(core, actor, runs.map((r) => r.triggeredBy)),
     pipelineIds.length
-      ? core.pipelines.list(actor, query({ required: [{ field: 'id', op: 'oneof', value: pipelineIds }], page: { page: 1, size: pipelineIds.length } }))
+      ? core.pipelines.list(actor, query({ required: [{ field: 'id', op: 'oneof', value: pipelineIds }], page: pageForIds(pipelineIds.length) }))
       : Promise.resolve({ items: [] as Pipeline[], total: 0 }),
   ]);
   return { users, pipelineNames: new Map(pipelines.items.map((p) => [p.id, p.name])) };

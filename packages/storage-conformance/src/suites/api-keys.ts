@@ -24,6 +24,33 @@ export function apiKeySuite(factory: StorageFactory): void {
       expect(await ctx.storage.apiKeys.findById(uuid())).toBeNull();
     });
 
+    it('reads a credential with its owner, organization and role in one lookup', async () => {
+      const { org, owner, pipeline } = await world();
+      const admin = await ctx.fx.memberUser(org, { role: 'admin' });
+      const personal = await ctx.fx.apiKey({ org, kind: 'personal', targetId: admin.id, createdBy: admin });
+      const found = (await ctx.storage.apiKeys.findCredential(personal.secretHash))!;
+      expect(found.key.toState()).toEqual(personal.toState());
+      expect(found.ownerActive).toBe(true);
+      expect(found.organization!.toState()).toEqual(org.toState());
+      expect(found.ownerRole).toBe('admin');
+      // Pipeline keys have no owning user: active, no role.
+      const pipelineKey = await ctx.fx.apiKey({ org, kind: 'pipeline', targetId: pipeline.id, createdBy: owner });
+      expect(await ctx.storage.apiKeys.findCredential(pipelineKey.secretHash)).toMatchObject({ ownerActive: true, ownerRole: null });
+      expect((await ctx.storage.apiKeys.findCredential(pipelineKey.secretHash))!.organization!.id).toBe(org.id);
+      expect(await ctx.storage.apiKeys.findCredential(`hash-${uuid()}`)).toBeNull();
+    });
+
+    it('a credential shows a former member without a role and a deactivated owner as inactive', async () => {
+      const { org, owner } = await world();
+      const key = await ctx.fx.apiKey({ org, kind: 'personal', targetId: owner.id, createdBy: owner });
+      await ctx.storage.memberships.remove(org.id, owner.id);
+      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({ ownerActive: true, ownerRole: null });
+      const user = (await ctx.storage.users.findById(owner.id))!;
+      user.deactivate(at(5));
+      await ctx.storage.users.update(user);
+      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({ ownerActive: false, ownerRole: null });
+    });
+
     it('lists the keys of one target, oldest first', async () => {
       const { org, owner, pipeline } = await world();
       const other = await world();

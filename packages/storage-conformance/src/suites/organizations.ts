@@ -22,6 +22,22 @@ export function organizationSuite(factory: StorageFactory): void {
       expect(await ctx.storage.organizations.findBySeq(MAX_SEQ)).toBeNull();
     });
 
+    it('finds users by id with their role in one organization', async () => {
+      const org = await ctx.fx.org();
+      const other = await ctx.fx.org();
+      const admin = await ctx.fx.memberUser(org, { role: 'admin' });
+      const member = await ctx.fx.memberUser(org);
+      const outsider = await ctx.fx.memberUser(other, { role: 'admin' });
+      const found = await ctx.storage.users.findByIdsWithRole(org.id, [admin.id, member.id, outsider.id, uuid(), admin.id]);
+      const byId = new Map(found.map((f) => [f.user.id, f]));
+      expect(found).toHaveLength(3);
+      expect(byId.get(admin.id)!.role).toBe('admin');
+      expect(byId.get(admin.id)!.user.toState()).toEqual(admin.toState());
+      expect(byId.get(member.id)!.role).toBe('member');
+      expect(byId.get(outsider.id)!.role).toBeNull();
+      expect(await ctx.storage.users.findByIdsWithRole(org.id, [])).toEqual([]);
+    });
+
     it('rejects a second organization with the same slug', async () => {
       const org = await ctx.fx.org();
       const twin = Organization.create({ id: uuid(), seq: await ctx.storage.organizations.nextSeq(), slug: org.slug, now: at(0) });

@@ -1,4 +1,5 @@
-import type { ApiKeyRepository } from '@pipewright/core';
+import type { ApiKeyRepository, Role } from '@pipewright/core';
+import { sql } from 'kysely';
 import { writing } from '../errors.js';
 import { fromRow, toRow } from '../mapping.js';
 import { isUuid, type Db } from './support.js';
@@ -24,6 +25,40 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
     async findBySecretHash(secretHash) {
       const row = await db.selectFrom('api_keys').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
       return row ? fromRow.apiKey(row) : null;
+    },
+    async findCredential(secretHash) {
+      // One round trip per authenticated request: the key, its owner, its org and the owner's role there.
+      const row = await db
+        .selectFrom('api_keys as k')
+        .leftJoin('users as u', (j) => j.on(sql.ref('u.id'), '=', sql`case when k.kind = 'personal' then k.target_id::uuid end`))
+        .leftJoin('organizations as o', 'o.id', 'k.org_id')
+        .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'u.id'))
+        .selectAll('k')
+        .select([
+          'u.is_active as owner_is_active',
+          'o.id as o_id',
+          'o.seq as o_seq',
+          'o.slug as o_slug',
+          'o.name as o_name',
+          'o.mode as o_mode',
+          'o.created_at as o_created_at',
+          'o.updated_at as o_updated_at',
+          'm.role as owner_role',
+        ])
+        .where('k.secret_hash', '=', secretHash)
+        .executeTakeFirst();
+      if (!row) return null;
+      const { owner_is_active, o_id, o_seq, o_slug, o_name, o_mode, o_created_at, o_updated_at, owner_role, ...key } = row;
+      const personal = key.kind === 'personal';
+      return {
+        key: fromRow.apiKey(key),
+        ownerActive: personal ? owner_is_active === true : true,
+        organization:
+          o_id === null
+            ? null
+            : fromRow.organization({ id: o_id, seq: o_seq!, slug: o_slug!, name: o_name!, mode: o_mode!, created_at: o_created_at!, updated_at: o_updated_at! }),
+        ownerRole: personal ? ((owner_role as Role | null) ?? null) : null,
+      };
     },
     async listByTarget(orgId, kind, targetId) {
       if (!isUuid(orgId)) return [];

@@ -1,4 +1,4 @@
-import type { UserRepository } from '@pipewright/core';
+import type { Role, UserRepository } from '@pipewright/core';
 import { sql } from 'kysely';
 import { writing } from '../errors.js';
 import { fromRow, toRow } from '../mapping.js';
@@ -23,6 +23,20 @@ export function userRepository(db: Db): UserRepository {
     async findByEmail(email) {
       const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       return row ? fromRow.user(row) : null;
+    },
+    async findByIdsWithRole(orgId, ids) {
+      const wanted = uuids(ids);
+      if (wanted.length === 0) return [];
+      // A malformed org id matches no membership (the nil uuid is never an org's id).
+      const org = isUuid(orgId) ? orgId : '00000000-0000-0000-0000-000000000000';
+      const rows = await db
+        .selectFrom('users as u')
+        .leftJoin('memberships as m', (j) => j.onRef('m.user_id', '=', 'u.id').on('m.org_id', '=', org))
+        .selectAll('u')
+        .select('m.role')
+        .where('u.id', 'in', wanted)
+        .execute();
+      return rows.map(({ role, ...user }) => ({ user: fromRow.user(user), role: (role as Role | null) ?? null }));
     },
     async findByIds(ids) {
       const wanted = uuids(ids);

@@ -1,7 +1,7 @@
 import { ConflictError, type ApiKeyRepository } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { sortRows } from '../query-evaluator.js';
-import type { Db } from '../tables.js';
+import { membershipKey, type Db } from '../tables.js';
 
 export function apiKeyRepository(db: Db): ApiKeyRepository {
   return {
@@ -27,6 +27,23 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
     },
     async findBySecretHash(secretHash) {
       for (const row of db.read().table('apiKeys').values()) if (row.secretHash === secretHash) return fromRow.apiKey(row);
+      return null;
+    },
+    async findCredential(secretHash) {
+      const t = db.read();
+      for (const row of t.table('apiKeys').values()) {
+        if (row.secretHash !== secretHash) continue;
+        const personal = row.kind === 'personal';
+        const owner = personal ? t.table('users').get(row.targetId) : undefined;
+        const org = t.table('organizations').get(row.orgId);
+        const membership = personal ? t.table('memberships').get(membershipKey(row.orgId, row.targetId)) : undefined;
+        return {
+          key: fromRow.apiKey(row),
+          ownerActive: personal ? owner?.isActive === true : true,
+          organization: org ? fromRow.organization(org) : null,
+          ownerRole: membership && owner ? membership.role : null,
+        };
+      }
       return null;
     },
     async listByTarget(orgId, kind, targetId) {

@@ -1,7 +1,7 @@
 import { ConflictError, type Role, type User, type UserRepository } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { paginate } from '../query-evaluator.js';
-import type { Db, Writer } from '../tables.js';
+import { membershipKey, type Db, type Writer } from '../tables.js';
 
 function assertEmailFree(w: Writer, id: string, email: string): void {
   for (const u of w.table('users').values()) if (u.email === email && u.id !== id) throw new ConflictError('user', 'email', email);
@@ -30,6 +30,13 @@ export function userRepository(db: Db): UserRepository {
     async findByEmail(email) {
       for (const row of db.read().table('users').values()) if (row.email === email) return fromRow.user(row);
       return null;
+    },
+    async findByIdsWithRole(orgId, ids) {
+      const t = db.read();
+      return [...new Set(ids)].flatMap((id) => {
+        const row = t.table('users').get(id);
+        return row ? [{ user: fromRow.user(row), role: t.table('memberships').get(membershipKey(orgId, id))?.role ?? null }] : [];
+      });
     },
     async findByIds(ids) {
       const users = db.read().table('users');
