@@ -5,6 +5,7 @@ import { fileHistorySuite } from './suites/file-histories.js';
 import { organizationSuite } from './suites/organizations.js';
 import { pipelineFilterSuite } from './suites/pipeline-filters.js';
 import { pipelineSortSuite } from './suites/pipeline-sorting.js';
+import { pipelineStreamSuite } from './suites/pipeline-stream.js';
 import { pipelineSuite } from './suites/pipelines.js';
 import { runLogSuite } from './suites/run-logs.js';
 import { runQuerySuite } from './suites/run-queries.js';
@@ -19,6 +20,7 @@ const SUITES: readonly Suite[] = [
   pipelineSuite,
   pipelineFilterSuite,
   pipelineSortSuite,
+  pipelineStreamSuite,
   visibilitySuite,
   runSuite,
   runQuerySuite,

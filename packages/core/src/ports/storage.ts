@@ -157,6 +157,11 @@ export interface PipelineRepository {
   findBySeq(seq: number): Promise<Pipeline | null>;
   /** One page of the pipelines visible under `visibility` matching the query, with the exact total. */
   list(visibility: Visibility, query: PipelineQuery): Promise<Page<Pipeline>>;
+  /**
+   * Every pipeline visible under `visibility`, by name, read in keyset batches of `batchSize`
+   * (default 500): a whole-collection answer in flat memory, one indexed range read per batch.
+   */
+  streamByName(visibility: Visibility, options?: { batchSize?: number }): AsyncIterable<Pipeline>;
   /** Every enabled pipeline with a schedule, in all organizations (for the scheduler at boot). */
   listScheduled(): Promise<Pipeline[]>;
   /** Pipelines bound to a workflow. */

@@ -95,6 +95,11 @@ export class PipelineService {
     return this.deps.storage.pipelines.list(visibilityFor(actor), checkQuery(query, PIPELINE_FIELDS, PIPELINE_SORTS));
   }
 
+  /** Every visible pipeline by name, streamed in keyset batches (whole-collection answers). */
+  streamByName(actor: Actor, options?: { batchSize?: number }): AsyncIterable<Pipeline> {
+    return this.deps.storage.pipelines.streamByName(visibilityFor(actor), options);
+  }
+
   /** Applies changes in one transaction (owners only), then reschedules. */
   async update(actor: Actor, id: string, changes: PipelineChanges): Promise<Pipeline> {
     const schedule =

@@ -78,6 +78,20 @@ export function pipelineRepository(db: Db): PipelineRepository {
       const rows = await ordered(select().where('p.id', 'in', pageIds), query.sort, PIPELINE_SORTS, 'p.id').execute();
       return { items: toPipelines(rows), total: await total(filtered, query.page, rows.length) };
     },
+    async *streamByName(visibility, options) {
+      if (!isUuid(visibility.orgId)) return;
+      const batchSize = Math.max(1, Math.floor(options?.batchSize ?? 500));
+      let after: string | null = null;
+      for (;;) {
+        // Keyset on the org's unique names (pipelines_org_name_key): no OFFSET, no COUNT.
+        let batch = select().where('p.org_id', '=', visibility.orgId).where(shareableVisible('p', visibility));
+        if (after !== null) batch = batch.where('p.name', '>', after);
+        const rows = await batch.orderBy('p.name').limit(batchSize).execute();
+        for (const row of rows) yield fromRow.pipeline(row);
+        if (rows.length < batchSize) return;
+        after = rows[rows.length - 1]!.name;
+      }
+    },
     async listScheduled() {
       return toPipelines(await select().where('p.enabled', '=', true).where('p.schedule', 'is not', null).orderBy('p.seq').execute());
     },

@@ -114,6 +114,11 @@ export function pipelineRepository(db: Db, sequences: Sequences): PipelineReposi
       const page = paginate(sortRows(rows, query.sort, (p, key) => sortValue(r, p, key)), query.page);
       return { items: page.items.map(fromRow.pipeline), total: page.total };
     },
+    async *streamByName(visibility) {
+      const rows = [...db.read().table('pipelines').values()].filter((p) => isVisible(visibility, p));
+      rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const row of rows) yield fromRow.pipeline(row);
+    },
     async listScheduled() {
       const rows = [...db.read().table('pipelines').values()].filter((p) => p.enabled && p.schedule !== null);
       return rows.sort((a, b) => a.seq - b.seq).map(fromRow.pipeline);
