@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, scrypt as scryptCb, timingSafeEqual, type KeyObject, type ScryptOptions } from 'node:crypto';
 import type { SecretHasher } from '@pipewright/core';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
@@ -14,7 +14,12 @@ const KEYLEN = 64;
  * constant time. API keys: HMAC-SHA256 keyed by the server secret, a deterministic lookup hash.
  */
 export class ScryptSecretHasher implements SecretHasher {
-  constructor(private readonly lookupKey: Buffer) {}
+  /** Prepared once: building the key from a Buffer on every request showed in profiles. */
+  private readonly lookupKey: KeyObject;
+
+  constructor(lookupKey: Buffer) {
+    this.lookupKey = createSecretKey(lookupKey);
+  }
 
   async hashPassword(password: string): Promise<string> {
     const salt = randomBytes(16);
