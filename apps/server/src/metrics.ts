@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** What /metrics reports of the run queue, when this process uses one. */
 export interface QueueGauges {
-  depth(): Promise<{ queued: number; active: number }>;
+  depth(): Promise<{ queued: number; active: number; deferred: number }>;
   workers(): Promise<{ alive: boolean; running: number }[]>;
 }
 
@@ -25,6 +25,7 @@ export class ServerMetrics implements EventSink {
     registers: [this.registry],
   });
   private readonly runsStarted = new Counter({ name: 'pipewright_runs_started_total', help: 'Runs that started executing', registers: [this.registry] });
+  private readonly runRetries = new Counter({ name: 'pipewright_run_retries_total', help: 'Attempts that failed with a retryable error and were retried', registers: [this.registry] });
   readonly scheduleFires = new Counter({
     name: 'pipewright_schedule_fires_total',
     help: 'Scheduler fires by outcome',
@@ -47,6 +48,8 @@ export class ServerMetrics implements EventSink {
         const d = await queue.depth();
         this.set({ state: 'queued' }, d.queued);
         this.set({ state: 'active' }, d.active);
+        // Queued jobs that start later: runs waiting for their next attempt.
+        this.set({ state: 'deferred' }, d.deferred);
       },
     });
     new Gauge({
@@ -82,6 +85,7 @@ export class ServerMetrics implements EventSink {
   publish(event: DomainEvent): void {
     if (event.type === 'run.finished') this.runsFinished.inc({ status: event.status });
     if (event.type === 'run.started') this.runsStarted.inc();
+    if (event.type === 'run.retrying') this.runRetries.inc();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -21,5 +21,8 @@ describe('OpenAPI documents', () => {
     expect(createUser.requestBody.content['application/json']!.schema.$ref).toBe('#/components/schemas/CreateUserDto');
     const schemas = (native.openapi.components as { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> }).schemas;
     expect(schemas.CreateUserDto!.required).toEqual(['email']);
+    // Pipelines with their retry policy, runs with their attempt.
+    expect(Object.keys(native.openapi.paths)).toEqual(expect.arrayContaining(['/admin/api/v1/pipelines', '/admin/api/v1/pipelines/{id}', '/admin/api/v1/runs/{id}']));
+    expect(Object.keys(schemas.RetryPolicyDto!.properties)).toEqual(['maxAttempts', 'backoffSeconds', 'backoffMultiplier', 'maxBackoffSeconds']);
   });
 });

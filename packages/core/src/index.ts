@@ -5,6 +5,7 @@ export * from './domain/cron-expression.js';
 export * from './domain/file-history.js';
 export * from './domain/organization.js';
 export * from './domain/pipeline.js';
+export * from './domain/retry-policy.js';
 export * from './domain/run.js';
 export * from './domain/run-log.js';
 export * from './domain/schedule.js';

@@ -1,4 +1,4 @@
-import { CANCELLED, emptyCounters, type Executor, type Run, type UploadedFile } from '@pipewright/core';
+import { CANCELLED, emptyCounters, type Executor, type Pipeline, type Run, type ScheduledRetry, type UploadedFile } from '@pipewright/core';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { EngineDefinitionValidator } from './definition-validator.js';
 import { RunAbort } from './errors.js';
@@ -14,6 +14,15 @@ interface QueuedRun {
   uploads: UploadedFile[];
 }
 
+/** A run waiting here for its next attempt, and the timer that queues it again. */
+interface WaitingRun {
+  job: QueuedRun;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Takes a run waiting for its next attempt off this executor's hands (a queue worker's queue). */
+export type RetryHandOff = (runId: string, delayMs: number) => Promise<void>;
+
 interface ActiveRun {
   controller: AbortController;
   progress: RunProgress;
@@ -25,8 +34,10 @@ interface ActiveRun {
 /**
  * Executes runs in this process: a queue with a concurrency limit; per run an
  * AbortController, a heartbeat that renews the lease (and notices a cancel made
- * elsewhere), and an optional timeout. `startRecovery()` ends runs whose lease expired
- * (their process died) as ERROR "interrupted"; `drain()` stops everything for shutdown.
+ * elsewhere), and an optional timeout. An attempt failing with a retryable error goes back to
+ * PENDING when its pipeline's retry policy allows, and waits here for the backoff (lease held)
+ * before it is queued again. `startRecovery()` ends runs whose lease expired (their process
+ * died) as ERROR "interrupted"; `drain()` stops everything for shutdown.
  *
  * The engine reports through the core and the core submits to the executor, so the
  * executor is created first and given the core with `attach`.
@@ -37,13 +48,15 @@ export class InProcessExecutor implements Executor {
   private engine: RunEngine | null = null;
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
+  private readonly waiting = new Map<string, WaitingRun>();
+  private handOff: RetryHandOff | null = null;
   /** Every run this executor has taken and not finished, queued or running. */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly resolvers = new Map<string, () => void>();
   private running = 0;
   private draining = false;
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
-  /** Renews the leases of queued (PENDING) runs while any wait here. */
+  /** Renews the leases of queued (PENDING) runs, and of those waiting for their next attempt, while any wait here. */
   private queueLeases: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: EngineOptions = {}) {
@@ -83,6 +96,16 @@ export class InProcessExecutor implements Executor {
   async cancel(runId: string): Promise<void> {
     // A queued run was stopped in storage already (a PENDING run stops at once); `begin` skips it.
     this.active.get(runId)?.controller.abort(new RunAbort('cancel', CANCELLED));
+    // So was one waiting for its next attempt: nothing left to wait for.
+    this.forgetWaiting(runId);
+  }
+
+  /**
+   * Runs that wait for their next attempt go to `handOff` (with the backoff) instead of waiting
+   * here, leaseless: a queue worker re-enqueues them to start later, holding no slot meanwhile.
+   */
+  handOffRetries(handOff: RetryHandOff): void {
+    this.handOff = handOff;
   }
 
   /** Resolves when the run is no longer queued or running here. */
@@ -119,7 +142,10 @@ export class InProcessExecutor implements Executor {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     this.stop();
-    for (const job of this.queue.splice(0)) {
+    const waiting = [...this.waiting.values()].map((w) => w.job);
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
+    for (const job of [...this.queue.splice(0), ...waiting]) {
       await this.endUnstarted(job.runId, SHUTDOWN);
       this.untrack(job.runId);
     }
@@ -148,11 +174,18 @@ export class InProcessExecutor implements Executor {
     this.pending.delete(runId);
   }
 
-  /** Renews the leases of runs waiting in the queue (cancelled ones answer `stop` and are skipped at begin). */
+  /**
+   * Renews the leases of runs waiting here. Queued ones that were cancelled answer `stop` and are
+   * skipped at begin; one waiting for its next attempt that was cancelled elsewhere is dropped now.
+   */
   private async holdQueued(runIds: string[]): Promise<void> {
     const core = this.requireCore();
     for (const runId of runIds) {
-      await core.lifecycle.heartbeat(runId, this.options.leaseMs).catch((e) => this.options.onError(e, `lease of queued run ${runId}`));
+      const answer = await core.lifecycle.heartbeat(runId, this.options.leaseMs).catch((e) => {
+        this.options.onError(e, `lease of queued run ${runId}`);
+        return 'continue' as const;
+      });
+      if (answer === 'stop') this.forgetWaiting(runId);
     }
   }
 
@@ -162,22 +195,51 @@ export class InProcessExecutor implements Executor {
       this.running++;
       void this.execute(job).finally(() => {
         this.running--;
-        this.untrack(job.runId);
+        // A run waiting for its next attempt is still this executor's.
+        if (!this.waiting.has(job.runId)) this.untrack(job.runId);
         this.pump();
       });
     }
     this.leaseQueue();
   }
 
-  /** Keeps the queue's leases renewed exactly while runs wait in it. */
+  /** Runs whose leases this executor renews while they wait: queued, or waiting for their next attempt. */
+  private held(): string[] {
+    return [...this.queue.map((j) => j.runId), ...this.waiting.keys()];
+  }
+
+  /** Keeps the leases of waiting runs renewed exactly while there are some. */
   private leaseQueue(): void {
-    if (this.queue.length > 0 && !this.queueLeases && !this.draining) {
-      this.queueLeases = setInterval(() => void this.holdQueued(this.queue.map((j) => j.runId)), this.options.heartbeatMs);
+    const any = this.queue.length > 0 || this.waiting.size > 0;
+    if (any && !this.queueLeases && !this.draining) {
+      this.queueLeases = setInterval(() => void this.holdQueued(this.held()), this.options.heartbeatMs);
       this.queueLeases.unref?.();
-    } else if ((this.queue.length === 0 || this.draining) && this.queueLeases) {
+    } else if ((!any || this.draining) && this.queueLeases) {
       clearInterval(this.queueLeases);
       this.queueLeases = null;
     }
+  }
+
+  /** Holds a run for `delayMs` (its lease renewed meanwhile), then queues it for its next attempt. */
+  private waitForNextAttempt(job: QueuedRun, delayMs: number): void {
+    // Not unref'd: a run waiting for its next attempt is work in progress.
+    const timer = setTimeout(() => {
+      this.waiting.delete(job.runId);
+      this.queue.push(job);
+      this.pump();
+    }, delayMs);
+    this.waiting.set(job.runId, { job, timer });
+    this.leaseQueue();
+  }
+
+  /** Drops a run waiting for its next attempt (it was cancelled). */
+  private forgetWaiting(runId: string): void {
+    const waiting = this.waiting.get(runId);
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
+    this.waiting.delete(runId);
+    this.untrack(runId);
+    this.leaseQueue();
   }
 
   private async execute(job: QueuedRun): Promise<void> {
@@ -201,6 +263,7 @@ export class InProcessExecutor implements Executor {
       beating: null,
     };
     this.active.set(job.runId, run);
+    if (started.run.attempt > 1) run.logger.info(null, `Attempt ${started.run.attempt} of ${started.pipeline?.retry.maxAttempts ?? started.run.attempt}.`);
     const heartbeat = setInterval(() => this.beat(job.runId, run), heartbeatMs);
     const timeout = runTimeoutMs
       ? setTimeout(() => run.controller.abort(new RunAbort('timeout', `run timed out after ${runTimeoutMs} ms`)), runTimeoutMs)
@@ -219,6 +282,7 @@ export class InProcessExecutor implements Executor {
     const reason = run.controller.signal.reason;
     const error = result.status === 'STOPPED' ? (reason instanceof RunAbort && reason.why !== 'cancel' ? reason.message : null) : result.error;
     const snapshot = run.progress.snapshot();
+    if (result.status === 'ERROR' && (await this.retryIfAllowed(job, started, result, run.logger))) return;
     run.logger.add(
       result.status === 'ERROR' ? 'ERROR' : 'INFO',
       null,
@@ -228,6 +292,58 @@ export class InProcessExecutor implements Executor {
     await core.lifecycle
       .finish(job.runId, { status: result.status, error, ...snapshot, cursor: result.cursor })
       .catch((e) => this.options.onError(e, `finish run ${job.runId}`));
+  }
+
+  /**
+   * After a failed attempt: when the failure is retryable and the pipeline allows another
+   * attempt, the run goes back to PENDING and waits for the backoff (here, or handed off);
+   * returns whether it did. Either way the run's log says what happens next.
+   */
+  private async retryIfAllowed(job: QueuedRun, started: { run: Run; pipeline: Pipeline | null }, result: RunResult, logger: RunLogger): Promise<boolean> {
+    const core = this.requireCore();
+    const attempt = started.run.attempt;
+    const max = started.pipeline?.retry.maxAttempts ?? 1;
+    const failed = `Attempt ${attempt} of ${max} failed: ${result.error}`;
+    if (max <= 1) return false; // no retry policy: the usual end
+    if (!result.retryable) {
+      logger.warn(null, `${failed} (not retryable); no retry.`);
+      return false;
+    }
+    if (attempt >= max) {
+      logger.error(null, `${failed} (retryable); no attempts left.`);
+      return false;
+    }
+    // Shutting down with no queue to hand the run to: it ends now rather than wait on a process that is going away.
+    if (this.draining && !this.handOff) {
+      logger.warn(null, `${failed} (retryable); not retried: the server is shutting down.`);
+      return false;
+    }
+    let retry: ScheduledRetry | null = null;
+    try {
+      retry = await core.lifecycle.retry(job.runId, this.handOff ? null : this.options.leaseMs, result.cursor);
+    } catch (e) {
+      this.options.onError(e, `retry run ${job.runId}`);
+    }
+    // None: a cancel was asked for meanwhile, or the policy changed since the attempt began.
+    if (!retry) return false;
+    logger.warn(null, `Attempt ${retry.failedAttempt} of ${retry.maxAttempts} failed: ${result.error} (retryable); retrying in ${retry.delayMs / 1000} s.`);
+    await logger.flush().catch((e) => this.options.onError(e, 'log'));
+    if (!this.handOff) {
+      // A shutdown that began meanwhile would not wait for it.
+      if (this.draining) await this.endUnstarted(job.runId, SHUTDOWN);
+      else this.waitForNextAttempt(job, retry.delayMs);
+      return true;
+    }
+    try {
+      await this.handOff(job.runId, retry.delayMs);
+    } catch (e) {
+      // Nothing would bring the run back: it ends here, with why.
+      this.options.onError(e, `hand off the retry of run ${job.runId}`);
+      await core.lifecycle
+        .finish(job.runId, { status: 'ERROR', error: `${result.error} (the next attempt could not be queued: ${messageOf(e)})`, ...nothingDone() })
+        .catch((err) => this.options.onError(err, `finish run ${job.runId}`));
+    }
+    return true;
   }
 
   /** Renews the lease and saves progress; a `stop` answer (cancel requested elsewhere) aborts the run. */

@@ -1,10 +1,11 @@
-export { InProcessExecutor, SHUTDOWN } from './in-process-executor.js';
+export { InProcessExecutor, SHUTDOWN, type RetryHandOff } from './in-process-executor.js';
 export { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 export { RunEngine, type EngineCore, type RunJob, type RunResult } from './run-engine.js';
 export { RunLogger } from './run-logger.js';
 export { RunProgress, StageTally } from './stage-tally.js';
 export { EngineDefinitionValidator } from './definition-validator.js';
-export { ConnectorFailure, RunAbort } from './errors.js';
+export { ConnectorFailure, RetryableError, RunAbort } from './errors.js';
+export { isRetryable } from './retryable.js';
 export { ConnectorRegistry, type ConnectorInfo } from './connectors/registry.js';
 export { createDefaultRegistry } from './connectors/default-registry.js';
 export type * from './connectors/types.js';

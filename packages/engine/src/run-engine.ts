@@ -22,7 +22,7 @@ import { StageChain, type FailureListener } from './stages/stage-chain.js';
 
 /** What the engine uses of the core (all of it from `createCore`). */
 export interface EngineCore {
-  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'saveCursor' | 'log' | 'recoverExpired'>;
+  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'retry' | 'saveCursor' | 'log' | 'recoverExpired'>;
   fileHistories: Pick<FileHistoryService, 'shouldSkip' | 'record'>;
   deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
 }
@@ -52,6 +52,8 @@ export interface RunResult {
   error: string | null;
   /** The cursor saved last, if the source advanced it. */
   cursor?: string;
+  /** An ERROR from a transient connector failure: another attempt may succeed. */
+  retryable?: boolean;
 }
 
 /** Stages whose failures mean the file needs another try (not data it was meant to reject). */
@@ -128,7 +130,7 @@ export class RunEngine {
       if (isAbort(job.signal)) return { status: 'STOPPED', error: null, ...state };
       const message = e instanceof ConnectorFailure ? e.message : `run failed: ${messageOf(e)}`;
       job.logger.error(null, message);
-      return { status: 'ERROR', error: message, ...state };
+      return { status: 'ERROR', error: message, retryable: e instanceof ConnectorFailure && e.retryable, ...state };
     }
   }
 

@@ -69,6 +69,15 @@ describe('webhook destination', () => {
     expect(hook.received).toHaveLength(3);
   });
 
+  it('fails retryably when the attempts run out, so the pipeline retry policy tries the run again', async () => {
+    const hook = await endpoint([500, 500]);
+    server = hook.server;
+    const run = await w.run(await w.pipeline(await workflow(hook.url, { maxAttempts: 2 }), { retry: { maxAttempts: 2, backoffSeconds: 0 } }));
+    expect(run).toMatchObject({ status: 'COMPLETED', attempt: 2, error: null });
+    expect(run.stages.passed).toEqual([3, 3, 3, 3, 3, 3]);
+    expect(hook.received).toHaveLength(4); // two refused tries of the first batch, then both batches
+  });
+
   it('ends the run as ERROR when nothing listens', async () => {
     const hook = await endpoint([]);
     await new Promise((r) => hook.server.close(r));

@@ -1,13 +1,14 @@
 import type { CoreDeps, RunLifecycle } from '@pipewright/core';
 
-type Lifecycle = Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish'>;
+type Lifecycle = Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'retry'>;
 
 /**
  * A fencing token for runs executed by a worker: the start time `begin` gave the run. A
  * worker that stalled past its lease (its run was restarted and began on another worker)
  * finds a different start time at its next heartbeat: the heartbeat answers `stop` (the
  * engine aborts) and its `finish` is dropped, so it neither renews the other worker's lease
- * nor ends the other worker's run. Core's heartbeat alone does not check who holds a lease.
+ * nor ends the other worker's run (nor sends it back for a retry). Core's heartbeat alone does
+ * not check who holds a lease.
  *
  * Returns `core` with its lifecycle wrapped; everything else passes through.
  */
@@ -34,6 +35,13 @@ export function fenceRuns<C extends { lifecycle: Lifecycle; deps: Pick<CoreDeps,
     } finally {
       starts.delete(runId);
     }
+  };
+  // A retried run is PENDING again: its next `begin` (here or on another worker) sets a new token.
+  // Without a retry the token stays, to fence the `finish` that follows.
+  lifecycle.retry = async (runId, leaseMs, cursor) => {
+    const retry = (await stillOurs(runId)) ? await inner.retry(runId, leaseMs, cursor) : null;
+    if (retry) starts.delete(runId);
+    return retry;
   };
   return Object.assign(Object.create(Object.getPrototypeOf(core) as object) as C, core, { lifecycle });
 }

@@ -24,6 +24,8 @@ export interface QueueConnectionOptions {
 export interface QueueDepth {
   queued: number;
   active: number;
+  /** Of the queued: jobs that start later (runs waiting for their next attempt). */
+  deferred: number;
 }
 
 /**
@@ -69,16 +71,21 @@ export class QueueConnection {
     return connection;
   }
 
-  /** Enqueues a run; the run is read from storage by whichever worker fetches it. */
-  async enqueue(runId: string): Promise<void> {
+  /**
+   * Enqueues a run; the run is read from storage by whichever worker fetches it. With
+   * `delayMs` (a retry's backoff) no worker fetches the job before then.
+   */
+  async enqueue(runId: string, options: { delayMs?: number } = {}): Promise<void> {
     const data: RunJobData = { runId };
-    await this.boss.send(RUN_QUEUE, data);
+    const delayMs = options.delayMs ?? 0;
+    // pg-boss reads a number as seconds (an interval: fractions allowed).
+    await this.boss.send(RUN_QUEUE, data, delayMs > 0 ? { startAfter: delayMs / 1000 } : {});
   }
 
   /** Jobs waiting and being worked on. */
   async depth(): Promise<QueueDepth> {
     const q = await this.boss.getQueue(RUN_QUEUE);
-    return { queued: q?.queuedCount ?? 0, active: q?.activeCount ?? 0 };
+    return { queued: q?.queuedCount ?? 0, active: q?.activeCount ?? 0, deferred: q?.deferredCount ?? 0 };
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,10 @@ export interface QueueWorkerOptions {
  * No run executes twice at once: a job only starts its run through core's `begin`, which
  * takes the run's row lock and moves it PENDING → EXECUTING, so a second job for the same
  * run (a pg-boss retry, a re-enqueue after a restart) finds it not PENDING and ends.
+ *
+ * An attempt failing with a retryable error that the pipeline retries goes back to PENDING
+ * and is enqueued again with the backoff as the job's start time (pg-boss `startAfter`), so
+ * any worker may run the next attempt and no slot sleeps through the wait.
  */
 export class QueueWorker {
   readonly id: string;
@@ -65,6 +69,8 @@ export class QueueWorker {
     this.options = { recoveryIntervalMs: 5_000, heartbeatMs: 5_000, onError: () => {}, ...options };
     this.cancels = new CancelListener(options.connectionString, (runId) => void options.engine.cancel(runId), this.options.onError);
     this.recovery = new InterruptRecovery(options.core, (runId) => options.connection.enqueue(runId));
+    // A retry's backoff is spent in the queue (a job that starts later), not in a worker slot.
+    options.engine.handOffRetries((runId, delayMs) => options.connection.enqueue(runId, { delayMs }));
   }
 
   /** Starts fetching jobs; resolves once the worker is registered and listening. */
@@ -151,7 +157,12 @@ export class QueueWorker {
   private async execute(runId: string): Promise<void> {
     const { core, engine, connection } = this.options;
     const run = await core.deps.storage.runs.findById(runId);
-    if (!run || run.status !== 'PENDING') return; // ended, cancelled, or already taken: nothing to do
+    if (!run || run.isTerminal) {
+      // Ended or cancelled (a run cancelled while it waited for its next attempt, say): its files are of no more use.
+      await connection.uploads.remove(runId);
+      return;
+    }
+    if (run.status !== 'PENDING') return; // already taken: nothing to do
     const files = await connection.uploads.load(runId);
     this.executing.add(runId);
     try {

@@ -20,4 +20,10 @@ export interface RunEngine {
   cancel(runId: string): Promise<void>;
   /** Shutdown: no more runs, running ones get `graceMs`, then stop. */
   drain(graceMs: number): Promise<void>;
+  /**
+   * From now on, a run whose attempt failed with a retryable error and that its pipeline
+   * retries (back to PENDING, no lease) goes to `enqueue` with the backoff instead of waiting
+   * in the engine: the worker re-enqueues it to start later and holds no slot meanwhile.
+   */
+  handOffRetries(enqueue: (runId: string, delayMs: number) => Promise<void>): void;
 }

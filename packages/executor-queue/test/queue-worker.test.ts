@@ -94,6 +94,56 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     hold.close();
   }, 30_000);
 
+  it('retries a run failing with a retryable error through the queue: the backoff is spent as a delayed job, not in a worker slot', async () => {
+    const statuses = [503];
+    const hook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.statusCode = statuses.shift() ?? 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((res) => hook.listen(0, '127.0.0.1', res));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`;
+    const worker = await w.worker();
+    const wf = await w.core.workflows.create(w.admin, {
+      name: 'flaky-hook',
+      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', settings: { url, maxAttempts: 1 } } },
+    });
+    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'retried', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 2 } });
+    const started = Date.now();
+    const r = await w.core.runs.trigger(w.admin, pipeline.id);
+    await eventually(async () => (await run(r.id)).attempt === 2);
+    // Waiting for attempt 2: PENDING without a lease (the queue brings it back), no slot taken.
+    expect(await run(r.id)).toMatchObject({ status: 'PENDING', leaseExpiresAt: null });
+    await eventually(() => worker.active === 0);
+    await eventually(async () => (await run(r.id)).isTerminal);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', attempt: 2, stages: { passed: [1, 1, 1, 1, 1, 1] } });
+    expect(await messages(r.id)).toEqual(
+      expect.arrayContaining([
+        'Attempt 1 of 3 failed: destination "webhook" failed: webhook failed after 1 attempts: answered 503 Service Unavailable (retryable); retrying in 2 s.',
+        'Attempt 2 of 3.',
+      ]),
+    );
+    hook.close();
+  }, 30_000);
+
+  it('stops a run cancelled during the backoff at once; its delayed job then finds nothing to do', async () => {
+    await w.worker();
+    const wf = await w.core.workflows.create(w.admin, {
+      name: 'refused',
+      definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none', table: 'rows' } }, stages: {}, destination: { connector: 'none', settings: {} } },
+    });
+    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'refused', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 1 } });
+    const r = await w.core.runs.trigger(w.admin, pipeline.id);
+    await eventually(async () => (await run(r.id)).attempt === 2);
+    expect((await w.core.runs.cancel(w.admin, r.id)).status).toBe('STOPPED');
+    await new Promise((res) => setTimeout(res, 2_000)); // past the backoff: the delayed job was fetched and dropped
+    expect(await run(r.id)).toMatchObject({ status: 'STOPPED', attempt: 2 });
+    expect((await messages(r.id)).filter((m) => m.startsWith('Run started'))).toHaveLength(1);
+  }, 30_000);
+
   it('lists live workers with their heartbeat', async () => {
     const worker = await w.worker();
     const list = await w.connection.workers.list();
@@ -112,9 +162,10 @@ describeWithPostgres('fenceRuns', () => {
     await w.close();
   }, 60_000);
 
-  it('stops a stalled worker whose run was restarted and began elsewhere, and drops its finish', async () => {
+  it('stops a stalled worker whose run was restarted and began elsewhere, and drops its retry and finish', async () => {
     const wf = await w.core.workflows.create(w.admin, { name: 'fence', definition: inline, retryOnInterrupt: true });
-    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'fence', workflowId: wf.id, retry: { maxAttempts: 3 } });
+    const r = await w.core.runs.trigger(w.admin, pipeline.id);
     const stalled = fenceRuns(w.core);
     expect(await stalled.lifecycle.begin(r.id, 1)).not.toBeNull();
     await new Promise((res) => setTimeout(res, 20));
@@ -124,6 +175,7 @@ describeWithPostgres('fenceRuns', () => {
     expect(await w.core.lifecycle.begin(r.id, 60_000)).not.toBeNull();
 
     expect(await stalled.lifecycle.heartbeat(r.id, 60_000)).toBe('stop');
+    expect(await stalled.lifecycle.retry(r.id, null)).toBeNull(); // nor sends it back for a retry
     expect(await stalled.lifecycle.finish(r.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } })).toBeNull();
     expect((await w.core.runs.get(w.admin, r.id)).status).toBe('EXECUTING');
     // The worker that holds it now is not fenced out.

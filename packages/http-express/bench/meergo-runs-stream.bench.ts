@@ -46,6 +46,7 @@ function runState(seq: number): RunState {
     linkedPipelineIds: [],
     leaseExpiresAt: null,
     input: null,
+    attempt: 1,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type FileHistoryStatus,
   type LogLevel,
   type PipelineType,
+  type RetryPolicyInput,
   type Role,
   type RunLog,
   type RunStatus,
@@ -160,6 +161,7 @@ export class Fixtures {
       schedule?: Schedule | null;
       tags?: readonly Tag[];
       updatedAtColumn?: string | null;
+      retry?: RetryPolicyInput;
       now?: Date;
     } = {},
   ): Promise<Pipeline> {
@@ -176,6 +178,7 @@ export class Fixtures {
       enabled: opts.enabled,
       schedule: opts.schedule,
       updatedAtColumn: opts.updatedAtColumn,
+      retry: opts.retry,
       now,
     });
     for (const tag of opts.tags ?? []) pipeline.addTag(tag, owner.id, now);

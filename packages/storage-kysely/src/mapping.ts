@@ -102,6 +102,10 @@ export const toRow = {
         incremental: s.incremental,
         updated_at_column: s.updatedAtColumn,
         cursor: s.cursor,
+        retry_max_attempts: s.retry.maxAttempts,
+        retry_backoff_seconds: s.retry.backoffSeconds,
+        retry_backoff_multiplier: s.retry.backoffMultiplier,
+        retry_max_backoff_seconds: s.retry.maxBackoffSeconds,
         run_count: s.runCount,
         last_run_id: s.lastRun?.id ?? null,
         last_run_at: s.lastRun?.at ?? null,
@@ -154,6 +158,7 @@ export const toRow = {
         cancelled_by: s.cancelledBy,
         lease_expires_at: s.leaseExpiresAt,
         input: json(s.input),
+        attempt: s.attempt,
       },
       linkedPipelineIds: s.linkedPipelineIds,
     };
@@ -298,6 +303,12 @@ export const fromRow = {
       incremental: r.incremental,
       updatedAtColumn: r.updated_at_column,
       cursor: r.cursor,
+      retry: {
+        maxAttempts: r.retry_max_attempts,
+        backoffSeconds: r.retry_backoff_seconds,
+        backoffMultiplier: r.retry_backoff_multiplier,
+        maxBackoffSeconds: r.retry_max_backoff_seconds,
+      },
       tagIds: r.tag_ids,
       runCount: r.run_count,
       lastRun:
@@ -349,6 +360,7 @@ export const fromRow = {
       linkedPipelineIds: r.linked_pipeline_ids,
       leaseExpiresAt: r.lease_expires_at,
       input: r.input as RunState['input'],
+      attempt: r.attempt,
     };
     return Run.restore(state);
   },

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
 import * as initialSchema from './migrations/20261123090000-initial-schema.js';
+import * as runRetries from './migrations/20261125090000-run-retries.js';
 
 /**
  * The frozen migrations, listed here rather than read from a folder so the package
@@ -8,6 +9,7 @@ import * as initialSchema from './migrations/20261123090000-initial-schema.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261123090000-initial-schema': initialSchema,
+  '20261125090000-run-retries': runRetries,
 };
 
 /** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */

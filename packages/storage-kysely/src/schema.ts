@@ -72,6 +72,10 @@ export interface PipelinesTable {
   incremental: boolean;
   updated_at_column: string | null;
   cursor: string | null;
+  retry_max_attempts: number;
+  retry_backoff_seconds: number;
+  retry_backoff_multiplier: number;
+  retry_max_backoff_seconds: number;
   run_count: number;
   last_run_id: string | null;
   last_run_at: Date | null;
@@ -121,6 +125,7 @@ export interface RunsTable {
   cancelled_by: string | null;
   lease_expires_at: Date | null;
   input: Json<unknown>;
+  attempt: number;
 }
 
 /** The pipelines a run is linked to (Flow jobs); `position` keeps their order. */

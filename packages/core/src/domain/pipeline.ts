@@ -1,4 +1,5 @@
 import { CannotRunIncrementallyError, PipelineDisabledError, ValidationError } from '../errors/domain-error.js';
+import { RetryPolicy, type RetryPolicyInput, type RetryPolicySpec } from './retry-policy.js';
 import type { RunStatus } from './run.js';
 import { Schedule, type ScheduleSpec } from './schedule.js';
 import { Issues, MAX_SEQ } from './validate.js';
@@ -33,6 +34,8 @@ export interface PipelineState {
   updatedAtColumn: string | null;
   /** Incremental cursor: the largest updated-at value read so far (ISO string), or null for a full read. */
   cursor: string | null;
+  /** How runs failing with a retryable error are tried again (default: once, no retry). */
+  retry: RetryPolicySpec;
   tagIds: string[];
   runCount: number;
   lastRun: LastRun | null;
@@ -56,6 +59,8 @@ export interface CreatePipelineInput {
   scheduleStart?: number;
   incremental?: boolean;
   updatedAtColumn?: string | null;
+  /** Fields not given take the defaults (one attempt). */
+  retry?: RetryPolicyInput;
   now: Date;
 }
 
@@ -75,6 +80,17 @@ function validColumn(issues: Issues, column: unknown): void {
     issues.add('updatedAtColumn', 'Must be a column name (letters, digits and "_").');
 }
 
+/** The policy `input` over `base`, or null with its issues added (so create reports them with the others). */
+function validRetry(issues: Issues, input: RetryPolicyInput, base?: RetryPolicySpec): RetryPolicy | null {
+  try {
+    return RetryPolicy.of(input, base);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    for (const i of e.issues) issues.add(i.field, i.message, i.code);
+    return null;
+  }
+}
+
 /** A named, schedulable binding of a workflow in an organization. */
 export class Pipeline {
   private constructor(private state: PipelineState) {}
@@ -84,6 +100,7 @@ export class Pipeline {
     validateCommon(issues, { name: input.name, description: input.description, type: input.type });
     validColumn(issues, input.updatedAtColumn);
     if (!Number.isInteger(input.seq) || input.seq < 1 || input.seq > MAX_SEQ) issues.add('seq', 'Out of range.');
+    const retry = validRetry(issues, input.retry ?? {});
     issues.throwIfAny();
     return new Pipeline({
       id: input.id,
@@ -102,6 +119,7 @@ export class Pipeline {
       incremental: input.incremental ?? false,
       updatedAtColumn: input.updatedAtColumn ?? null,
       cursor: null,
+      retry: { ...retry!.spec },
       tagIds: [],
       runCount: 0,
       lastRun: null,
@@ -163,6 +181,9 @@ export class Pipeline {
   }
   get cursor(): string | null {
     return this.state.cursor;
+  }
+  get retry(): RetryPolicy {
+    return RetryPolicy.fromSpec(this.state.retry);
   }
   get tagIds(): readonly string[] {
     return this.state.tagIds;
@@ -232,6 +253,14 @@ export class Pipeline {
     validColumn(issues, updatedAtColumn);
     issues.throwIfAny();
     this.touch(by, now, { incremental, updatedAtColumn });
+  }
+
+  /** Changes the retry policy: given fields replace, missing ones are kept. */
+  configureRetry(changes: RetryPolicyInput, by: string, now: Date): void {
+    const issues = new Issues();
+    const retry = validRetry(issues, changes, this.state.retry);
+    issues.throwIfAny();
+    this.touch(by, now, { retry: { ...retry!.spec } });
   }
 
   /** Replaces who the pipeline is shared with. The owner is never in the shared list. */

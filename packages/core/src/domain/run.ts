@@ -50,6 +50,8 @@ export interface RunState {
   leaseExpiresAt: Date | null;
   /** Records given with the trigger request (inline source), if any. */
   input: unknown[] | null;
+  /** Which attempt this is (1 first); grows when a retryable failure sends the run back to PENDING. */
+  attempt: number;
 }
 
 export function emptyCounters(): StageCounters {
@@ -98,6 +100,7 @@ export class Run {
       linkedPipelineIds: [],
       leaseExpiresAt: null,
       input: input.input ?? null,
+      attempt: 1,
     });
   }
 
@@ -167,6 +170,9 @@ export class Run {
   }
   get input(): unknown[] | null {
     return this.state.input;
+  }
+  get attempt(): number {
+    return this.state.attempt;
   }
   get isOpen(): boolean {
     return OPEN_RUN_STATUSES.includes(this.state.status);
@@ -251,6 +257,25 @@ export class Run {
       stages: emptyCounters(),
       files: { total: 0, ok: 0, failed: 0 },
       leaseExpiresAt: null,
+    };
+  }
+
+  /**
+   * After an attempt failed with a retryable error: back to PENDING for the next attempt,
+   * counted, with counters reset. `leaseUntil` is held by a process that waits with it;
+   * null when a queue brings the run back (nothing is executing it meanwhile).
+   */
+  retry(now: Date, leaseUntil: Date | null): void {
+    this.expect(['EXECUTING'], 'retry');
+    this.state = {
+      ...this.state,
+      status: 'PENDING',
+      attempt: this.state.attempt + 1,
+      startedAt: null,
+      updatedAt: now,
+      stages: emptyCounters(),
+      files: { total: 0, ok: 0, failed: 0 },
+      leaseExpiresAt: leaseUntil,
     };
   }
 

@@ -12,7 +12,10 @@ export interface UploadedFile {
 export interface Executor {
   /** Accepts a PENDING run for execution; resolves once accepted, not when finished. */
   submit(run: Run, options?: { files?: UploadedFile[] }): Promise<void>;
-  /** Asks the process running the run to stop it (second phase of cancel). */
+  /**
+   * Asks the process running the run to stop it (second phase of cancel); called too for a
+   * run cancelled while PENDING, which a process may hold waiting for its next attempt.
+   */
   cancel(runId: string): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/domain-error.js';
 import { Pipeline, type PipelineType } from '../domain/pipeline.js';
+import type { RetryPolicyInput } from '../domain/retry-policy.js';
 import type { Tag } from '../domain/tag.js';
 import type { Actor } from '../policies/actor.js';
 import { assertCanChange, assertCanSee, visibilityFor } from '../policies/resource.policy.js';
@@ -21,6 +22,8 @@ export interface NewPipeline {
   schedule?: ScheduleInput;
   incremental?: boolean;
   updatedAtColumn?: string | null;
+  /** Retries of runs failing with a retryable error; fields not given take the defaults (no retry). */
+  retry?: RetryPolicyInput;
   tags?: string[];
 }
 
@@ -34,6 +37,8 @@ export interface PipelineChanges {
   schedule?: ScheduleInput;
   incremental?: boolean;
   updatedAtColumn?: string | null;
+  /** Given fields of the retry policy replace the current ones. */
+  retry?: RetryPolicyInput;
   addTags?: string[];
   removeTags?: string[];
 }
@@ -70,6 +75,7 @@ export class PipelineService {
         scheduleStart: scheduleStartFor(id),
         incremental: input.incremental,
         updatedAtColumn: input.updatedAtColumn,
+        retry: input.retry,
         now: this.deps.clock.now(),
       });
       for (const t of input.tags ?? []) pipeline.addTag(await this.tags.resolveForAdd(tx, actor, t), actor.userId, this.deps.clock.now());
@@ -120,6 +126,7 @@ export class PipelineService {
       if (schedule !== undefined) p.reschedule(schedule, by, now);
       if (changes.incremental !== undefined || changes.updatedAtColumn !== undefined)
         p.configureIncremental(changes.incremental ?? p.incremental, changes.updatedAtColumn === undefined ? p.updatedAtColumn : changes.updatedAtColumn, by, now);
+      if (changes.retry !== undefined) p.configureRetry(changes.retry, by, now);
       for (const t of changes.addTags ?? []) p.addTag(await this.tags.resolveForAdd(tx, actor, t), by, now);
       for (const t of changes.removeTags ?? []) {
         const tag = await this.tags.resolveForRemove(tx, actor, t);

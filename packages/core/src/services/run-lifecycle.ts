@@ -15,6 +15,15 @@ export interface RunOutcome {
   cursor?: string | null;
 }
 
+/** A retry `RunLifecycle.retry` scheduled: the run is PENDING again, for attempt `failedAttempt + 1`. */
+export interface ScheduledRetry {
+  run: Run;
+  failedAttempt: number;
+  maxAttempts: number;
+  /** The wait before the next attempt (the pipeline's backoff). */
+  delayMs: number;
+}
+
 /**
  * The executor's side of a run: start with a lease, heartbeat, progress, finish, and
  * recovery of runs whose process died. Each step is one transaction.
@@ -81,6 +90,43 @@ export class RunLifecycle {
     if (run)
       this.deps.events.publish({ type: 'run.finished', runId, pipelineId: run.pipelineId, orgId: run.orgId, status: run.status, at: this.deps.clock.now() });
     return run;
+  }
+
+  /**
+   * After an attempt failed with a retryable error: when the run's pipeline allows another
+   * attempt, puts the run back to PENDING (attempt counted, counters reset) and says how long
+   * to wait. Returns null when there is none — no attempts left, no pipeline, or a cancel
+   * asked for meanwhile (STOPPING) — and the caller finishes the run. `leaseMs` is the lease
+   * of a process that holds the run while it waits (renewing it with `heartbeat`); null when
+   * a queue brings it back.
+   */
+  async retry(runId: string, leaseMs: number | null, cursor?: string | null): Promise<ScheduledRetry | null> {
+    const scheduled = await this.deps.storage.transaction(async (tx) => {
+      const run = await tx.runs.findByIdForUpdate(runId);
+      if (!run || run.status !== 'EXECUTING' || !run.pipelineId) return null;
+      const pipeline = await tx.pipelines.findByIdForUpdate(run.pipelineId);
+      if (!pipeline || !pipeline.retry.allowsAttemptAfter(run.attempt)) return null;
+      const failedAttempt = run.attempt;
+      const delayMs = pipeline.retry.delayMsAfter(failedAttempt);
+      const now = this.deps.clock.now();
+      run.retry(now, leaseMs === null ? null : new Date(now.getTime() + leaseMs));
+      await tx.runs.update(run);
+      pipeline.recordRunStatus(run);
+      if (cursor !== undefined) pipeline.advanceCursor(cursor);
+      await tx.pipelines.update(pipeline);
+      return { run, failedAttempt, maxAttempts: pipeline.retry.maxAttempts, delayMs };
+    });
+    if (scheduled)
+      this.deps.events.publish({
+        type: 'run.retrying',
+        runId,
+        pipelineId: scheduled.run.pipelineId,
+        orgId: scheduled.run.orgId,
+        attempt: scheduled.run.attempt,
+        delayMs: scheduled.delayMs,
+        at: this.deps.clock.now(),
+      });
+    return scheduled;
   }
 
   /** Saves the incremental cursor reached so far (every batch), so a crash loses little. */

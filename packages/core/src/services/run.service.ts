@@ -118,7 +118,10 @@ export class RunService {
     return run;
   }
 
-  /** First phase of cancel; the executor is told to stop the run if it is executing. */
+  /**
+   * First phase of cancel; the executor is told to stop the run if it is executing, or to
+   * forget it if it holds it PENDING (waiting for a retry; such a run stops at once).
+   */
   async cancel(actor: Actor, runId: string): Promise<Run> {
     const run = await this.deps.storage.transaction(async (tx) => {
       const run = await assertCanSeeRun(tx, actor, await tx.runs.findByIdForUpdate(runId), runId);
@@ -134,7 +137,7 @@ export class RunService {
       }
       return run;
     });
-    if (run.status === 'STOPPING') await this.deps.executor.cancel(run.id);
+    await this.deps.executor.cancel(run.id);
     return run;
   }
 

@@ -29,6 +29,20 @@ describe('PipelineService', () => {
     });
   });
 
+  it('creates and updates the retry policy; a bad one changes nothing', async () => {
+    const { pipeline } = await w.core.pipelines.create(w.owner, { name: 'r', workflowId: w.workflowId, retry: { maxAttempts: 3, backoffSeconds: 2 } });
+    expect(pipeline.retry.spec).toMatchObject({ maxAttempts: 3, backoffSeconds: 2 });
+    const updated = await w.core.pipelines.update(w.owner, pipeline.id, { retry: { backoffMultiplier: 3 } });
+    expect(updated.retry.spec).toEqual({ maxAttempts: 3, backoffSeconds: 2, backoffMultiplier: 3, maxBackoffSeconds: 600 });
+    await expect(w.core.pipelines.update(w.owner, pipeline.id, { description: 'x', retry: { maxAttempts: 99 } })).rejects.toMatchObject({
+      issues: [{ field: 'retry.maxAttempts' }],
+    });
+    const saved = await w.core.pipelines.get(w.owner, pipeline.id);
+    expect(saved.retry.maxAttempts).toBe(3);
+    expect(saved.description).toBeNull();
+    await expect(w.core.pipelines.create(w.owner, { name: 's', workflowId: w.workflowId, retry: { backoffMultiplier: 0 } })).rejects.toThrow(ValidationError);
+  });
+
   it('hides pipelines from those who cannot see them and forbids changes by non-owners', async () => {
     const { pipeline } = await w.core.pipelines.create(w.owner, { name: 'p', workflowId: w.workflowId });
     await w.core.pipelines.share(w.owner, pipeline.id, { userIds: [w.friend.userId], toOrg: false });

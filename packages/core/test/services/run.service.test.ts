@@ -88,6 +88,46 @@ describe('RunService and RunLifecycle', () => {
     await expect(w.core.runs.cancel(w.owner, run.id)).rejects.toThrow(InvalidStateError);
   });
 
+  it('puts a run back to PENDING for another attempt while its pipeline allows one', async () => {
+    await w.core.pipelines.update(w.owner, pipelineId, { retry: { maxAttempts: 2, backoffSeconds: 3 } });
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.lifecycle.begin(run.id, 30_000);
+    const retry = await w.core.lifecycle.retry(run.id, 30_000, '2026-01-01T00:00:00Z');
+    expect(retry).toMatchObject({ failedAttempt: 1, maxAttempts: 2, delayMs: 3_000 });
+    const waiting = await w.core.runs.get(w.owner, run.id);
+    expect(waiting).toMatchObject({ status: 'PENDING', attempt: 2, startedAt: null });
+    expect(waiting.leaseExpiresAt).toEqual(new Date(w.clock.now().getTime() + 30_000));
+    const p = await w.core.pipelines.get(w.owner, pipelineId);
+    expect(p.lastRun).toMatchObject({ id: run.id, status: 'PENDING' });
+    expect(p.cursor).toBe('2026-01-01T00:00:00Z');
+    // The second attempt is the last: the caller finishes the run.
+    expect((await w.core.lifecycle.begin(run.id, 30_000))?.run.attempt).toBe(2);
+    expect(await w.core.lifecycle.retry(run.id, 30_000)).toBeNull();
+    expect((await w.core.runs.get(w.owner, run.id)).status).toBe('EXECUTING');
+    await w.core.lifecycle.finish(run.id, { status: 'ERROR', error: 'source "postgres" failed: timeout', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } });
+    expect(await w.core.runs.get(w.owner, run.id)).toMatchObject({ status: 'ERROR', attempt: 2, error: 'source "postgres" failed: timeout' });
+  });
+
+  it('does not retry a run whose cancel was asked for, nor one without a pipeline; a waiting run cancels at once', async () => {
+    await w.core.pipelines.update(w.owner, pipelineId, { retry: { maxAttempts: 3 } });
+    const run = await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.lifecycle.begin(run.id, 30_000);
+    await w.core.runs.cancel(w.owner, run.id);
+    expect(await w.core.lifecycle.retry(run.id, null)).toBeNull();
+    await w.core.lifecycle.finish(run.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } });
+
+    const direct = await w.core.runs.triggerWorkflow(w.owner, w.workflowId);
+    await w.core.lifecycle.begin(direct.id, 30_000);
+    expect(await w.core.lifecycle.retry(direct.id, null)).toBeNull();
+
+    const again = await w.core.runs.trigger(w.owner, pipelineId);
+    await w.core.lifecycle.begin(again.id, 30_000);
+    expect((await w.core.lifecycle.retry(again.id, null))?.run.leaseExpiresAt).toBeNull();
+    w.rec.cancelled = [];
+    expect((await w.core.runs.cancel(w.owner, again.id)).status).toBe('STOPPED');
+    expect(w.rec.cancelled).toEqual([again.id]); // the executor holding it drops it
+  });
+
   it('ends runs whose lease expired as ERROR "interrupted"', async () => {
     const run = await w.core.runs.trigger(w.owner, pipelineId);
     await w.core.lifecycle.begin(run.id, 10_000);

@@ -96,7 +96,11 @@ export interface WriteResult {
   failed: Array<{ index: number; error: string }>;
 }
 
-/** An open destination for one run. Errors thrown mean the destination itself failed (the run ends as ERROR). */
+/**
+ * An open destination for one run. Errors thrown mean the destination itself failed (the run
+ * ends as ERROR); transient ones (`RetryableError`, network codes, see `isRetryable`) let the
+ * pipeline's retry policy try the run again. The same holds for errors a source throws.
+ */
 export interface DestinationWriter {
   /** Writes one batch; resolves when it is stored (back-pressure: the engine waits). */
   write(records: unknown[], file: FileRef | null): Promise<WriteResult>;

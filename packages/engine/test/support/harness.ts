@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createCore, type Actor, type Core, type Run, type Storage, type WorkflowDefinition } from '@pipewright/core';
+import { createCore, type Actor, type Core, type RetryPolicyInput, type Run, type Storage, type WorkflowDefinition } from '@pipewright/core';
 import { InProcessExecutor, type EngineOptions } from '@pipewright/engine';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 
@@ -31,7 +31,7 @@ export interface EngineWorld {
   admin: Actor;
   member: Actor;
   workflow(definition: Partial<WorkflowDefinition>, extra?: { maxFileExecutionCount?: number }): Promise<string>;
-  pipeline(workflowId: string, extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean }): Promise<string>;
+  pipeline(workflowId: string, extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean; retry?: RetryPolicyInput }): Promise<string>;
   /** Triggers the pipeline's run and waits until the executor is done with it. */
   run(pipelineId: string, options?: Parameters<Core['runs']['trigger']>[2]): Promise<Run>;
   close(): Promise<void>;

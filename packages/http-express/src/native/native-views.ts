@@ -1,4 +1,4 @@
-import type { ApiKey, Organization, Role, User } from '@pipewright/core';
+import type { ApiKey, Organization, Pipeline, RetryPolicy, Role, Run, User } from '@pipewright/core';
 
 export const orgView = (o: Organization, role?: Role) => ({
   id: o.id,
@@ -26,6 +26,49 @@ export const keyView = (k: ApiKey) => ({
   last_used_at: k.lastUsedAt?.toISOString() ?? null,
   expires_at: k.expiresAt?.toISOString() ?? null,
   created_at: k.createdAt.toISOString(),
+});
+
+export const retryView = (r: RetryPolicy) => ({
+  max_attempts: r.spec.maxAttempts,
+  backoff_seconds: r.spec.backoffSeconds,
+  backoff_multiplier: r.spec.backoffMultiplier,
+  max_backoff_seconds: r.spec.maxBackoffSeconds,
+});
+
+export const pipelineView = (p: Pipeline) => ({
+  id: p.id,
+  seq: p.seq,
+  name: p.name,
+  description: p.description,
+  type: p.type,
+  workflow_id: p.workflowId,
+  owner_id: p.ownerId,
+  enabled: p.enabled,
+  incremental: p.incremental,
+  updated_at_column: p.updatedAtColumn,
+  retry: retryView(p.retry),
+  run_count: p.runCount,
+  last_run: p.lastRun ? { id: p.lastRun.id, at: p.lastRun.at.toISOString(), status: p.lastRun.status } : null,
+  created_at: p.createdAt.toISOString(),
+  updated_at: p.updatedAt.toISOString(),
+});
+
+export const runView = (r: Run) => ({
+  id: r.id,
+  seq: r.seq,
+  pipeline_id: r.pipelineId,
+  workflow_id: r.workflowId,
+  status: r.status,
+  /** 1 for the first; more after retryable failures (the pipeline's retry policy). */
+  attempt: r.attempt,
+  trigger: r.trigger,
+  incremental: r.incremental,
+  error: r.error,
+  stages: r.stages,
+  files: r.files,
+  created_at: r.createdAt.toISOString(),
+  started_at: r.startedAt?.toISOString() ?? null,
+  ended_at: r.endedAt?.toISOString() ?? null,
 });
 
 /** Opaque cursors for native lists (they carry the next page; clients must not parse them). */

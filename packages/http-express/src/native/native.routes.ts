@@ -8,6 +8,7 @@ import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
 import { nativeActor } from './native-actor.js';
 import { AddMemberDto, ChangePasswordDto, CreateApiKeyDto, CreateOrganizationDto, CreateUserDto, SetModeDto } from './native-dtos.js';
 import { nativeErrorHandler } from './native-errors.js';
+import { pipelineRoutes } from './native-pipelines.routes.js';
 import { decodeCursor, encodeCursor, keyView, orgView, userView } from './native-views.js';
 
 const BASE = '/admin/api/v1';
@@ -179,7 +180,7 @@ function routes(core: Core): RouteSpec[] {
 export type NativeRouteContribution = (core: Core) => RouteSpec[];
 
 export function nativeRouteSet(ctx: RouteSetContext, contributions: NativeRouteContribution[] = []): RouteSet {
-  const specs = [...routes(ctx.core), ...contributions.flatMap((c) => c(ctx.core))];
+  const specs = [...routes(ctx.core), ...pipelineRoutes(ctx.core), ...contributions.flatMap((c) => c(ctx.core))];
   const router = Router();
   router.use(BASE, express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   mountRoutes(router, specs);
@@ -189,7 +190,7 @@ export function nativeRouteSet(ctx: RouteSetContext, contributions: NativeRouteC
     name: 'native',
     router,
     openapi: buildOpenApi(
-      { title: 'Pipewright native admin API', version: ctx.version ?? '0.1.0', description: 'Organizations, users, memberships and personal keys.' },
+      { title: 'Pipewright native admin API', version: ctx.version ?? '0.1.0', description: 'Organizations, users, memberships, personal keys, pipelines (retry policy) and runs.' },
       specs,
       { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },
     ),

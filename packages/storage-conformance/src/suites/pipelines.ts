@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Schedule } from '@pipewright/core';
+import { DEFAULT_RETRY_POLICY, Schedule } from '@pipewright/core';
 import { adminView, at, uuid } from '../fixtures.js';
 import { comparable, expectConflict, idSet } from '../expectations.js';
 import { useStorage, type StorageFactory } from '../harness.js';
@@ -27,8 +27,10 @@ export function pipelineSuite(factory: StorageFactory): void {
         schedule: Schedule.cron('*/15 3 * * 1-5', 'Europe/Rome'),
         updatedAtColumn: 'updated_at',
         tags: [red, blue],
+        retry: { maxAttempts: 4, backoffSeconds: 7, backoffMultiplier: 1.5, maxBackoffSeconds: 90 },
         now: at(3, 456),
       });
+      expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual({ maxAttempts: 4, backoffSeconds: 7, backoffMultiplier: 1.5, maxBackoffSeconds: 90 });
       expect(comparable((await ctx.storage.pipelines.findById(p.id))!.toState())).toEqual(comparable(p.toState()));
       expect(comparable((await ctx.storage.pipelines.findBySeq(p.seq))!.toState())).toEqual(comparable(p.toState()));
       expect(await ctx.storage.pipelines.findById(uuid())).toBeNull();
@@ -65,10 +67,17 @@ export function pipelineSuite(factory: StorageFactory): void {
       p.share([friend.id], true, owner.id, at(1));
       p.addTag(tag, owner.id, at(1));
       p.advanceCursor('2026-01-01T00:00:00.000Z');
+      p.configureRetry({ maxAttempts: 10, backoffSeconds: 3_600, backoffMultiplier: 2.25, maxBackoffSeconds: 86_400 }, owner.id, at(1));
       const run = await ctx.fx.run({ org, pipeline: p, status: 'EXECUTING', createdAt: at(1, 1) });
       p.recordRunStarted({ id: run.id, status: run.status, createdAt: run.createdAt });
       await ctx.storage.pipelines.update(p);
       expect(comparable((await ctx.storage.pipelines.findById(p.id))!.toState())).toEqual(comparable(p.toState()));
+    });
+
+    it('stores the default retry policy (one attempt) when none is given', async () => {
+      const { org, owner, workflow } = await world();
+      const p = await ctx.fx.pipeline(org, owner, workflow);
+      expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual(DEFAULT_RETRY_POLICY);
     });
 
     it('rejects a name already used in the organization, on insert and on update', async () => {

@@ -33,9 +33,13 @@ export function runSuite(factory: StorageFactory): void {
           leaseUntil: at(7, 3),
           input: [{ id: 1, name: 'ä "quoted" 🚀', tags: ['x', 'y'] }, { nested: { deep: [1, 2.5, null, true] } }],
         });
+        // Its second attempt (the first failed with a retryable error).
+        run.retry(at(2, 5), at(6));
+        run.start(at(2, 7), at(7, 3));
         run.recordProgress({ passed: [5, 4, 3, 3, 3, 3], failed: [0, 1, 1, 0, 0, 0] }, { total: 2, ok: 1, failed: 1 }, at(3));
         run.linkPipelines([linked.id], at(3, 9));
         await ctx.storage.runs.insert(run);
+        expect((await ctx.storage.runs.findById(run.id))!.attempt).toBe(2);
         expect(comparable((await ctx.storage.runs.findById(run.id))!.toState())).toEqual(comparable(run.toState()));
         expect(comparable((await ctx.storage.runs.findBySeq(run.seq))!.toState())).toEqual(comparable(run.toState()));
         expect(await ctx.storage.runs.findById(uuid())).toBeNull();
@@ -55,6 +59,22 @@ export function runSuite(factory: StorageFactory): void {
         const saved = (await ctx.storage.runs.findByIdForUpdate(run.id))!;
         expect(comparable(saved.toState())).toEqual(comparable(loaded.toState()));
         expect(saved.leaseExpiresAt).toBeNull();
+      });
+
+      it('saves a run sent back to PENDING for its next attempt: attempt, reset counters, lease', async () => {
+        const { org, pipeline } = await world();
+        const run = await ctx.fx.run({ org, pipeline, status: 'EXECUTING', createdAt: at(1) });
+        const loaded = (await ctx.storage.runs.findByIdForUpdate(run.id))!;
+        loaded.recordProgress({ passed: [2, 2, 2, 2, 2, 0], failed: [0, 0, 0, 0, 0, 2] }, { total: 0, ok: 0, failed: 0 }, at(2));
+        await ctx.storage.runs.update(loaded);
+        loaded.retry(at(3), at(8));
+        await ctx.storage.runs.update(loaded);
+        const waiting = (await ctx.storage.runs.findById(run.id))!;
+        expect(comparable(waiting.toState())).toEqual(comparable(loaded.toState()));
+        expect(waiting).toMatchObject({ status: 'PENDING', attempt: 2, startedAt: null });
+        expect(waiting.stages.passed).toEqual([0, 0, 0, 0, 0, 0]);
+        // Still the pipeline's one open run.
+        expect((await ctx.storage.runs.findOpenForPipeline(pipeline.id))?.id).toBe(run.id);
       });
 
       it('saves and replaces linked pipelines', async () => {
@@ -193,8 +213,15 @@ export function runSuite(factory: StorageFactory): void {
         await ctx.fx.run({ org, pipeline: await p(), status: 'EXECUTING', startedAt: t(0), leaseUntil: t(10) }); // not expired at t(10)
         await ctx.fx.run({ org, pipeline: await p(), status: 'COMPLETED', startedAt: t(0), leaseUntil: t(2) }); // finished
         await ctx.fx.run({ org, pipeline: await p(), status: 'PENDING', createdAt: t(0) }); // no lease
+        // Waiting for its next attempt: leased by the process holding it, or not at all (a queue brings it back).
+        const waiting = await ctx.fx.buildRun({ org, pipeline: await p(), status: 'EXECUTING', startedAt: t(0) });
+        waiting.retry(t(0), t(4));
+        await ctx.storage.runs.insert(waiting);
+        const queued = await ctx.fx.buildRun({ org, pipeline: await p(), status: 'EXECUTING', startedAt: t(0) });
+        queued.retry(t(0), null);
+        await ctx.storage.runs.insert(queued);
         const now = t(10);
-        expect((await ctx.storage.runs.listExpiredLeases(now, 10)).map((r) => r.id)).toEqual([first.id, second.id, stopping.id]);
+        expect((await ctx.storage.runs.listExpiredLeases(now, 10)).map((r) => r.id)).toEqual([first.id, second.id, waiting.id, stopping.id]);
         expect((await ctx.storage.runs.listExpiredLeases(now, 2)).map((r) => r.id)).toEqual([first.id, second.id]);
         expect(await ctx.storage.runs.listExpiredLeases(t(1), 10)).toEqual([]);
         const loaded = (await ctx.storage.runs.listExpiredLeases(now, 1))[0]!;

@@ -1,3 +1,4 @@
+import { RetryableError } from '../../errors.js';
 import type { DestinationConnector } from '../types.js';
 
 interface WebhookSettings {
@@ -31,8 +32,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * POSTs each batch as `{runId, workflowId, file, records}` JSON. Network errors, 408,
  * 429 and 5xx are retried with exponential backoff; when attempts run out the
- * destination has failed (the run ends as ERROR). Other 4xx answers fail the batch's
- * records in Finalize.
+ * destination has failed (the run ends as ERROR, or is tried again by its pipeline's retry
+ * policy). Other 4xx answers fail the batch's records in Finalize.
  */
 export const webhookDestination: DestinationConnector = {
   name: 'webhook',
@@ -58,6 +59,8 @@ export const webhookDestination: DestinationConnector = {
       async write(records, file) {
         const body = JSON.stringify({ runId: ctx.run.id, workflowId: ctx.workflow.id, file: file?.path ?? null, records });
         let last = '';
+        // Why the last try failed: a status worth retrying, or the network error (its code says if transient).
+        let lastError: unknown = null;
         for (let attempt = 1; attempt <= attempts; attempt++) {
           if (attempt > 1) await sleep(backoff * 2 ** (attempt - 2), ctx.signal);
           try {
@@ -67,13 +70,15 @@ export const webhookDestination: DestinationConnector = {
             if (res.ok) return { failed: [] };
             last = `answered ${res.status} ${res.statusText}`.trim();
             if (!isRetryable(res.status)) return { failed: records.map((_, index) => ({ index, error: `webhook ${last}` })) };
+            lastError = new RetryableError(last);
           } catch (e) {
             if (ctx.signal.aborted) throw e;
             last = (e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message;
+            lastError = e;
           }
           ctx.logger.warn('Finalize', `webhook attempt ${attempt}/${attempts} failed: ${last}`);
         }
-        throw new Error(`webhook failed after ${attempts} attempts: ${last}`);
+        throw new Error(`webhook failed after ${attempts} attempts: ${last}`, { cause: lastError });
       },
       async close() {},
     };
