@@ -6,6 +6,7 @@ import { organizationSuite } from './suites/organizations.js';
 import { pipelineFilterSuite } from './suites/pipeline-filters.js';
 import { pipelineSortSuite } from './suites/pipeline-sorting.js';
 import { pipelineStreamSuite } from './suites/pipeline-stream.js';
+import { pipelineTotalsSuite } from './suites/pipeline-totals.js';
 import { pipelineSuite } from './suites/pipelines.js';
 import { runLogSuite } from './suites/run-logs.js';
 import { runQuerySuite } from './suites/run-queries.js';
@@ -21,6 +22,7 @@ const SUITES: readonly Suite[] = [
   pipelineFilterSuite,
   pipelineSortSuite,
   pipelineStreamSuite,
+  pipelineTotalsSuite,
   visibilitySuite,
   runSuite,
   runQuerySuite,

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
 import * as initialSchema from './migrations/20261123090000-initial-schema.js';
 import * as runRetries from './migrations/20261125090000-run-retries.js';
+import * as orgPipelineCounts from './migrations/20261125100000-org-pipeline-counts.js';
 
 /**
  * The frozen migrations, listed here rather than read from a folder so the package
@@ -10,6 +11,7 @@ import * as runRetries from './migrations/20261125090000-run-retries.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261123090000-initial-schema': initialSchema,
   '20261125090000-run-retries': runRetries,
+  '20261125100000-org-pipeline-counts': orgPipelineCounts,
 };
 
 /** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */

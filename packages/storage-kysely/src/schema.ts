@@ -192,6 +192,13 @@ export interface ApiKeysTable {
 }
 
 /** The whole schema, as the frozen migrations create it. */
+/** Each organization's exact pipeline count, kept by triggers on `pipelines` (never written by the app). */
+export interface OrgPipelineCountsTable {
+  org_id: string;
+  /** bigint: select it cast to int. */
+  pipelines: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -206,6 +213,7 @@ export interface Database {
   file_executions: FileExecutionsTable;
   file_histories: FileHistoriesTable;
   api_keys: ApiKeysTable;
+  org_pipeline_counts: OrgPipelineCountsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -10,6 +10,7 @@ const TABLES = [
   'file_executions',
   'file_histories',
   'memberships',
+  'org_pipeline_counts',
   'organizations',
   'pipeline_tags',
   'pipelines',
