@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +10,17 @@ import pg from 'pg';
 // Postgres database, so crashes, outages and hostile bytes hit exactly what production runs.
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const main = join(repoRoot, 'apps/server/dist/main.js');
+
+/**
+ * The node flags `npm start` runs the server with (the root package.json's start script), so
+ * the process tested has the heap settings users run; nothing test-only is added.
+ */
+export function startScriptNodeFlags(): string[] {
+  const script = String(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts?.start ?? '');
+  const m = /(?:^|&&\s*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+apps\/server\/dist\/main\.js\s*$/.exec(script);
+  if (!m) throw new Error(`cannot read the node flags of "npm start" from: ${script}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
 
 export const ROOT_EMAIL = 'root@example.com';
 export const ROOT_PASSWORD = 'root-password-1';
@@ -109,7 +120,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   let child!: ChildProcess;
 
   const launch = async () => {
-    child = spawn(process.execPath, [main], {
+    child = spawn(process.execPath, [...startScriptNodeFlags(), main], {
       env: {
         PATH: process.env.PATH,
         PORT: String(port),
