@@ -3,6 +3,7 @@
 // memory). No auth, no validation, no domain: what "just a query behind a route" costs.
 import express from 'express';
 import pg from 'pg';
+import { SINK_TABLE } from './lib/runs.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const ORG = process.env.BENCH_ORG_ID!;
@@ -61,6 +62,40 @@ app.post('/pipelines/:seq/runs', async (req, res) => {
     [Number(req.params.seq)],
   );
   res.json({ id: rows[0]?.seq });
+});
+
+// Scenario 5b: a run of an inline workflow, naively. The run row is inserted and its id answered;
+// then, with no queue, lease, counters or log, the workflow's records are copied from its JSON
+// into the sink by one INSERT … SELECT and the row is marked done.
+app.post('/pipelines/:seq/inline-runs', async (req, res) => {
+  const { rows } = await pool.query(
+    `INSERT INTO runs (id, seq, org_id, pipeline_id, workflow_id, run_index, trigger, status, incremental, created_at, started_at, updated_at, stages, files)
+     SELECT gen_random_uuid(), nextval('run_seq'), p.org_id, p.id, p.workflow_id, r.run_index, 'api', 'EXECUTING', false, now(), now(), now(), r.stages, r.files
+     FROM pipelines p, (SELECT * FROM runs ORDER BY seq LIMIT 1) r WHERE p.seq = $1 RETURNING id, seq, workflow_id`,
+    [Number(req.params.seq)],
+  );
+  if (!rows.length) return void res.status(404).end();
+  res.json({ id: rows[0].seq });
+  void executeInline(rows[0].id, rows[0].workflow_id);
+});
+
+async function executeInline(runId: string, workflowId: string): Promise<void> {
+  try {
+    await pool.query(
+      `INSERT INTO ${SINK_TABLE} (n, name) SELECT (r->>'n')::int, r->>'name'
+       FROM workflows w, jsonb_array_elements(w.source->'settings'->'records') r WHERE w.id = $1`,
+      [workflowId],
+    );
+    await pool.query(`UPDATE runs SET status = 'COMPLETED', ended_at = now(), updated_at = now() WHERE id = $1`, [runId]);
+  } catch (e) {
+    await pool.query(`UPDATE runs SET status = 'ERROR', error = $2, ended_at = now(), updated_at = now() WHERE id = $1`, [runId, String(e)]);
+  }
+}
+
+app.get('/runs/:seq', async (req, res) => {
+  const { rows } = await pool.query('SELECT seq, status, error FROM runs WHERE seq = $1', [Number(req.params.seq)]);
+  if (!rows.length) return void res.status(404).end();
+  res.json(rows[0]);
 });
 
 app.listen(Number(process.env.PORT ?? 8090), '127.0.0.1');

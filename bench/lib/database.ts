@@ -132,3 +132,26 @@ export async function bulkLoad(url: string, templateName: string, sizes: LoadSiz
     await db.end();
   }
 }
+
+/** (Re)creates scenario 5b's sink, empty: the columns of `inlineRecords` (lib/runs.ts). */
+export async function resetSink(url: string, table: string): Promise<void> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query(`DROP TABLE IF EXISTS ${table}`);
+    await db.query(`CREATE TABLE ${table} (n integer NOT NULL, name text NOT NULL)`);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Rows in the sink (every completed run must have written all its records). */
+export async function sinkRows(url: string, table: string): Promise<number> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    return (await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+  } finally {
+    await db.end();
+  }
+}

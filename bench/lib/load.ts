@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { sampleRss, type ServerProcess } from './processes.js';
+import { rssOf, sampleRss, type ServerProcess } from './processes.js';
 
 /** One measured side of a scenario (ours or the baseline). */
 export interface Measurement {
@@ -50,6 +50,7 @@ export async function drive(server: ServerProcess, paths: string[], headers: Rec
  * by `marker`), items/s, whether it completed, and the server's peak RSS meanwhile.
  */
 export async function stream(server: ServerProcess, path: string, headers: Record<string, string>, marker: string, maxSeconds: number): Promise<Measurement> {
+  const startRss = rssOf(server.child.pid!);
   const rss = sampleRss(server.child.pid!);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), maxSeconds * 1000);
@@ -92,7 +93,15 @@ export async function stream(server: ServerProcess, path: string, headers: Recor
     peakRssMb: mb(peak),
     requests: 1,
     errors,
-    extra: { ttfbMs: Math.round(ttfb), seconds: Math.round(seconds * 10) / 10, items, complete: complete ? 1 : 0, mb: Math.round(bytes / 1024 / 1024) },
+    extra: {
+      ttfbMs: Math.round(ttfb),
+      seconds: Math.round(seconds * 10) / 10,
+      items,
+      complete: complete ? 1 : 0,
+      mb: Math.round(bytes / 1024 / 1024),
+      // The issue's measure for a streamed answer: peak RSS during it minus RSS just before it.
+      rssGrowthMb: mb(peak - startRss),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A server started as its own process, with its port and a way to sample its memory. */
 export interface ServerProcess {
@@ -41,7 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 async function waitHealthy(url: string, child: ChildProcess, name: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before answering`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before answering`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) return;
@@ -66,7 +67,12 @@ export async function startProcess(name: string, args: string[], port: number, e
         .join(''),
     );
   live.add(child);
-  child.once('exit', () => live.delete(child));
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    live.delete(child);
+    // A server gone mid-scenario shows only as errors in the table: say how it ended.
+    if (!stopping) process.stderr.write(`  [${name}] exited unexpectedly (code ${code}, signal ${signal})\n`);
+  });
   child.stdout!.on('data', prefix);
   child.stderr!.on('data', prefix);
   const url = `http://127.0.0.1:${port}`;
@@ -77,10 +83,22 @@ export async function startProcess(name: string, args: string[], port: number, e
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        stopping = true;
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
       }),
   };
+}
+
+/**
+ * How `npm start` runs the server: its node flags (read from the root package.json, so the
+ * bench measures the memory settings users get) and the entry file.
+ */
+export function startCommand(root: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const script = String(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.start ?? '');
+  const m = /(?:^|&&\s*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+(apps\/server\/dist\/main\.js)\s*$/.exec(script);
+  if (!m) throw new Error(`cannot read the node command of "npm start" from: ${script}`);
+  return { args: [...m[1]!.trim().split(/\s+/).filter(Boolean), join(root, m[2]!)], env: {} };
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { NotFoundError, type Actor } from '@pipewright/core';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createApp } from './create-app.js';
+import { tuneHeap } from './heap-tuning.js';
 import { createLogger } from './logger.js';
 import { openStorage } from './open-storage.js';
 
@@ -96,6 +97,7 @@ async function main(argv: string[]): Promise<void> {
 async function runWorker(config: ServerConfig, concurrency: string | undefined): Promise<void> {
   const n = concurrency === undefined ? config.runConcurrency : Number(concurrency);
   if (!Number.isInteger(n) || n < 1) fail('--concurrency must be an integer ≥ 1');
+  tuneHeap(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
   const built = await createApp({ config: { ...config, roles: ['worker'], executor: 'queue', runConcurrency: n }, logger });
   await new Promise<void>((resolve) => {

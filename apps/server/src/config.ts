@@ -29,6 +29,8 @@ export interface ServerConfig {
   minScheduleIntervalSeconds: number;
   shutdownGraceMs: number;
   loginRateLimitPerMinute: number;
+  /** PIPEWRIGHT_HEAP_GROWING_PERCENT: how far V8 lets the old generation outgrow its live size (0: V8's own). */
+  heapGrowingPercent: number;
   /** PIPEWRIGHT_ROLES (default all three: one process does everything, runs executed in-process). */
   roles: Role[];
   /**
@@ -101,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     minScheduleIntervalSeconds: int(env, 'PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS', 60, 1),
     shutdownGraceMs: int(env, 'PIPEWRIGHT_SHUTDOWN_GRACE_MS', 10_000),
     loginRateLimitPerMinute: int(env, 'PIPEWRIGHT_LOGIN_RATE_LIMIT', 10, 1),
+    heapGrowingPercent: int(env, 'PIPEWRIGHT_HEAP_GROWING_PERCENT', 50),
   };
 }

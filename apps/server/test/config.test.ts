@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       schedulerEnabled: true,
       tokenTtlSeconds: 86_400,
       minScheduleIntervalSeconds: 60,
+      heapGrowingPercent: 50,
     });
   });
 
@@ -25,5 +26,7 @@ describe('loadConfig', () => {
     expect(c.tokenTtlSeconds).toBeNull();
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow('PORT must be an integer');
     expect(() => loadConfig({ PIPEWRIGHT_SCHEDULER: 'maybe' })).toThrow('PIPEWRIGHT_SCHEDULER must be on or off');
+    expect(loadConfig({ PIPEWRIGHT_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ PIPEWRIGHT_HEAP_GROWING_PERCENT: '-5' })).toThrow('PIPEWRIGHT_HEAP_GROWING_PERCENT must be an integer ≥ 0');
   });
 });

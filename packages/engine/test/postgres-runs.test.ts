@@ -154,4 +154,24 @@ describePg('postgres source → postgres destination', () => {
     expect(sizes).toHaveLength(200);
     expect(Math.max(...sizes)).toBe(100);
   });
+  it('reuses destination connections across runs (one pool per connection string)', async () => {
+    const p = await w.pipeline(await workflow());
+    const backends = async () =>
+      (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pipewright-engine'`)).rows[0].n as number;
+    expect((await w.run(p)).status).toBe('COMPLETED');
+    const afterFirst = await backends();
+    for (let i = 0; i < 3; i++) expect((await w.run(p)).status).toBe('COMPLETED');
+    // The sources' own connections end with their runs; the destination's stays pooled (one, reused).
+    expect(await backends()).toBe(afterFirst);
+    expect(afterFirst).toBe(1);
+    const { checkout } = await import('../src/connectors/pg/client.js');
+    const a = await checkout(db.url);
+    const { rows } = await a.client.query(`SELECT current_setting('TimeZone') AS tz, pg_backend_pid() AS pid`);
+    expect(rows[0].tz).toBe('UTC');
+    a.release(true);
+    const b = await checkout(db.url);
+    // A discarded connection is not handed out again.
+    expect((await b.client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid).not.toBe(rows[0].pid);
+    b.release();
+  });
 });

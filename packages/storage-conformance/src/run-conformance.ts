@@ -4,6 +4,7 @@ import { apiKeySuite } from './suites/api-keys.js';
 import { fileHistorySuite } from './suites/file-histories.js';
 import { organizationSuite } from './suites/organizations.js';
 import { pipelineFilterSuite } from './suites/pipeline-filters.js';
+import { pipelineSeqsSuite } from './suites/pipeline-seqs.js';
 import { pipelineSortSuite } from './suites/pipeline-sorting.js';
 import { pipelineStreamSuite } from './suites/pipeline-stream.js';
 import { pipelineTotalsSuite } from './suites/pipeline-totals.js';
@@ -22,6 +23,7 @@ const SUITES: readonly Suite[] = [
   pipelineFilterSuite,
   pipelineSortSuite,
   pipelineStreamSuite,
+  pipelineSeqsSuite,
   pipelineTotalsSuite,
   visibilitySuite,
   runSuite,

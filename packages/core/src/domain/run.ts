@@ -105,7 +105,7 @@ export class Run {
   }
 
   static restore(state: RunState): Run {
-    return new Run(structuredClone(state));
+    return new Run(copyState(state));
   }
 
   get id(): string {
@@ -157,7 +157,7 @@ export class Run {
     return this.state.error;
   }
   get stages(): StageCounters {
-    return structuredClone(this.state.stages);
+    return copyCounters(this.state.stages);
   }
   get files(): FileCounters {
     return { ...this.state.files };
@@ -205,7 +205,7 @@ export class Run {
   recordProgress(stages: StageCounters, files: FileCounters, now: Date): void {
     this.expect(['EXECUTING', 'STOPPING'], 'record progress on');
     validateCounters(stages);
-    this.state = { ...this.state, stages: structuredClone(stages), files: { ...files }, updatedAt: now };
+    this.state = { ...this.state, stages: copyCounters(stages), files: { ...files }, updatedAt: now };
   }
 
   complete(now: Date, stages?: StageCounters, files?: FileCounters): void {
@@ -293,14 +293,33 @@ export class Run {
       updatedAt: now,
       error,
       leaseExpiresAt: null,
-      stages: stages ? structuredClone(stages) : this.state.stages,
+      stages: stages ? copyCounters(stages) : this.state.stages,
       files: files ? { ...files } : this.state.files,
     };
   }
 
   toState(): RunState {
-    return structuredClone(this.state);
+    return copyState(this.state);
   }
+}
+
+function copyCounters(c: StageCounters): StageCounters {
+  return { passed: c.passed.slice(), failed: c.failed.slice() };
+}
+
+/**
+ * A copy sharing nothing mutable with `s` but Dates (the getters hand those out as they are).
+ * Typed rather than structuredClone: runs are restored a million at a time when a run list
+ * streams, and structuredClone costs ~14 µs a run, this well under 1 µs.
+ */
+function copyState(s: RunState): RunState {
+  return {
+    ...s,
+    stages: copyCounters(s.stages),
+    files: { ...s.files },
+    linkedPipelineIds: s.linkedPipelineIds.slice(),
+    input: s.input === null ? null : structuredClone(s.input),
+  };
 }
 
 function validateCounters(c: StageCounters): void {

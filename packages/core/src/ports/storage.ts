@@ -162,6 +162,12 @@ export interface PipelineRepository {
    * (default 500): a whole-collection answer in flat memory, one indexed range read per batch.
    */
   streamByName(visibility: Visibility, options?: { batchSize?: number }): AsyncIterable<Pipeline>;
+  /**
+   * The int ids (`seq`) of those of `ids` visible under `visibility`; unknown or hidden ids are
+   * absent. One narrow read, so a dialect that shows int ids can resolve the pipelines of a
+   * batch of runs without loading whole pipelines.
+   */
+  seqsOf(visibility: Visibility, ids: readonly string[]): Promise<Map<string, number>>;
   /** Every enabled pipeline with a schedule, in all organizations (for the scheduler at boot). */
   listScheduled(): Promise<Pipeline[]>;
   /** Pipelines bound to a workflow. */

@@ -106,6 +106,11 @@ export class PipelineService {
     return this.deps.storage.pipelines.streamByName(visibilityFor(actor), options);
   }
 
+  /** The int ids of those of `ids` the actor may see (the others are absent). */
+  seqsOf(actor: Actor, ids: readonly string[]): Promise<Map<string, number>> {
+    return this.deps.storage.pipelines.seqsOf(visibilityFor(actor), ids);
+  }
+
   /** Applies changes in one transaction (owners only), then reschedules. */
   async update(actor: Actor, id: string, changes: PipelineChanges): Promise<Pipeline> {
     const schedule =

@@ -1,4 +1,4 @@
-import { NotFoundError, pageForIds, query, type Actor, type Core, type Run } from '@pipewright/core';
+import { NotFoundError, type Actor, type Core, type Run } from '@pipewright/core';
 
 /**
  * The int id of a run's pipeline, as the actor may see it. Runs store the pipeline's uuid;
@@ -25,8 +25,7 @@ export class PipelineSeqs {
   async prefetch(pipelineIds: readonly (string | null)[]): Promise<void> {
     const missing = [...new Set(pipelineIds.filter((id): id is string => id !== null && !this.cache.has(id)))];
     if (!missing.length) return;
-    const page = await this.core.pipelines.list(this.actor, query({ filters: [{ field: 'id', op: 'oneof', value: missing }], page: pageForIds(missing.length) }));
-    const found = new Map(page.items.map((p) => [p.id, p.seq]));
+    const found = await this.core.pipelines.seqsOf(this.actor, missing);
     for (const id of missing) this.remember(id, found.get(id) ?? null);
   }
 

@@ -1,5 +1,5 @@
 import type { PipelineRepository } from '@pipewright/core';
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import { writing } from '../errors.js';
 import { fromRow, toRow, type PipelineRow } from '../mapping.js';
 import { matching, ordered, paged, total } from '../query/query-builder.js';
@@ -9,6 +9,8 @@ import { atomically, isSeq, isUuid, nextValue, type Db } from './support.js';
 
 /** A pipeline's tag ids in attach order, selected with the row (one query per page). */
 const TAG_IDS = sql<string[]>`array(select pt.tag_id from pipeline_tags pt where pt.pipeline_id = p.id order by pt.position)`.as('tag_ids');
+
+const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
 async function saveTagLinks(tx: Db, pipelineId: string, tagIds: readonly string[]): Promise<void> {
   await tx.deleteFrom('pipeline_tags').where('pipeline_id', '=', pipelineId).execute();
@@ -46,10 +48,23 @@ export function pipelineRepository(db: Db): PipelineRepository {
     async update(pipeline) {
       const { row, tagIds } = toRow.pipeline(pipeline);
       const { id, ...changes } = row;
+      if (!tagIds.length) {
+        // Untagged (most saves, e.g. a run's bookkeeping): the save and the removal of any old
+        // tag links in one statement, atomic without a transaction (was BEGIN, UPDATE, DELETE, COMMIT).
+        await writing(row, () =>
+          db
+            .with('saved', (q) => q.updateTable('pipelines').set(changes).where('id', '=', id).returning('id'))
+            .deleteFrom('pipeline_tags')
+            .where('pipeline_id', 'in', (eb) => eb.selectFrom('saved').select('saved.id'))
+            .execute(),
+        );
+        return;
+      }
       await writing(row, () =>
         atomically(db, async (tx) => {
-          const result = await tx.updateTable('pipelines').set(changes).where('id', '=', id).executeTakeFirst();
-          if (result.numUpdatedRows > 0n) await saveTagLinks(tx, id, tagIds);
+          // The links as they were, read by the save itself: rewritten only when they changed.
+          const saved = await tx.updateTable('pipelines as p').set(changes).where('p.id', '=', id).returning(TAG_IDS).executeTakeFirst();
+          if (saved && !sameIds(saved.tag_ids, tagIds)) await saveTagLinks(tx, id, tagIds);
         }),
       );
     },
@@ -98,6 +113,19 @@ export function pipelineRepository(db: Db): PipelineRepository {
         if (rows.length < batchSize) return;
         after = rows[rows.length - 1]!.name;
       }
+    },
+    async seqsOf(visibility, ids) {
+      const wanted = [...new Set(ids.filter(isUuid))];
+      if (!isUuid(visibility.orgId) || !wanted.length) return new Map();
+      const rows = await db
+        .selectFrom('pipelines as p')
+        .select(['p.id', 'p.seq'])
+        .where('p.org_id', '=', visibility.orgId)
+        .where(shareableVisible('p', visibility))
+        // One array parameter, whatever the batch size: one statement text for the plan cache.
+        .where(sql<SqlBool>`p.id = any(${wanted}::uuid[])`)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.seq]));
     },
     async listScheduled() {
       return toPipelines(await select().where('p.enabled', '=', true).where('p.schedule', 'is not', null).orderBy('p.seq').execute());

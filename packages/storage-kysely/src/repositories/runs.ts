@@ -62,6 +62,18 @@ export function runRepository(db: Db): RunRepository {
     async update(run) {
       const { row, linkedPipelineIds } = toRow.run(run);
       const { id, ...changes } = row;
+      if (!linkedPipelineIds.length) {
+        // The common case (runs of a pipeline link none): the save and the removal of any old
+        // links in one statement, atomic without a transaction (was BEGIN, UPDATE, DELETE, COMMIT).
+        await writing(row, () =>
+          db
+            .with('saved', (q) => q.updateTable('runs').set(changes).where('id', '=', id).returning('id'))
+            .deleteFrom('run_linked_pipelines')
+            .where('run_id', 'in', (eb) => eb.selectFrom('saved').select('saved.id'))
+            .execute(),
+        );
+        return;
+      }
       await writing(row, () =>
         atomically(db, async (tx) => {
           const result = await tx.updateTable('runs').set(changes).where('id', '=', id).executeTakeFirst();

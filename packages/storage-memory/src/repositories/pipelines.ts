@@ -119,6 +119,15 @@ export function pipelineRepository(db: Db, sequences: Sequences): PipelineReposi
       rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const row of rows) yield fromRow.pipeline(row);
     },
+    async seqsOf(visibility, ids) {
+      const table = db.read().table('pipelines');
+      const seqs = new Map<string, number>();
+      for (const id of ids) {
+        const row = table.get(id);
+        if (row && isVisible(visibility, row)) seqs.set(id, row.seq);
+      }
+      return seqs;
+    },
     async listScheduled() {
       const rows = [...db.read().table('pipelines').values()].filter((p) => p.enabled && p.schedule !== null);
       return rows.sort((a, b) => a.seq - b.seq).map(fromRow.pipeline);

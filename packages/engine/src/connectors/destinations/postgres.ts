@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { connect, isDataError } from '../pg/client.js';
+import { checkout, isDataError } from '../pg/client.js';
 import { IDENTIFIER_PATTERN, quoteIdent, quoteTable, TABLE_PATTERN } from '../pg/identifiers.js';
 import type { ConnectorContext, DestinationConnector, WriteResult } from '../types.js';
 
@@ -172,12 +172,22 @@ export const postgresDestination: DestinationConnector = {
   },
   async open(raw, ctx) {
     const settings = raw as unknown as PostgresDestinationSettings;
-    const client = await connect(settings.connectionString);
+    const { client, release } = await checkout(settings.connectionString);
     try {
       const writer = new PostgresWriter(client, settings, await tableColumns(client, settings.table), ctx);
-      return { write: (records) => writer.write(records), close: () => client.end() };
+      let failed = false;
+      return {
+        write: (records) =>
+          writer.write(records).catch((e: unknown) => {
+            failed = true;
+            throw e;
+          }),
+        // Each write is its own statement (no transaction is left open), so a connection
+        // goes back to the pool after a run unless a write failed.
+        close: async () => release(failed),
+      };
     } catch (e) {
-      await client.end().catch(() => {});
+      release(true);
       throw e;
     }
   },

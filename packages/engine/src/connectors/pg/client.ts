@@ -35,8 +35,52 @@ export async function connect(connectionString: string): Promise<pg.Client> {
   // A dropped connection emits 'error'; without a listener it would crash the process.
   client.on('error', () => {});
   await client.connect();
-  await client.query("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'");
+  await client.query(SESSION);
   return client;
+}
+
+const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'";
+const pools = new Map<string, pg.Pool>();
+
+/**
+ * A connection from a pool kept per connection string: runs writing to the same database
+ * reuse connections instead of opening one each (a connect, a startup and a SET per run).
+ * Idle connections close after 10 s and never keep the process alive. `release(true)`
+ * discards the connection (after an error it may be in any state).
+ */
+export async function checkout(connectionString: string): Promise<{ client: pg.PoolClient; release(discard?: boolean): void }> {
+  let pool = pools.get(connectionString);
+  if (!pool) {
+    pool = new pg.Pool({
+      connectionString,
+      types,
+      max: 8,
+      idleTimeoutMillis: 10_000,
+      allowExitOnIdle: true,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'pipewright-engine',
+    });
+    pool.on('connect', (client) => {
+      // The pool listens for 'error' only while a connection is idle; one dropping while
+      // checked out would otherwise crash the process (the query in flight fails anyway).
+      client.on('error', () => {});
+      // Queued ahead of the first checkout's queries on the new connection.
+      void client.query(SESSION).catch(() => {});
+    });
+    // An idle connection that drops emits 'error'; the pool removes it.
+    pool.on('error', () => {});
+    pools.set(connectionString, pool);
+  }
+  const client = await pool.connect();
+  let released = false;
+  return {
+    client,
+    release(discard = false) {
+      if (released) return;
+      released = true;
+      client.release(discard);
+    },
+  };
 }
 
 /** SQLSTATE classes that blame the data of a row (bad value, constraint), not the connection. */
