@@ -35,6 +35,8 @@ describe('database outage', () => {
   }, 180_000);
 
   afterAll(async () => {
+    // The server's output, for when it died (an unhandled error prints there, not here).
+    if (server) writeFileSync(join(tmpdir(), 'pipewright-reliability-outage.log'), server.logs());
     await proxy?.restore().catch(() => {});
     if (server && server.child.exitCode === null) await server.kill9();
     server?.cleanup();

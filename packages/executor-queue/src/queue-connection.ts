@@ -43,6 +43,8 @@ export class QueueConnection {
     const onError = options.onError ?? (() => {});
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: `pipewright-queue@${hostname()}` });
     this.pool.on('error', (e) => onError(e, 'queue pool'));
+    // The pool listens for 'error' only on idle clients; a checked-out one dropping must not crash.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.boss = new PgBoss({ connectionString: options.connectionString, max: 4, application_name: 'pipewright-pgboss', monitorIntervalSeconds: 5 });
     this.boss.on('error', (e: unknown) => onError(e, 'pg-boss'));
     this.uploads = new UploadStore(this.pool);

@@ -54,9 +54,27 @@ export interface KyselyStorage {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** The pool as Kysely sees it, minus `end`: closing is ours (Kysely ends a pool only if it was used). */
+/**
+ * The pool as Kysely sees it, minus `end`: closing is ours (Kysely ends a pool only if it was used).
+ * A connection that dies while checked out (between a transaction's statements, say) emits
+ * 'error' on its client, which the pool only listens for while the client is idle: without a
+ * listener of our own, a database outage would crash the process. The query in flight fails
+ * on its own; the pool discards the dead client when it is released.
+ */
 function borrowed(pool: pg.Pool): PostgresPool {
-  return { connect: () => pool.connect(), end: async () => {}, options: pool.options };
+  const guarded = new WeakSet<pg.PoolClient>();
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => {});
+      }
+      return client;
+    },
+    end: async () => {},
+    options: pool.options,
+  };
 }
 
 function postgresDialect(pool: pg.Pool, schema: string | undefined): Dialect {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConflictError, Organization, query, UnavailableError, User, type PipelineField, type PipelineSort } from '@pipewright/core';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createKyselyStorage } from '../src/create-kysely-storage.js';
 import { closeTestPglite, createTestDatabase, createTestStorage, testServerUrl, type TestBackend } from '../src/testing.js';
@@ -96,6 +97,37 @@ describeOnServer('pools', () => {
       await handle.close();
       expect(handle.pool!.ended).toBe(true);
     } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
+  it('survives a connection dying while checked out between statements, and goes on', async () => {
+    const database = await createTestDatabase({ backend: 'postgres' });
+    const admin = new pg.Client({ connectionString: database.url! });
+    await admin.connect();
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    const handle = await createKyselyStorage({ url: database.url!, poolSize: 1 });
+    try {
+      const failed = await handle.db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+          // Killed between two statements: no query is in flight to receive the error.
+          await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+          await new Promise((r) => setTimeout(r, 200));
+          await sql`select 1`.execute(trx);
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      expect(uncaught).toEqual([]);
+      // The dead connection was discarded: the next statement gets a new one.
+      expect(await handle.storage.users.count()).toBe(0);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await handle.close();
+      await admin.end();
       await database.drop();
     }
   }, 60_000);
