@@ -27,6 +27,9 @@ function project(dir: string, name: string): Config {
 }
 
 const config: Config = {
+  // Hooks and tests open databases (PGlite starts in 1–6 s on a busy 2-core machine); jest's
+  // 5 s default failed a beforeAll in CI. A test that needs more still says so itself.
+  testTimeout: 30_000,
   projects: [...packages.map((p) => project('packages', p)), ...apps.map((a) => project('apps', a))],
 };
 
