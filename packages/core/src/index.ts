@@ -1,6 +1,7 @@
 export * from './errors/domain-error.js';
 
 export * from './domain/api-key.js';
+export * from './domain/connection.js';
 export * from './domain/cron-expression.js';
 export * from './domain/file-history.js';
 export * from './domain/organization.js';
@@ -18,6 +19,7 @@ export * from './policies/actor.js';
 export * from './policies/flow.policy.js';
 export * from './policies/resource.policy.js';
 
+export * from './ports/connection-kinds.js';
 export * from './ports/event-sink.js';
 export * from './ports/executor.js';
 export * from './ports/query.js';
@@ -28,6 +30,7 @@ export * from './ports/system.js';
 export * from './services/admin.service.js';
 export * from './services/api-key.service.js';
 export * from './services/auth.service.js';
+export * from './services/connection.service.js';
 export * from './services/context.js';
 export * from './services/core.js';
 export * from './services/file-history.service.js';

@@ -1,5 +1,6 @@
 import {
   ApiKey,
+  Connection,
   FileHistory,
   Organization,
   Pipeline,
@@ -207,6 +208,39 @@ export class Fixtures {
     });
     await this.storage.tags.insert(tag);
     return tag;
+  }
+
+  /** A connection built (not saved) with the next seq. */
+  async buildConnection(
+    org: Organization,
+    creator: User,
+    opts: {
+      name?: string;
+      description?: string | null;
+      kind?: string;
+      settings?: Record<string, unknown>;
+      sealedSecrets?: Record<string, string>;
+      now?: Date;
+    } = {},
+  ): Promise<Connection> {
+    return Connection.create({
+      id: uuid(),
+      seq: await this.storage.connections.nextSeq(),
+      orgId: org.id,
+      name: opts.name ?? unique('connection'),
+      description: opts.description,
+      kind: opts.kind ?? 'postgres',
+      settings: opts.settings ?? { host: 'db.example.test', port: 5432, database: 'app', user: 'reader', ssl: 'disable' },
+      sealedSecrets: opts.sealedSecrets ?? { password: 'sealed:v1:abc' },
+      by: creator.id,
+      now: opts.now ?? T0,
+    });
+  }
+
+  async connection(...args: Parameters<Fixtures['buildConnection']>): Promise<Connection> {
+    const connection = await this.buildConnection(...args);
+    await this.storage.connections.insert(connection);
+    return connection;
   }
 
   /** A run brought to `status` through the aggregate's own transitions (not saved). */

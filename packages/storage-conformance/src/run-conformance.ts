@@ -1,6 +1,7 @@
 import { describe } from '@jest/globals';
 import type { StorageFactory, Suite } from './harness.js';
 import { apiKeySuite } from './suites/api-keys.js';
+import { connectionSuite } from './suites/connections.js';
 import { fileHistorySuite } from './suites/file-histories.js';
 import { organizationSuite } from './suites/organizations.js';
 import { pipelineFilterSuite } from './suites/pipeline-filters.js';
@@ -33,6 +34,7 @@ const SUITES: readonly Suite[] = [
   fileHistorySuite,
   apiKeySuite,
   tagSuite,
+  connectionSuite,
   transactionSuite,
 ];
 

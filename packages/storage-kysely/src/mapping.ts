@@ -1,5 +1,6 @@
 import {
   ApiKey,
+  Connection,
   FileHistory,
   Organization,
   Pipeline,
@@ -8,6 +9,7 @@ import {
   User,
   Workflow,
   type ApiKeyState,
+  type ConnectionState,
   type FileExecution,
   type FileHistoryState,
   type Membership,
@@ -74,6 +76,24 @@ export const toRow = {
       destination: json(s.destination),
       max_file_execution_count: s.maxFileExecutionCount,
       retry_on_interrupt: s.retryOnInterrupt,
+      created_by: s.createdBy,
+      modified_by: s.modifiedBy,
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+    };
+  },
+
+  connection(connection: Connection): NewRow<'connections'> {
+    const s = connection.toState();
+    return {
+      id: s.id,
+      org_id: s.orgId,
+      seq: s.seq,
+      name: s.name,
+      description: s.description,
+      kind: s.kind,
+      settings: JSON.stringify(s.settings ?? {}),
+      sealed_secrets: JSON.stringify(s.sealedSecrets ?? {}),
       created_by: s.createdBy,
       modified_by: s.modifiedBy,
       created_at: s.createdAt,
@@ -283,6 +303,24 @@ export const fromRow = {
       updatedAt: r.updated_at,
     };
     return Workflow.restore(state);
+  },
+
+  connection(r: Row<'connections'>): Connection {
+    const state: ConnectionState = {
+      id: r.id,
+      orgId: r.org_id,
+      seq: r.seq,
+      name: r.name,
+      description: r.description,
+      kind: r.kind,
+      settings: r.settings ?? {},
+      sealedSecrets: r.sealed_secrets ?? {},
+      createdBy: r.created_by,
+      modifiedBy: r.modified_by,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+    return Connection.restore(state);
   },
 
   pipeline(r: PipelineRow): Pipeline {

@@ -3,6 +3,7 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migrat
 import * as initialSchema from './migrations/20261123090000-initial-schema.js';
 import * as runRetries from './migrations/20261125090000-run-retries.js';
 import * as orgPipelineCounts from './migrations/20261125100000-org-pipeline-counts.js';
+import * as connections from './migrations/20261203090000-connections.js';
 
 /**
  * The frozen migrations, listed here rather than read from a folder so the package
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261123090000-initial-schema': initialSchema,
   '20261125090000-run-retries': runRetries,
   '20261125100000-org-pipeline-counts': orgPipelineCounts,
+  '20261203090000-connections': connections,
 };
 
 /** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */

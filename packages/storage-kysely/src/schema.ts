@@ -55,6 +55,22 @@ export interface WorkflowsTable {
   updated_at: Date;
 }
 
+/** An organization's connection: non-secret settings and sealed secrets (field -> sealed string). */
+export interface ConnectionsTable {
+  id: string;
+  org_id: string;
+  seq: number;
+  name: string;
+  description: string | null;
+  kind: string;
+  settings: Json<Record<string, unknown>>;
+  sealed_secrets: Json<Record<string, string>>;
+  created_by: string;
+  modified_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface PipelinesTable {
   id: string;
   seq: number;
@@ -204,6 +220,7 @@ export interface Database {
   users: UsersTable;
   memberships: MembershipsTable;
   workflows: WorkflowsTable;
+  connections: ConnectionsTable;
   pipelines: PipelinesTable;
   pipeline_tags: PipelineTagsTable;
   tags: TagsTable;

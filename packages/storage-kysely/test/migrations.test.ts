@@ -7,6 +7,7 @@ import { closeTestPglite, createTestDatabase, testServerUrl, type TestBackend } 
 const ALL = Object.keys(MIGRATIONS);
 const TABLES = [
   'api_keys',
+  'connections',
   'file_executions',
   'file_histories',
   'memberships',

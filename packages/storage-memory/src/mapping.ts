@@ -1,5 +1,6 @@
 import {
   ApiKey,
+  Connection,
   FileHistory,
   Organization,
   Pipeline,
@@ -28,6 +29,7 @@ export const toRow = {
   runLog: (x: RunLog) => copy(x),
   fileExecution: (x: FileExecution) => copy(x),
   workflow: (x: Workflow) => copy(x.toState()),
+  connection: (x: Connection) => copy(x.toState()),
   fileHistory: (x: FileHistory) => copy(x.toState()),
   apiKey: (x: ApiKey) => copy(x.toState()),
   tag: (x: Tag) => copy(x.toState()),
@@ -42,6 +44,7 @@ export const fromRow = {
   runLog: (r: RowOf<'runLogs'>) => copy(r),
   fileExecution: (r: RowOf<'fileExecutions'>) => copy(r),
   workflow: (r: RowOf<'workflows'>) => Workflow.restore(copy(r)),
+  connection: (r: RowOf<'connections'>) => Connection.restore(copy(r)),
   fileHistory: (r: RowOf<'fileHistories'>) => FileHistory.restore(copy(r)),
   apiKey: (r: RowOf<'apiKeys'>) => ApiKey.restore(copy(r)),
   tag: (r: RowOf<'tags'>) => Tag.restore(copy(r)),

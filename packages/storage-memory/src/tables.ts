@@ -1,5 +1,6 @@
 import type {
   ApiKeyState,
+  ConnectionState,
   FileExecution,
   FileHistoryState,
   Membership,
@@ -27,6 +28,7 @@ export interface Tables {
   runLogs: Map<string, RunLog>;
   fileExecutions: Map<string, FileExecution>;
   workflows: Map<string, WorkflowState>;
+  connections: Map<string, ConnectionState>;
   fileHistories: Map<string, FileHistoryState>;
   apiKeys: Map<string, ApiKeyState>;
   tags: Map<string, TagState>;
@@ -45,6 +47,7 @@ export function emptyTables(): Tables {
     runLogs: new Map(),
     fileExecutions: new Map(),
     workflows: new Map(),
+    connections: new Map(),
     fileHistories: new Map(),
     apiKeys: new Map(),
     tags: new Map(),

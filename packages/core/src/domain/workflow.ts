@@ -2,6 +2,12 @@ import { Issues } from './validate.js';
 
 export interface ConnectorConfig {
   connector: string;
+  /**
+   * The connection the connector reaches its target with: an organization admin's
+   * Connection, by id once saved (clients may name it by id or name; the WorkflowService
+   * resolves it within the organization). Targets and credentials never live in `settings`.
+   */
+  connection?: string | null;
   settings: Record<string, unknown>;
 }
 
@@ -53,8 +59,10 @@ function validateConnector(issues: Issues, field: string, c: unknown): void {
     issues.add(field, 'Must be an object {connector, settings}.');
     return;
   }
-  const { connector, settings } = c as Record<string, unknown>;
+  const { connector, settings, connection } = c as Record<string, unknown>;
   if (typeof connector !== 'string' || connector.trim() === '') issues.add(`${field}.connector`, 'This field is required.', 'required');
+  if (connection !== undefined && connection !== null && (typeof connection !== 'string' || connection.trim() === ''))
+    issues.add(`${field}.connection`, 'Must be the id or name of a connection.');
   if (settings !== undefined && settings !== null && (typeof settings !== 'object' || Array.isArray(settings)))
     issues.add(`${field}.settings`, 'Must be an object.');
 }
@@ -81,7 +89,8 @@ function validateStages(issues: Issues, s: unknown): void {
 
 function normalizeConnector(c: ConnectorConfig | null | undefined): ConnectorConfig | null {
   if (!c) return null;
-  return { connector: c.connector.trim(), settings: { ...(c.settings ?? {}) } };
+  const connection = typeof c.connection === 'string' ? c.connection.trim() : null;
+  return { connector: c.connector.trim(), ...(connection ? { connection } : {}), settings: { ...(c.settings ?? {}) } };
 }
 
 function validateMax(issues: Issues, v: unknown): void {

@@ -1,4 +1,5 @@
 import type { ApiKey, ApiKeyKind } from '../domain/api-key.js';
+import type { Connection } from '../domain/connection.js';
 import type { FileHistory } from '../domain/file-history.js';
 import type { Organization } from '../domain/organization.js';
 import type { Pipeline } from '../domain/pipeline.js';
@@ -102,6 +103,21 @@ export type TagField = keyof typeof TAG_FIELDS;
 export const TAG_SORTS = ['createdAt', 'updatedAt', 'name', 'id'] as const;
 export type TagSort = (typeof TAG_SORTS)[number];
 export type TagQuery = Query<TagField, TagSort>;
+
+export const CONNECTION_FIELDS = {
+  id: 'uuid',
+  seq: 'int',
+  name: 'string',
+  kind: 'string',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+  /** Case-insensitive substring of the name. */
+  search: 'string',
+} as const satisfies Record<string, FieldType>;
+export type ConnectionField = keyof typeof CONNECTION_FIELDS;
+export const CONNECTION_SORTS = ['createdAt', 'updatedAt', 'name', 'id', 'seq'] as const;
+export type ConnectionSort = (typeof CONNECTION_SORTS)[number];
+export type ConnectionQuery = Query<ConnectionField, ConnectionSort>;
 
 // ---- repositories ----
 
@@ -226,6 +242,32 @@ export interface WorkflowRepository {
   findByIdForUpdate(id: string): Promise<Workflow | null>;
   /** One page of the workflows visible under `visibility`, with the exact total. */
   list(visibility: Visibility, query: WorkflowQuery): Promise<Page<Workflow>>;
+  /**
+   * Workflows of every organization whose source or destination settings carry any of `keys`
+   * at their top level (credentials written inline before connections existed), oldest first.
+   */
+  listWithSettingKeys(keys: readonly string[]): Promise<Workflow[]>;
+  /** Workflows of the organization whose source or destination names the connection. */
+  listByConnection(orgId: string, connectionId: string): Promise<Workflow[]>;
+}
+
+export interface ConnectionRepository {
+  /** Reserves the int id (`seq`, ≤ 2^31-1) for a new connection. */
+  nextSeq(): Promise<number>;
+  /** Inserts a connection; ConflictError on `name` within the org. */
+  insert(connection: Connection): Promise<void>;
+  /** Saves the connection's state; ConflictError on `name` within the org. */
+  update(connection: Connection): Promise<void>;
+  /** Deletes the connection; returns whether it existed. */
+  delete(id: string): Promise<boolean>;
+  findById(id: string): Promise<Connection | null>;
+  /** Loads and row-locks the connection until the transaction ends. */
+  findByIdForUpdate(id: string): Promise<Connection | null>;
+  findBySeq(seq: number): Promise<Connection | null>;
+  /** The organization's connection with this exact name. */
+  findByName(orgId: string, name: string): Promise<Connection | null>;
+  /** One page of the organization's connections matching the query, with the exact total. */
+  list(orgId: string, query: ConnectionQuery): Promise<Page<Connection>>;
 }
 
 export interface FileHistoryRepository {
@@ -291,6 +333,7 @@ export interface Repositories {
   runLogs: RunLogRepository;
   fileExecutions: FileExecutionRepository;
   workflows: WorkflowRepository;
+  connections: ConnectionRepository;
   fileHistories: FileHistoryRepository;
   apiKeys: ApiKeyRepository;
   tags: TagRepository;

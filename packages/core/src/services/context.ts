@@ -1,3 +1,4 @@
+import type { ConnectionKinds } from '../ports/connection-kinds.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { DefinitionValidator, Executor } from '../ports/executor.js';
 import type { Scheduler } from '../ports/scheduler.js';
@@ -16,6 +17,8 @@ export interface CoreDeps {
   executor: Executor;
   events: EventSink;
   definitions: DefinitionValidator;
+  /** What connection kinds exist and hold (the engine); default: any kind, common secret names. */
+  connectionKinds: ConnectionKinds;
   settings: CoreSettings;
 }
 

@@ -1,6 +1,7 @@
 import { AdminService } from './admin.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuthService } from './auth.service.js';
+import { ConnectionService } from './connection.service.js';
 import { DEFAULT_SETTINGS, type CoreDeps } from './context.js';
 import { FileHistoryService } from './file-history.service.js';
 import { PipelineService } from './pipeline.service.js';
@@ -8,6 +9,7 @@ import { RunLifecycle } from './run-lifecycle.js';
 import { RunService } from './run.service.js';
 import { TagService } from './tag.service.js';
 import { WorkflowService } from './workflow.service.js';
+import { anyConnectionKind } from '../ports/connection-kinds.js';
 import { noEvents } from '../ports/event-sink.js';
 import { acceptAnyDefinition, noExecutor } from '../ports/executor.js';
 import { noScheduler } from '../ports/scheduler.js';
@@ -22,13 +24,14 @@ export interface Core {
   tags: TagService;
   pipelines: PipelineService;
   workflows: WorkflowService;
+  connections: ConnectionService;
   runs: RunService;
   lifecycle: RunLifecycle;
   fileHistories: FileHistoryService;
 }
 
 /** Ports with a sensible default; the rest (storage, secrets, tokens) must be given. */
-export type CoreOptions = Omit<CoreDeps, 'clock' | 'ids' | 'scheduler' | 'executor' | 'events' | 'definitions' | 'settings'> &
+export type CoreOptions = Omit<CoreDeps, 'clock' | 'ids' | 'scheduler' | 'executor' | 'events' | 'definitions' | 'connectionKinds' | 'settings'> &
   Partial<Omit<CoreDeps, 'settings'>> & { settings?: Partial<CoreDeps['settings']> };
 
 export function createCore(options: CoreOptions): Core {
@@ -39,11 +42,13 @@ export function createCore(options: CoreOptions): Core {
     executor: noExecutor,
     events: noEvents,
     definitions: acceptAnyDefinition,
+    connectionKinds: anyConnectionKind,
     ...options,
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
   };
   const tags = new TagService(deps);
   const apiKeys = new ApiKeyService(deps);
+  const connections = new ConnectionService(deps);
   return {
     deps,
     admin: new AdminService(deps),
@@ -51,7 +56,8 @@ export function createCore(options: CoreOptions): Core {
     apiKeys,
     tags,
     pipelines: new PipelineService(deps, tags, apiKeys),
-    workflows: new WorkflowService(deps),
+    workflows: new WorkflowService(deps, connections),
+    connections,
     runs: new RunService(deps),
     lifecycle: new RunLifecycle(deps),
     fileHistories: new FileHistoryService(deps),

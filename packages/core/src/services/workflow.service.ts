@@ -6,6 +6,7 @@ import type { Page } from '../ports/query.js';
 import { WORKFLOW_FIELDS, WORKFLOW_SORTS, type WorkflowQuery } from '../ports/storage.js';
 import type { CoreDeps } from './context.js';
 import { checkQuery } from './query-check.js';
+import type { ConnectionService } from './connection.service.js';
 import { assertMembers, sharingOf } from './sharing.js';
 
 export interface NewWorkflow {
@@ -22,10 +23,17 @@ export interface WorkflowChanges extends Partial<NewWorkflow> {
 }
 
 export class WorkflowService {
-  constructor(private readonly deps: CoreDeps) {}
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly connections: ConnectionService,
+  ) {}
 
-  /** Creates an active workflow owned by the actor; the definition is checked by the engine first. */
+  /**
+   * Creates an active workflow owned by the actor; its connections must be the organization's
+   * own, and the definition is checked by the engine first.
+   */
   async create(actor: Actor, input: NewWorkflow): Promise<Workflow> {
+    const definition = input.definition ? await this.connections.resolveDefinition(this.deps.storage, actor.orgId, input.definition) : undefined;
     const wf = Workflow.create({
       id: this.deps.ids.uuid(),
       orgId: actor.orgId,
@@ -33,7 +41,7 @@ export class WorkflowService {
       description: input.description,
       ownerId: actor.userId,
       deploymentType: input.deploymentType,
-      definition: input.definition,
+      definition,
       maxFileExecutionCount: input.maxFileExecutionCount,
       retryOnInterrupt: input.retryOnInterrupt,
       now: this.deps.clock.now(),
@@ -58,7 +66,7 @@ export class WorkflowService {
       const now = this.deps.clock.now();
       if (changes.name !== undefined && changes.name !== wf.name) wf.rename(changes.name, by, now);
       if (changes.description !== undefined) wf.describe(changes.description, by, now);
-      if (changes.definition !== undefined) wf.redefine(changes.definition, by, now);
+      if (changes.definition !== undefined) wf.redefine(await this.connections.resolveDefinition(tx, wf.orgId, changes.definition), by, now);
       wf.configureExecution(
         { maxFileExecutionCount: changes.maxFileExecutionCount, retryOnInterrupt: changes.retryOnInterrupt, deploymentType: changes.deploymentType },
         by,

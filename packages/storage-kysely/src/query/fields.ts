@@ -1,4 +1,6 @@
 import type {
+  ConnectionField,
+  ConnectionSort,
   FileHistoryField,
   FileHistorySort,
   FilterOp,
@@ -27,7 +29,7 @@ import {
 
 /**
  * What each filterable field and sort key of a list means in SQL, per table alias
- * (pipelines `p`, runs `r`, workflows `w`, file histories `fh`, tags `t`).
+ * (pipelines `p`, runs `r`, workflows `w`, file histories `fh`, tags `t`, connections `c`).
  */
 export type FieldCondition = (op: FilterOp, value: FilterValue | undefined) => Condition;
 export interface SortColumn {
@@ -157,4 +159,22 @@ export const TAG_SORTS: Record<TagSort, SortColumn> = {
   updatedAt: sortBy(t('updated_at')),
   name: sortBy(t('name')),
   id: sortBy(t('id')),
+};
+
+const c = (column: string) => sql.ref(`c.${column}`);
+export const CONNECTION_FILTERS: Record<ConnectionField, FieldCondition> = {
+  id: on(uuidCondition, c('id')),
+  seq: on(intCondition, c('seq')),
+  name: on(stringCondition, c('name')),
+  kind: on(stringCondition, c('kind')),
+  createdAt: on(datetimeCondition, c('created_at')),
+  updatedAt: on(datetimeCondition, c('updated_at')),
+  search: on(stringCondition, c('name')),
+};
+export const CONNECTION_SORTS: Record<ConnectionSort, SortColumn> = {
+  createdAt: sortBy(c('created_at')),
+  updatedAt: sortBy(c('updated_at')),
+  name: sortBy(c('name')),
+  id: sortBy(c('id')),
+  seq: sortBy(c('seq')),
 };

@@ -1,5 +1,6 @@
 import type { Repositories } from '@pipewright/core';
 import { apiKeyRepository } from './api-keys.js';
+import { connectionRepository } from './connections.js';
 import { fileExecutionRepository } from './file-executions.js';
 import { fileHistoryRepository } from './file-histories.js';
 import { membershipRepository } from './memberships.js';
@@ -23,6 +24,7 @@ export function createRepositories(db: Db): Repositories {
     runLogs: runLogRepository(db),
     fileExecutions: fileExecutionRepository(db),
     workflows: workflowRepository(db),
+    connections: connectionRepository(db),
     fileHistories: fileHistoryRepository(db),
     apiKeys: apiKeyRepository(db),
     tags: tagRepository(db),

@@ -1,10 +1,26 @@
 import type { WorkflowRepository } from '@pipewright/core';
+import { sql, type SqlBool } from 'kysely';
 import { writing } from '../errors.js';
 import { fromRow, toRow } from '../mapping.js';
 import { matching, ordered, paged, total } from '../query/query-builder.js';
 import { WORKFLOW_FILTERS, WORKFLOW_SORTS } from '../query/fields.js';
 import { shareableVisible } from '../query/visibility.js';
 import { atomically, isUuid, type Db } from './support.js';
+
+/**
+ * A side (`source` / `destination`) whose settings object has any of `keys` at its top
+ * level and which names no connection: credentials written inline before connections.
+ */
+const inlineSide = (side: 'source' | 'destination', keys: readonly string[]) => {
+  const config = sql.ref(`w.${side}`);
+  return sql<SqlBool>`(jsonb_typeof(${config} -> 'settings') = 'object'
+    and (${config} -> 'settings') ?| ${[...keys]}::text[]
+    and coalesce(${config} ->> 'connection', '') = '')`;
+};
+
+/** A side naming the connection (matches the partial expression indexes of the connections migration). */
+const namesConnection = (side: 'source' | 'destination', connectionId: string) =>
+  sql<SqlBool>`${sql.ref(`w.${side}`)} ->> 'connection' = ${connectionId}`;
 
 export function workflowRepository(db: Db): WorkflowRepository {
   const byId = async (id: string, lock: boolean) => {
@@ -41,6 +57,30 @@ export function workflowRepository(db: Db): WorkflowRepository {
         .where(matching(query, WORKFLOW_FILTERS));
       const rows = await paged(ordered(filtered.selectAll('w'), query.sort, WORKFLOW_SORTS, 'w.id'), query.page).execute();
       return { items: rows.map(fromRow.workflow), total: await total(filtered, query.page, rows.length) };
+    },
+    async listWithSettingKeys(keys) {
+      const wanted = [...new Set(keys.filter((k) => typeof k === 'string' && k !== ''))];
+      if (wanted.length === 0) return [];
+      const rows = await db
+        .selectFrom('workflows as w')
+        .selectAll('w')
+        .where((eb) => eb.or([inlineSide('source', wanted), inlineSide('destination', wanted)]))
+        .orderBy('w.created_at')
+        .orderBy('w.id')
+        .execute();
+      return rows.map(fromRow.workflow);
+    },
+    async listByConnection(orgId, connectionId) {
+      if (!isUuid(orgId) || typeof connectionId !== 'string' || connectionId === '') return [];
+      const rows = await db
+        .selectFrom('workflows as w')
+        .selectAll('w')
+        .where('w.org_id', '=', orgId)
+        .where((eb) => eb.or([namesConnection('source', connectionId), namesConnection('destination', connectionId)]))
+        .orderBy('w.created_at')
+        .orderBy('w.id')
+        .execute();
+      return rows.map(fromRow.workflow);
     },
   };
 }

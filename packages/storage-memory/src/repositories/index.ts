@@ -2,6 +2,7 @@ import type { Repositories } from '@pipewright/core';
 import type { Sequences } from '../sequences.js';
 import type { Db } from '../tables.js';
 import { apiKeyRepository } from './api-keys.js';
+import { connectionRepository } from './connections.js';
 import { fileExecutionRepository } from './file-executions.js';
 import { fileHistoryRepository } from './file-histories.js';
 import { membershipRepository } from './memberships.js';
@@ -24,6 +25,7 @@ export function createRepositories(db: Db, sequences: Sequences): Repositories {
     runLogs: runLogRepository(db),
     fileExecutions: fileExecutionRepository(db),
     workflows: workflowRepository(db),
+    connections: connectionRepository(db, sequences),
     fileHistories: fileHistoryRepository(db),
     apiKeys: apiKeyRepository(db),
     tags: tagRepository(db),

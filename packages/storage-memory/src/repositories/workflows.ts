@@ -1,4 +1,11 @@
-import { ConflictError, WORKFLOW_FIELDS, type Workflow, type WorkflowRepository, type WorkflowState } from '@pipewright/core';
+import {
+  ConflictError,
+  WORKFLOW_FIELDS,
+  type ConnectorConfig,
+  type Workflow,
+  type WorkflowRepository,
+  type WorkflowState,
+} from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { matchQuery, paginate, sortRows } from '../query-evaluator.js';
 import type { Db, Writer } from '../tables.js';
@@ -9,6 +16,19 @@ function assertNameFree(w: Writer, wf: Workflow): void {
   for (const other of w.table('workflows').values())
     if (other.orgId === wf.orgId && other.name === wf.name && other.id !== wf.id) throw new ConflictError('workflow', 'name', wf.name);
 }
+
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A side whose settings carry any of `keys` at their top level and which names no connection. */
+function inlineSide(config: ConnectorConfig | null, keys: readonly string[]): boolean {
+  if (!config || (typeof config.connection === 'string' && config.connection !== '')) return false;
+  const settings = config.settings;
+  return isObject(settings) && keys.some((key) => hasOwn(settings, key));
+}
+
+const oldestFirst = (a: WorkflowState, b: WorkflowState) =>
+  a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function workflowRepository(db: Db): WorkflowRepository {
   const findById = async (id: string) => {
@@ -45,6 +65,19 @@ export function workflowRepository(db: Db): WorkflowRepository {
         query.page,
       );
       return { items: page.items.map(fromRow.workflow), total: page.total };
+    },
+    async listWithSettingKeys(keys) {
+      if (keys.length === 0) return [];
+      return [...db.read().table('workflows').values()]
+        .filter((wf) => inlineSide(wf.source, keys) || inlineSide(wf.destination, keys))
+        .sort(oldestFirst)
+        .map(fromRow.workflow);
+    },
+    async listByConnection(orgId, connectionId) {
+      return [...db.read().table('workflows').values()]
+        .filter((wf) => wf.orgId === orgId && (wf.source?.connection === connectionId || wf.destination?.connection === connectionId))
+        .sort(oldestFirst)
+        .map(fromRow.workflow);
     },
   };
 }
