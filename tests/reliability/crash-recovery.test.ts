@@ -1,4 +1,4 @@
-import { call, createOrg, createPrincipal, rootToken, unstract, type Principal } from './support/http.js';
+import { call, createConnection, createOrg, createPrincipal, rootToken, unstract, type Principal } from './support/http.js';
 import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
 import { slowWebhook } from './support/slow-webhook.js';
 
@@ -33,6 +33,8 @@ describe('crash: kill -9 with runs in flight', () => {
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');
     owner = await createPrincipal(server.base, root, 'acme', 'admin', 'owner');
+    // The held webhook, as the org admin's connection the workflows name.
+    await createConnection(server.base, owner.key, 'acme', { name: 'held-webhook', kind: 'webhook', settings: { url: hook.url } });
   }, 180_000);
 
   afterAll(async () => {
@@ -48,7 +50,7 @@ describe('crash: kill -9 with runs in flight', () => {
       json: {
         workflow_name: name,
         source_settings: { connector: 'inline', settings: { records: Array.from({ length: 50 }, (_, i) => ({ i })) } },
-        destination_settings: { connector: 'webhook', settings: { url: hook.url, maxAttempts: 1, timeoutMs: 300_000 } },
+        destination_settings: { connector: 'webhook', connection: 'held-webhook', settings: { maxAttempts: 1, timeoutMs: 300_000 } },
       },
     });
     expect(w.status).toBe(201);

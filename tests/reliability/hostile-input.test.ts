@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createOrg, rawCall, createPrincipal, createWorkflowAndPipeline, rootToken, type Principal } from './support/http.js';
+import { createConnection, createOrg, rawCall, createPrincipal, createWorkflowAndPipeline, rootToken, type Principal } from './support/http.js';
 import { MALFORMED_AUTH, encode, encodedHostile, hostileBody, type HostileBody } from './support/hostile.js';
 import { fillPath, hasDialectErrorShape, loadRoutes, type Route } from './support/openapi-routes.js';
 import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
@@ -24,6 +24,8 @@ interface Fixture {
   workflowId: string;
   pipelineId: string;
   pipelineSeq: string;
+  connectionId: string;
+  connectionSeq: string;
 }
 
 interface Attempt {
@@ -43,8 +45,8 @@ function attempt(route: Route, f: Fixture): fc.Arbitrary<Attempt> {
         : name === 'user_name_or_id'
           ? [f.member.id, f.member.email]
           : route.dialect === 'meergo'
-            ? [f.pipelineSeq, '1']
-            : [f.workflowId, f.pipelineId, f.owner.keyId];
+            ? [f.pipelineSeq, f.connectionSeq, '1']
+            : [f.workflowId, f.pipelineId, f.owner.keyId, f.connectionId];
     return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid.map(encode)) }, { weight: 2, arbitrary: encodedHostile });
   };
   const params = fc.record(Object.fromEntries(route.pathParams.map((p) => [p, idValue(p)])) as Record<string, fc.Arbitrary<string>>);
@@ -72,8 +74,13 @@ describe('hostile input against every documented route', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('fuzz');
-    // No scheduler: a fire during a rejected request would look like a change it made.
-    server = await startServerProcess({ databaseUrl: db.url, env: { PIPEWRIGHT_SCHEDULER: 'off', PIPEWRIGHT_LOGIN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn' } });
+    // No scheduler: a fire during a rejected request would look like a change it made. Egress:
+    // the default policy (no loopback or private targets) but for 127.0.0.1 port 1, where the
+    // fixture connection points (refused at once): generated targets are refused, not reached.
+    server = await startServerProcess({
+      databaseUrl: db.url,
+      env: { PIPEWRIGHT_SCHEDULER: 'off', PIPEWRIGHT_LOGIN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn', PIPEWRIGHT_EGRESS_ALLOW: '127.0.0.1:1' },
+    });
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');
     await createOrg(server.base, root, 'rival');
@@ -82,7 +89,12 @@ describe('hostile input against every documented route', () => {
     const foreign = await createPrincipal(server.base, root, 'rival', 'admin', 'foreign');
     const { workflowId, pipelineId } = await createWorkflowAndPipeline(server.base, owner, 'fuzzed');
     const seq = (await db.client.query('SELECT seq FROM pipelines WHERE id = $1', [pipelineId])).rows[0].seq;
-    fixture = { owner, member, foreign, root, workflowId, pipelineId, pipelineSeq: String(seq) };
+    const connection = await createConnection(server.base, owner.key, 'acme', {
+      name: 'warehouse',
+      kind: 'postgres',
+      settings: { host: '127.0.0.1', port: 1, database: 'dw', user: 'etl', password: 'fuzz-connection-password' },
+    });
+    fixture = { owner, member, foreign, root, workflowId, pipelineId, pipelineSeq: String(seq), connectionId: connection.id, connectionSeq: String(connection.seq) };
     routes = await loadRoutes(server.base);
   }, 180_000);
 
@@ -95,6 +107,9 @@ describe('hostile input against every documented route', () => {
 
   it('never answers 5xx, answers errors in the dialect’s shape, and changes nothing when it rejects', async () => {
     expect(routes.length).toBeGreaterThan(80);
+    // The connection routes are among them: native, Unstract connector/, Meergo.
+    const connectionRoutes = routes.filter((r) => /\/connections(\/|$)|\/connector\//.test(r.path));
+    expect(new Set(connectionRoutes.map((r) => r.dialect))).toEqual(new Set(['native', 'unstract', 'meergo']));
     const violations: string[] = [];
     const statuses: Record<string, number> = {};
     let tried = 0;

@@ -1,18 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, createOrg, createPrincipal, rootToken, unstract, type Principal, type Reply } from './support/http.js';
+import { call, connections, createConnection, createOrg, createPrincipal, rootToken, unstract, type Principal, type Reply } from './support/http.js';
 import { fillPath, loadRoutes, type Route } from './support/openapi-routes.js';
 import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
 import { snapshot } from './support/snapshot.js';
 
 // Issue 12 (4): a cross-tenant and permission matrix generated from the route list. Every
 // route that takes a resource id is called by the owner, a user it is shared with, a member
-// of the same org it is not shared with, and the admin of another org.
+// of the same org it is not shared with, and the admin of another org. Issue 18: every
+// connection route (native, Unstract connector/, Meergo) is called by an admin of the org
+// (writes 2xx), a member (reads 200, writes 403) and the admin of another org (404).
 
 type Who = 'owner' | 'shared' | 'member' | 'outsider';
 const WHO: Who[] = ['owner', 'shared', 'member', 'outsider'];
 const MARK = 'acmesecret';
+// The connection's name carries its own mark: members of acme may see it, another org may not.
+const CONN_MARK = 'acmeconnection';
+const CONN_PASSWORD = 'acme-connection-password-7f3e';
 
 interface Resources {
   workflowId: string;
@@ -23,8 +28,12 @@ interface Resources {
   pipelineKeyId: string;
 }
 
+/** Connections' routes (a matrix of their own: admins manage connections, members read them). */
+const isConnectionRoute = (route: Route) => /\/connections(\/|$)|\/connector\//.test(route.path);
+
 /** The value each path parameter takes for the resources under test; null: not a resource route. */
 function paramsFor(route: Route, r: Resources, org: string): Record<string, string> | null {
+  if (isConnectionRoute(route)) return null;
   const ids = route.pathParams.filter((p) => !['org_id', 'slug', 'project_name_or_id', 'user_name_or_id', 'tag_name_or_id'].includes(p));
   if (!ids.length || route.path.startsWith('/deployment/') || route.path.includes('file-histories/{id}') || route.path.startsWith('/admin/')) return null;
   const values: Record<string, string> = { org_id: org };
@@ -73,6 +82,10 @@ describe('cross-tenant and permission matrix', () => {
   let server: ServerProcess;
   const as = {} as Record<Who, Principal>;
   let rivalAdmin: Principal;
+  /** An admin of acme: connections are theirs to manage. */
+  let acmeAdmin: Principal;
+  /** Acme's connection under test (a postgres target that refuses at once: port 1). */
+  let conn: { id: string; seq: number };
   let res: Resources;
   let routes: Route[];
 
@@ -88,6 +101,12 @@ describe('cross-tenant and permission matrix', () => {
     as.member = await createPrincipal(server.base, root, 'acme', 'member', 'member');
     as.outsider = await createPrincipal(server.base, root, 'rival', 'admin', 'outsider');
     rivalAdmin = as.outsider;
+    acmeAdmin = await createPrincipal(server.base, root, 'acme', 'admin', 'acmeadmin');
+    conn = await createConnection(server.base, acmeAdmin.key, 'acme', {
+      name: `${CONN_MARK}-db`,
+      kind: 'postgres',
+      settings: { host: '127.0.0.1', port: 1, database: 'none', user: 'etl', password: CONN_PASSWORD },
+    });
 
     const o = as.owner;
     const w = await call(server.base, 'POST', `${unstract('acme')}/workflow/`, {
@@ -167,13 +186,73 @@ describe('cross-tenant and permission matrix', () => {
     expect(wrong).toEqual([]);
   }, 600_000);
 
+  it('gives admins, members and other orgs the documented outcome on every connection route, and changes nothing it refuses', async () => {
+    type ConnWho = 'admin' | 'member' | 'outsider';
+    const principals: Record<ConnWho, Principal> = { admin: acmeAdmin, member: as.member, outsider: rivalAdmin };
+    const connRoutes = routes.filter(isConnectionRoute);
+    expect(connRoutes.length).toBeGreaterThanOrEqual(10);
+    const settings = { host: '127.0.0.1', port: 1, database: 'none', user: 'etl', password: 'pw-of-a-new-connection' };
+    let made = 0;
+    /** A body valid enough that the outcome is about permission, not validation. */
+    const connBody = (route: Route): unknown => {
+      if (!['POST', 'PUT', 'PATCH'].includes(route.method)) return undefined;
+      const name = `${CONN_MARK}-made-${++made}`;
+      if (route.path.endsWith('/{id}/test')) return undefined;
+      if (route.path.endsWith('/connections/test')) return { kind: 'postgres', settings };
+      if (route.dialect === 'unstract') return route.method === 'PATCH' ? { description: 'changed' } : { connector_name: name, connector_id: 'postgres', connector_metadata: settings };
+      if (route.method === 'POST') return { name, kind: 'postgres', settings };
+      return { description: 'changed' };
+    };
+    const cells: string[] = [];
+    const wrong: string[] = [];
+    for (const route of connRoutes) {
+      const hasId = route.pathParams.includes('id');
+      for (const who of ['member', 'outsider', 'admin'] as ConnWho[]) {
+        const p = principals[who];
+        // Unstract and Meergo name the caller's own org (path, key): another org's list or create is its own business.
+        const ownOrg = route.dialect === 'unstract' || route.dialect === 'meergo';
+        if (who === 'outsider' && !hasId && ownOrg) continue;
+        // The admin deletes a connection of its own making, so the one under test stays.
+        let target = conn;
+        if (who === 'admin' && route.method === 'DELETE') target = await createConnection(server.base, acmeAdmin.key, 'acme', { name: `${CONN_MARK}-doomed-${++made}`, kind: 'postgres', settings });
+        const values = { slug: 'acme', org_id: ownOrg ? p.org : 'acme', id: route.dialect === 'meergo' ? String(target.seq) : target.id };
+        const path = fillPath(route.path, values);
+        await settled(db);
+        const before = await snapshot(db.client);
+        const r = await call(server.base, route.method, path, { auth: p.key, json: connBody(route) });
+        const after = await snapshot(db.client);
+        const label = `${route.dialect} ${route.method} ${route.path} as ${who} → ${r.status}`;
+        cells.push(label);
+        const ok = r.status >= 200 && r.status < 300;
+        const reading = isReading(route);
+        let expected: number | '2xx' | '' = '';
+        if (isStatic(route)) expected = r.status < 500 ? '' : '2xx';
+        else if (who === 'admin') expected = ok ? '' : '2xx';
+        else if (who === 'member') expected = reading ? (r.status === 200 ? '' : 200) : r.status === 403 ? '' : 403;
+        else expected = r.status === 404 ? '' : 404;
+        if (expected !== '') wrong.push(`${label}, expected ${expected}: ${r.text.slice(0, 160)}`);
+        if (!ok && JSON.stringify(before) !== JSON.stringify(after)) wrong.push(`${label}: refused but changed the database`);
+        if (r.text.includes(CONN_PASSWORD)) wrong.push(`${label}: the connection's password in the answer`);
+        if (who === 'outsider') {
+          const leaked = [CONN_MARK, conn.id, acmeAdmin.email].filter((s) => r.text.includes(s) && !path.includes(s));
+          if (leaked.length) wrong.push(`${label}: leaks ${leaked.join(', ')}`);
+        }
+      }
+    }
+    // The connection under test is still there, unchanged in kind, for every later cell.
+    expect((await call(server.base, 'GET', `${connections('acme')}/${conn.id}`, { auth: as.member.key })).status).toBe(200);
+    writeFileSync(join(tmpdir(), 'pipewright-reliability-matrix-connections.txt'), cells.join('\n'));
+    console.log(`connection matrix: ${cells.length} cells over ${connRoutes.length} routes`);
+    expect(wrong).toEqual([]);
+  }, 300_000);
+
   it('shows no other org’s data in any list, filter or count', async () => {
-    const secrets = [MARK, res.workflowId, res.pipelineId, res.runId, res.pipelineKeyId, as.owner.email, as.owner.id];
-    const lists = routes.filter((r) => r.method === 'GET' && r.pathParams.every((p) => p === 'org_id' || p === 'project_name_or_id') && !r.path.startsWith('/docs'));
+    const secrets = [MARK, res.workflowId, res.pipelineId, res.runId, res.pipelineKeyId, as.owner.email, as.owner.id, CONN_MARK, conn.id, CONN_PASSWORD];
+    const lists = routes.filter((r) => r.method === 'GET' && r.pathParams.every((p) => p === 'org_id' || p === 'project_name_or_id' || p === 'slug') && !r.path.startsWith('/docs'));
     const leaks: string[] = [];
     let checked = 0;
     for (const route of lists) {
-      const path = fillPath(route.path, { org_id: 'rival', project_name_or_id: 'rival' });
+      const path = fillPath(route.path, { org_id: 'rival', project_name_or_id: 'rival', slug: 'rival' });
       // Filters and searches aimed at the other org's names and ids, as well as the bare list.
       for (const query of ['', `?name=contains:${MARK}`, `?search=${MARK}`, `?pipeline_id=${res.pipelineId}`, `?project=acme`, '?org=acme', `?user=${as.owner.id}`]) {
         const r = await call(server.base, 'GET', path + query, { auth: rivalAdmin.key });
@@ -183,12 +262,12 @@ describe('cross-tenant and permission matrix', () => {
         if (leaked.length) leaks.push(`${route.dialect} GET ${path}${query} → ${r.status} leaks ${leaked.join(', ')}`);
         // Counts: the rival org has no pipelines or runs, so every count it is shown is 0.
         const total = r.body && typeof r.body === 'object' ? ((r.body as Record<string, unknown>).total ?? (r.body as Record<string, unknown>).count) : undefined;
-        if (r.status === 200 && typeof total === 'number' && total !== 0 && /pipeline|run|workflow|execution/.test(route.path)) leaks.push(`${route.dialect} GET ${path}${query}: total ${total}`);
+        if (r.status === 200 && typeof total === 'number' && total !== 0 && /pipeline|run|workflow|execution|connection|connector/.test(route.path)) leaks.push(`${route.dialect} GET ${path}${query}: total ${total}`);
       }
     }
     // The member the resources are not shared with sees none of them either.
     for (const route of lists) {
-      const r = await call(server.base, 'GET', fillPath(route.path, { org_id: 'acme', project_name_or_id: 'acme' }), { auth: as.member.key });
+      const r = await call(server.base, 'GET', fillPath(route.path, { org_id: 'acme', project_name_or_id: 'acme', slug: 'acme' }), { auth: as.member.key });
       checked++;
       const leaked = [MARK, res.workflowId, res.pipelineId, res.runId].filter((s) => r.text.includes(s));
       if (leaked.length) leaks.push(`${route.dialect} GET ${route.path} as member → leaks ${leaked.join(', ')}`);

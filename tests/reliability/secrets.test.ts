@@ -1,20 +1,70 @@
-import { call, createOrg, createPrincipal, createWorkflowAndPipeline, login, rootToken, unstract, type Principal } from './support/http.js';
+import { randomBytes } from 'node:crypto';
+import { call, connections, createOrg, createPrincipal, createWorkflowAndPipeline, login, rootToken, unstract, type Principal, type Reply } from './support/http.js';
+import { refusingPostgres, refusingWebhook } from './support/hostile-targets.js';
+import { fillPath, loadRoutes, type Route } from './support/openapi-routes.js';
 import { ROOT_EMAIL, ROOT_PASSWORD, createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
 
 // Issue 12 (5): issued secrets (passwords, personal keys, pipeline keys, tokens) never appear
 // in plaintext in any table or in the server's logs; revoked keys stop working at once;
-// login attempts are rate-limited.
+// login attempts are rate-limited. Issue 18: a connection's secrets (passwords, tokens,
+// headers) never appear in any answer of any dialect, in any table (only sealed, in
+// connections.sealed_secrets) or in the logs, even when their target refuses them and echoes them.
 const LOGIN_LIMIT = 5;
 
-/** Every row of every table in the public schema, as text. */
+/** Every row of every table of every schema (the run queue's too), as text. */
 async function allRows(db: TestDatabase): Promise<{ table: string; text: string }[]> {
-  const tables = (await db.client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.tablename as string);
+  const tables = (
+    await db.client.query(`SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE 'pg_toast%'`)
+  ).rows.map((r) => ({ schema: r.schemaname as string, table: r.tablename as string }));
   const out: { table: string; text: string }[] = [];
-  for (const table of tables) {
-    const rows = await db.client.query(`SELECT t::text AS text FROM "${table}" t`);
-    out.push({ table, text: rows.rows.map((r) => r.text).join('\n') });
+  for (const { schema, table } of tables) {
+    const rows = await db.client.query(`SELECT t::text AS text FROM "${schema}"."${table}" t`);
+    out.push({ table: schema === 'public' ? table : `${schema}.${table}`, text: rows.rows.map((r) => r.text).join('\n') });
   }
   return out;
+}
+
+/** A secret as written, and the encodings a careless store or log could hold it in instead. */
+function forms(secret: string): string[] {
+  return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), encodeURIComponent(secret)].filter((f, i, all) => all.indexOf(f) === i);
+}
+
+/** Until every run in `ids` ended (at most `ms`). */
+async function ended(db: TestDatabase, ids: string[], ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await db.client.query('SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND ended_at IS NULL', [ids])).rows[0].n > 0) {
+    if (Date.now() > deadline) throw new Error('runs did not end');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface SweepIds {
+  connectionId: string;
+  connectionSeq: number;
+  workflowId: string;
+  pipelineId: string;
+  pipelineSeq: number;
+  runId: string;
+  runSeq: number;
+}
+
+/** The path of a GET route for these resources (the segment before an id names its kind); null when it takes another. */
+function sweepPath(route: Route, ids: SweepIds, org: string, userId: string): string | null {
+  const values: Record<string, string> = {};
+  const meergo = route.dialect === 'meergo';
+  for (const p of route.pathParams) {
+    if (['org_id', 'slug', 'project_name_or_id'].includes(p)) values[p] = org;
+    else if (p === 'user_name_or_id') values[p] = userId;
+    else {
+      const segment = route.path.slice(0, route.path.indexOf(`{${p}}`)).split('/').filter(Boolean).pop() ?? '';
+      if (/connection|connector/.test(segment)) values[p] = meergo ? String(ids.connectionSeq) : ids.connectionId;
+      else if (/run|execution|job/.test(segment) || p === 'run_id') values[p] = meergo ? String(ids.runSeq) : ids.runId;
+      else if (/pipeline/.test(segment) || p === 'pipeline_id') values[p] = meergo ? String(ids.pipelineSeq) : ids.pipelineId;
+      else if (/workflow/.test(segment) || p === 'workflow_id') values[p] = ids.workflowId;
+      else return null;
+    }
+  }
+  return fillPath(route.path, values);
 }
 
 describe('secrets', () => {
@@ -23,6 +73,8 @@ describe('secrets', () => {
   let root: string;
   let alice: Principal;
   let bob: Principal;
+  /** An admin of acme (connections are theirs to create), made before any failed login counts against the limit. */
+  let carol: Principal;
   let pipelineKey: string;
   let pipelineKeyId: string;
   let pipelineId: string;
@@ -35,6 +87,7 @@ describe('secrets', () => {
     await createOrg(server.base, root, 'acme');
     alice = await createPrincipal(server.base, root, 'acme', 'member', 'alice');
     bob = await createPrincipal(server.base, root, 'acme', 'member', 'bob');
+    carol = await createPrincipal(server.base, root, 'acme', 'admin', 'carol');
     ({ pipelineId } = await createWorkflowAndPipeline(server.base, alice, 'keyed'));
     const created = await call(server.base, 'POST', `${unstract('acme')}/api/keys/pipeline/${pipelineId}/`, { auth: alice.key, json: { description: 'second' } });
     expect(created.status).toBe(201);
@@ -84,6 +137,138 @@ describe('secrets', () => {
     for (const p of [alice, bob]) if (logs.includes(p.key.slice(8))) found.push(`${p.email}'s key body in the logs`);
     expect(found).toEqual([]);
   });
+
+  it("keeps connections' secrets out of every answer, table and log, even when their target refuses and echoes them", async () => {
+    const tag = randomBytes(6).toString('hex');
+    const S = {
+      'postgres password': `Conn-PG-pw-${tag}`,
+      'connection string password': `Conn-URL-pw-${tag}`,
+      'rotated password': `Conn-rotated-pw-${tag}`,
+      'webhook token': `Conn-hook-token-${tag}`,
+      'webhook header': `Conn-hook-header-${tag}`,
+      'Unstract connector password': `Conn-unstract-pw-${tag}`,
+      'unsaved test password': `Conn-unsaved-pw-${tag}`,
+    };
+    const pg = await refusingPostgres();
+    const hook = await refusingWebhook();
+    const answers: { what: string; text: string }[] = [];
+    // An answer's body and headers.
+    const keep = (what: string, r: Reply): Reply => {
+      answers.push({ what: `${what} → ${r.status}`, text: r.text + JSON.stringify([...r.headers]) });
+      return r;
+    };
+    try {
+      const C = connections('acme');
+      const create = async (name: string, kind: string, settings: Record<string, unknown>) => {
+        const r = keep(`POST ${C} ${name}`, await call(server.base, 'POST', C, { auth: carol.key, json: { name, kind, settings } }));
+        expect([name, r.status, r.text.slice(0, 300)]).toEqual([name, 201, expect.anything()]);
+        return r.body as { id: string; seq: number; settings: Record<string, unknown> };
+      };
+      const warehouse = await create('warehouse', 'postgres', { host: pg.host, port: pg.port, database: 'dw', user: 'etl', password: S['postgres password'] });
+      expect(warehouse.settings.password).toBe('********');
+      const warehouseUrl = await create('warehouse-url', 'postgres', { connectionString: `postgres://etl:${S['connection string password']}@${pg.host}:${pg.port}/dw` });
+      const webhook = await create('hook', 'webhook', { url: hook.url, token: S['webhook token'], headers: { 'x-api-key': S['webhook header'] } });
+      const viaUnstract = keep(
+        'POST Unstract connector/',
+        await call(server.base, 'POST', `${unstract('acme')}/connector/`, {
+          auth: carol.key,
+          json: { connector_name: 'unstract-db', connector_id: 'postgres', connector_metadata: { host: pg.host, port: pg.port, database: 'dw', user: 'etl', password: S['Unstract connector password'] } },
+        }),
+      );
+      expect([viaUnstract.status, viaUnstract.text.slice(0, 300)]).toEqual([201, expect.anything()]);
+      const unstractDb = (await db.client.query(`SELECT id, seq FROM connections WHERE name = 'unstract-db'`)).rows[0] as { id: string; seq: number };
+
+      // A member's workflows name the connections; one run each, every one refused by its target.
+      const runs: SweepIds[] = [];
+      const plans: [string, Record<string, unknown>, Record<string, unknown>, { id: string; seq: number }][] = [
+        ['pg', { connector: 'postgres', connection: 'warehouse', settings: { table: 't' } }, { connector: 'none', settings: {} }, warehouse],
+        ['pg-url', { connector: 'postgres', connection: 'warehouse-url', settings: { table: 't' } }, { connector: 'none', settings: {} }, warehouseUrl],
+        ['pg-unstract', { connector: 'postgres', connection: 'unstract-db', settings: { table: 't' } }, { connector: 'none', settings: {} }, unstractDb],
+        ['hook', { connector: 'inline', settings: { records: [{ n: 1 }] } }, { connector: 'webhook', connection: 'hook', settings: { maxAttempts: 1 } }, webhook],
+      ];
+      for (const [name, source, destination, connection] of plans) {
+        const w = keep(`POST workflow ${name}`, await call(server.base, 'POST', `${unstract('acme')}/workflow/`, { auth: alice.key, json: { workflow_name: `secret-${name}`, source_settings: source, destination_settings: destination } }));
+        expect([name, w.status, w.text.slice(0, 300)]).toEqual([name, 201, expect.anything()]);
+        const p = keep(`POST pipeline ${name}`, await call(server.base, 'POST', `${unstract('acme')}/pipeline/`, { auth: alice.key, json: { pipeline_name: `secret-${name}`, workflow: w.body.id } }));
+        expect(p.status).toBe(201);
+        const r = keep(`execute ${name}`, await call(server.base, 'POST', `${unstract('acme')}/pipeline/execute/`, { auth: alice.key, json: { pipeline_id: p.body.id } }));
+        expect(r.status).toBeLessThan(300);
+        const runId = r.body.execution.execution_id as string;
+        const seqs = await db.client.query('SELECT (SELECT seq FROM pipelines WHERE id = $1) AS p, (SELECT seq FROM runs WHERE id = $2) AS r', [p.body.id, runId]);
+        runs.push({ connectionId: connection.id, connectionSeq: connection.seq, workflowId: w.body.id, pipelineId: p.body.id, pipelineSeq: seqs.rows[0].p, runId, runSeq: seqs.rows[0].r });
+      }
+      await ended(db, runs.map((r) => r.runId));
+      // The postgres sources cannot log in: their runs end ERROR (the webhook's refused records fail, however the run ends).
+      const pgRuns = runs.slice(0, 3).map((r) => r.runId);
+      const outcomes = (await db.client.query('SELECT status, error FROM runs WHERE id = ANY($1)', [pgRuns])).rows;
+      expect(outcomes.map((o) => o.status)).toEqual(['ERROR', 'ERROR', 'ERROR']);
+      // Their errors carry the target's refusal, which repeated the password: the engine masked it.
+      for (const o of outcomes) expect(o.error).toMatch(/password authentication failed .*\*{8}/);
+      // The secrets did reach their targets (so their echo is what the engine had to keep out).
+      expect(pg.passwords).toEqual(expect.arrayContaining([S['postgres password'], S['connection string password'], S['Unstract connector password']]));
+      expect(hook.requests.map((h) => [h.authorization, h['x-api-key']])).toContainEqual([`Bearer ${S['webhook token']}`, S['webhook header']]);
+
+      // Rotation, tests of saved and unsaved settings (the target echoes them into the error).
+      const rotated = keep('PATCH warehouse', await call(server.base, 'PATCH', `${C}/${warehouse.id}`, { auth: carol.key, json: { settings: { password: S['rotated password'] } } }));
+      expect(rotated.status).toBe(200);
+      for (const id of [warehouse.id, webhook.id]) {
+        const t = keep(`POST ${C}/${id}/test`, await call(server.base, 'POST', `${C}/${id}/test`, { auth: carol.key }));
+        expect([t.status, typeof t.body?.ok]).toEqual([200, 'boolean']);
+        // The postgres target refuses the login (the webhook's answer, whatever it is, shows it is reachable).
+        if (id === warehouse.id) expect(t.body).toMatchObject({ ok: false });
+      }
+      expect(pg.passwords).toContain(S['rotated password']);
+      const unsaved = keep(
+        `POST ${C}/test`,
+        await call(server.base, 'POST', `${C}/test`, { auth: carol.key, json: { kind: 'postgres', settings: { host: pg.host, port: pg.port, database: 'dw', user: 'etl', password: S['unsaved test password'] } } }),
+      );
+      expect([unsaved.status, unsaved.body?.ok]).toEqual([200, false]);
+      expect(pg.passwords).toContain(S['unsaved test password']);
+
+      // Every GET of every dialect, for each run's resources, as the admin and as the member.
+      const routes = (await loadRoutes(server.base)).filter((r) => r.method === 'GET' && !r.path.startsWith('/docs'));
+      let swept = 0;
+      for (const ids of runs) {
+        for (const p of [carol, alice]) {
+          for (const route of routes) {
+            const path = sweepPath(route, ids, 'acme', p.id);
+            if (path === null) continue;
+            keep(`${route.dialect} GET ${path} as ${p.email}`, await call(server.base, 'GET', path, { auth: p.key }));
+            swept++;
+          }
+        }
+      }
+      console.log(`connection secrets: ${answers.length} answers checked (${swept} GETs over ${routes.length} routes)`);
+
+      const found: string[] = [];
+      for (const [name, secret] of Object.entries(S)) {
+        for (const f of forms(secret)) {
+          for (const a of answers) if (a.text.includes(f)) found.push(`${name} in the answer to ${a.what}`);
+          if (server.logs().includes(f)) found.push(`${name} in the logs`);
+        }
+      }
+      const tables = await allRows(db);
+      for (const { table, text } of tables) {
+        for (const [name, secret] of Object.entries(S)) for (const f of forms(secret)) if (text.includes(f)) found.push(`${name} in table ${table}`);
+      }
+      expect(found).toEqual([]);
+
+      // Kept sealed: in connections.sealed_secrets only, not in the settings.
+      const stored = (await db.client.query(`SELECT name, settings, sealed_secrets FROM connections WHERE name IN ('warehouse', 'warehouse-url', 'hook', 'unstract-db') ORDER BY name`)).rows;
+      const byName = Object.fromEntries(stored.map((r) => [r.name as string, r as { settings: Record<string, unknown>; sealed_secrets: Record<string, string> }]));
+      expect(Object.keys(byName).sort()).toEqual(['hook', 'unstract-db', 'warehouse', 'warehouse-url']);
+      for (const [name, fields] of [['warehouse', ['password']], ['warehouse-url', ['password']], ['unstract-db', ['password']], ['hook', ['headers', 'token']]] as const) {
+        for (const f of fields) {
+          expect([name, f, typeof byName[name]!.sealed_secrets[f]]).toEqual([name, f, 'string']);
+          expect([name, f, f in byName[name]!.settings]).toEqual([name, f, false]);
+        }
+        expect([name, 'connectionString' in byName[name]!.settings]).toEqual([name, false]);
+      }
+    } finally {
+      await pg.close();
+      await hook.close();
+    }
+  }, 300_000);
 
   it('stops a revoked personal key at once, in every dialect', async () => {
     const key = (await call(server.base, 'POST', '/admin/api/v1/api-keys', { auth: alice.token, json: { description: 'to revoke' } })).body as { id: string; key: string };

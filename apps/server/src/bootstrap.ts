@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@pipewright/core';
+import { INLINE_CREDENTIAL_KEYS } from '@pipewright/engine';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -19,4 +20,16 @@ export async function bootstrapAdmin(core: Core, config: ServerConfig, logger: L
         `  Set PIPEWRIGHT_ADMIN_PASSWORD to choose it yourself.\n\n`,
     );
   return true;
+}
+
+/**
+ * The one-time conversion of workflows saved before connections existed: credentials and
+ * targets written inline in their connector settings move into connections of their
+ * organization. Runs at every start (after migrations); once converted, nothing is left to do.
+ */
+export async function convertInlineCredentials(core: Core, logger: Logger, keys: readonly string[] = INLINE_CREDENTIAL_KEYS): Promise<number> {
+  const created = await core.connections.convertInlineCredentials(keys);
+  if (created > 0) logger.info({ connections: created }, 'moved inline credentials of workflows into connections');
+  else logger.debug('no inline credentials to convert');
+  return created;
 }

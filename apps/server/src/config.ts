@@ -39,6 +39,19 @@ export interface ServerConfig {
    * scheduler role, else queue (PIPEWRIGHT_EXECUTOR overrides).
    */
   executor: 'in-process' | 'queue';
+  /**
+   * PIPEWRIGHT_EGRESS_ALLOW: connector targets allowed although the egress policy would refuse
+   * them (comma-separated `host`, `host:port`, CIDR, `[v6]:port`, ip, or `loopback`, `private`,
+   * `link-local`).
+   */
+  egressAllow?: string;
+  /** PIPEWRIGHT_EGRESS_DENY: connector targets always refused (same entries as the allow list). */
+  egressDeny?: string;
+  /**
+   * PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE: lets connectors reach the control plane's own
+   * database (refused by default, whatever the allow list says). Off unless set.
+   */
+  egressAllowControlDatabase: boolean;
 }
 
 function roles(raw: string | undefined): Role[] {
@@ -69,6 +82,12 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'off', 'no'].includes(raw)) return false;
   throw new Error(`${name} must be on or off; got "${env[name]}"`);
+}
+
+/** A comma-separated list as given (entries are checked by the egress policy); blank: none. */
+function list(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim();
+  return trimmed ? trimmed : undefined;
 }
 
 function misfire(raw: string | undefined): 'skip' | 'run-once' {
@@ -104,5 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     shutdownGraceMs: int(env, 'PIPEWRIGHT_SHUTDOWN_GRACE_MS', 10_000),
     loginRateLimitPerMinute: int(env, 'PIPEWRIGHT_LOGIN_RATE_LIMIT', 10, 1),
     heapGrowingPercent: int(env, 'PIPEWRIGHT_HEAP_GROWING_PERCENT', 50),
+    egressAllow: list(env.PIPEWRIGHT_EGRESS_ALLOW),
+    egressDeny: list(env.PIPEWRIGHT_EGRESS_DENY),
+    egressAllowControlDatabase: bool(env, 'PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE', false),
   };
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import {
   createCore,
   type Clock,
+  type ConnectionKinds,
   type Core,
   type CoreSettings,
   type DefinitionValidator,
@@ -28,6 +29,7 @@ export const TYPES = {
   Executor: Symbol.for('Executor'),
   EventSink: Symbol.for('EventSink'),
   DefinitionValidator: Symbol.for('DefinitionValidator'),
+  ConnectionKinds: Symbol.for('ConnectionKinds'),
   CoreSettings: Symbol.for('CoreSettings'),
   Core: Symbol.for('Core'),
 } as const;
@@ -43,6 +45,8 @@ export interface PortBindings {
   executor: Executor;
   events: EventSink;
   definitions: DefinitionValidator;
+  /** What connection kinds exist and hold, how to reach and test them (the engine, under the egress policy). */
+  connectionKinds: ConnectionKinds;
   settings: CoreSettings;
 }
 
@@ -62,6 +66,7 @@ export function buildContainer(ports: PortBindings): Container {
   c.bind<Executor>(TYPES.Executor).toConstantValue(ports.executor);
   c.bind<EventSink>(TYPES.EventSink).toConstantValue(ports.events);
   c.bind<DefinitionValidator>(TYPES.DefinitionValidator).toConstantValue(ports.definitions);
+  c.bind<ConnectionKinds>(TYPES.ConnectionKinds).toConstantValue(ports.connectionKinds);
   c.bind<CoreSettings>(TYPES.CoreSettings).toConstantValue(ports.settings);
   c.bind<Core>(TYPES.Core)
     .toDynamicValue((ctx) =>
@@ -76,6 +81,7 @@ export function buildContainer(ports: PortBindings): Container {
         executor: ctx.get<Executor>(TYPES.Executor),
         events: ctx.get<EventSink>(TYPES.EventSink),
         definitions: ctx.get<DefinitionValidator>(TYPES.DefinitionValidator),
+        connectionKinds: ctx.get<ConnectionKinds>(TYPES.ConnectionKinds),
         settings: ctx.get<CoreSettings>(TYPES.CoreSettings),
       }),
     )

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { noScheduler, randomIds, systemClock, type Clock, type Core, type IdGenerator, type Scheduler, type Storage } from '@pipewright/core';
-import { InProcessExecutor, type EngineOptions } from '@pipewright/engine';
+import { EgressPolicy, InProcessExecutor, type EngineOptions } from '@pipewright/engine';
 import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
 import pg from 'pg';
@@ -60,6 +60,21 @@ export interface PipewrightApp {
   close(): Promise<void>;
 }
 
+/**
+ * The egress policy of the configuration: the operator's allow and deny lists; multi-organization
+ * (loopback and private ranges refused) when the server runs on Postgres; the control database
+ * (DATABASE_URL) refused unless PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE is on.
+ */
+export function egressPolicy(config: Pick<ServerConfig, 'databaseUrl' | 'egressAllow' | 'egressDeny' | 'egressAllowControlDatabase'>): EgressPolicy {
+  return EgressPolicy.fromConfig({
+    allow: config.egressAllow,
+    deny: config.egressDeny,
+    multiOrganization: !!config.databaseUrl,
+    controlDatabaseUrl: config.databaseUrl ?? null,
+    allowControlDatabase: config.egressAllowControlDatabase,
+  });
+}
+
 /** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
 export function defaultRouteSets(config: Pick<ServerConfig, 'loginRateLimitPerMinute'>, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
   return [
@@ -85,10 +100,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   const { secret, generated } = loadServerSecret(config.secret, config.dataDir);
   if (generated) logger.warn({ dataDir: config.dataDir }, 'PIPEWRIGHT_SECRET is not set: generated one into the data folder. Set it in production.');
   const metrics = new ServerMetrics();
+  // One egress policy for every connector target this process reaches (runs, connection tests
+  // and saves): with DATABASE_URL the server is multi-organization, and its own database is refused.
+  const egress = egressPolicy(config);
   const executor = new InProcessExecutor({
     fileRoot: config.fileRoot,
     concurrency: config.runConcurrency,
     leaseMs: config.runLeaseMs,
+    egress,
     ...options.engine,
     onError: (err, context) => logger.error({ err, context }, 'run engine error'),
   });
@@ -133,6 +152,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     executor: queue ? new QueueExecutor(queue) : executor,
     events: new FanOutEvents([metrics]),
     definitions: executor.definitions,
+    connectionKinds: executor.connectionKinds,
     settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds },
   });
   core = container.get<Core>(TYPES.Core);
@@ -167,6 +187,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
       ...registry.sources().map((c) => ({ ...c, kind: 'source' as const })),
       ...registry.destinations().map((c) => ({ ...c, kind: 'destination' as const })),
     ],
+    connectionKinds: () => registry.connectionKinds(),
   };
   const routeSets = (options.routeSets ?? defaultRouteSets(config, { native: [scheduleFiresRoutes(() => scheduler), workersRoutes(() => queue?.workers ?? null)] })).map((factory) => factory(ctx));
   const documents = (): Record<string, OpenApiDocument> => Object.fromEntries(routeSets.map((s) => [s.name, s.openapi]));

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { bootstrapAdmin } from './bootstrap.js';
+import { bootstrapAdmin, convertInlineCredentials } from './bootstrap.js';
 import { createApp, type CreateAppOptions, type PipewrightApp } from './create-app.js';
 
 export interface RunningServer extends PipewrightApp {
@@ -9,10 +9,11 @@ export interface RunningServer extends PipewrightApp {
   stop(): Promise<void>;
 }
 
-/** createApp + bootstrap + listen. */
+/** createApp + bootstrap (admin, inline credentials → connections) + listen. */
 export async function startServer(options: CreateAppOptions = {}): Promise<RunningServer> {
   const built = await createApp(options);
   await bootstrapAdmin(built.core, built.config, built.logger);
+  await convertInlineCredentials(built.core, built.logger);
   const server = createServer(built.app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

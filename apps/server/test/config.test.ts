@@ -29,4 +29,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ PIPEWRIGHT_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
     expect(() => loadConfig({ PIPEWRIGHT_HEAP_GROWING_PERCENT: '-5' })).toThrow('PIPEWRIGHT_HEAP_GROWING_PERCENT must be an integer ≥ 0');
   });
+
+  it('reads the egress policy settings (lists as given, the control-database override off by default)', () => {
+    expect(loadConfig({})).toMatchObject({ egressAllow: undefined, egressDeny: undefined, egressAllowControlDatabase: false });
+    const c = loadConfig({
+      PIPEWRIGHT_EGRESS_ALLOW: ' loopback, 10.1.0.0/16 ',
+      PIPEWRIGHT_EGRESS_DENY: 'db.internal:5432',
+      PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE: 'on',
+    });
+    expect(c).toMatchObject({ egressAllow: 'loopback, 10.1.0.0/16', egressDeny: 'db.internal:5432', egressAllowControlDatabase: true });
+    expect(loadConfig({ PIPEWRIGHT_EGRESS_ALLOW: '  ' }).egressAllow).toBeUndefined();
+    expect(() => loadConfig({ PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE: 'sometimes' })).toThrow('PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE must be on or off');
+  });
 });

@@ -7,10 +7,12 @@ describe('native admin API: pipelines with their retry policy, runs with their a
   beforeAll(async () => {
     s = await startTestServer();
     owner = await s.user();
-    // Port 1: the connection is refused at once, a retryable failure.
+    // Port 1: the connection is refused at once, a retryable failure. The admin creates the
+    // connection; the member's workflow names it.
+    await s.connection({ name: 'refused-db', kind: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none' } });
     const wf = await s.core.workflows.create(owner.actor, {
       name: 'refused',
-      definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none', table: 'rows' } }, destination: { connector: 'none', settings: {} } },
+      definition: { source: { connector: 'postgres', connection: 'refused-db', settings: { table: 'rows' } }, destination: { connector: 'none', settings: {} } },
     });
     workflowId = wf.id;
   }, 60_000);

@@ -74,6 +74,9 @@ describe('the server process', () => {
         PIPEWRIGHT_ADMIN_PASSWORD: 'root-password-1',
         PIPEWRIGHT_DEFAULT_ORG: 'main',
         LOG_LEVEL: 'info',
+        // Connections to the local Postgres are loopback targets (refused by default on Postgres);
+        // the server's own database stays refused all the same.
+        PIPEWRIGHT_EGRESS_ALLOW: 'loopback,private',
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,6 +152,35 @@ describe('the server process', () => {
     expect((await call('/admin/api/v1/me', { token: issued.key })).status).toBe(401);
     expect(logs).not.toContain(issued.key);
     expect(logs).not.toContain('root-password-1');
+  });
+
+  // Only on Postgres: on PGlite the control plane's database is not a server a connection could reach.
+  (process.env.TEST_DATABASE_URL ? it : it.skip)("refuses a connection to the server's own database, and accepts another database of the same Postgres", async () => {
+    const login = await call('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }) });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const password = 'proc-connection-pw-51c2';
+    const withPassword = (raw: string) => {
+      const u = new URL(raw);
+      u.password = password;
+      return u.toString();
+    };
+    const create = (name: string, connectionString: string) =>
+      call('/admin/api/v1/organizations/main/connections', { method: 'POST', token, json: { name, kind: 'postgres', settings: { connectionString } } });
+
+    const own = await create('own-database', withPassword(databaseUrl!));
+    expect(own.status).toBe(400);
+    expect(own.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await own.text()).toMatch(/control plane/i);
+
+    // The same server, the same port, another database: allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback).
+    const other = await create('other-database', withPassword(process.env.TEST_DATABASE_URL!));
+    expect(other.status).toBe(201);
+    const view = (await other.json()) as { id: string; settings: Record<string, unknown> };
+    expect(view.settings.password).toBe('********');
+    const tested = await call(`/admin/api/v1/organizations/main/connections/${view.id}/test`, { method: 'POST', token });
+    expect(tested.status).toBe(200);
+    expect(await tested.json()).toMatchObject({ ok: true });
+    expect(logs).not.toContain(password);
   });
 
   it('serves metrics, docs and readiness', async () => {

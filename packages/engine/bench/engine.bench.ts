@@ -127,14 +127,16 @@ async function engine(transformation: 'jsonata' | 'handler'): Promise<{ passed: 
     return { id: row.id, name: row.name.toUpperCase(), total: row.amount * 2, category: row.category };
   });
   const storage = createMemoryStorage();
-  const core = createCore({ storage, hasher, sealer, tokens, executor, definitions: executor.definitions });
+  const core = createCore({ storage, hasher, sealer, tokens, executor, definitions: executor.definitions, connectionKinds: executor.connectionKinds });
   executor.attach(core);
   const boot = (await core.admin.bootstrap({ orgSlug: 'bench', email: 'bench@example.com', password: 'password-1' }))!;
   const actor: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
+  // Source and destination: one connection to the bench database, which the workflow names.
+  await core.connections.create(actor, { name: 'bench-db', kind: 'postgres', settings: { connectionString: dbUrl } });
   const wf = await core.workflows.create(actor, {
     name: `bench-${transformation}`,
     definition: {
-      source: { connector: 'postgres', settings: { connectionString: dbUrl, table: 'src' } },
+      source: { connector: 'postgres', connection: 'bench-db', settings: { table: 'src' } },
       stages: {
         inputSchema: { type: 'object', required: ['id', 'amount'], properties: { id: { type: 'integer' }, amount: { type: 'integer' } } },
         filter: 'amount % 10 != 0',
@@ -142,7 +144,7 @@ async function engine(transformation: 'jsonata' | 'handler'): Promise<{ passed: 
           transformation === 'jsonata' ? '{"id": id, "name": $uppercase(name), "total": amount * 2, "category": category}' : { handler: 'shape' },
         outputSchema: { type: 'object', required: ['id', 'total'] },
       },
-      destination: { connector: 'postgres', settings: { connectionString: dbUrl, table: 'dst' } },
+      destination: { connector: 'postgres', connection: 'bench-db', settings: { table: 'dst' } },
     },
   });
   // Incremental on updated_at: the run also saves its cursor every batch, as in production.

@@ -6,7 +6,7 @@ import { createAjv } from './stages/json-schema.js';
 import { StageChain } from './stages/stage-chain.js';
 
 /** `/columns/0` + required `table` → `columns.0.table`. */
-function issueField(prefix: string, e: ErrorObject): string {
+export function issueField(prefix: string, e: ErrorObject): string {
   const parts = e.instancePath.split('/').filter(Boolean);
   const missing = (e.params as { missingProperty?: string }).missingProperty;
   const extra = (e.params as { additionalProperty?: string }).additionalProperty;
@@ -15,7 +15,7 @@ function issueField(prefix: string, e: ErrorObject): string {
   return [prefix, ...parts].join('.');
 }
 
-function issueMessage(e: ErrorObject): string {
+export function issueMessage(e: ErrorObject): string {
   if (e.keyword === 'required') return 'This field is required.';
   if (e.keyword === 'additionalProperties') return 'Unknown setting.';
   return `Must ${e.message ?? 'be valid'}.`.replace('Must must', 'Must');

@@ -1,12 +1,18 @@
 import type { LogLevel } from '@pipewright/core';
 import { createDefaultRegistry } from './connectors/default-registry.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
+import { EgressPolicy } from './egress/egress-policy.js';
 
 export interface EngineOptions {
   /** Connectors and handlers; default: the built-ins. */
   registry?: ConnectorRegistry;
-  /** Folder filesystem connectors are confined to; without it they are refused. */
+  /**
+   * Folder filesystem connectors are confined to (a run sees only its organization's own
+   * folder in it, `<fileRoot>/<org slug>`); without it they are refused.
+   */
   fileRoot?: string | null;
+  /** Where connectors may connect (default `EgressPolicy.permissive()`: all but link-local). */
+  egress?: EgressPolicy;
   /** Runs executed at once by this process (default 2); the rest wait PENDING in order. */
   concurrency?: number;
   /** How long a run's lease lasts without a heartbeat (default 30 s). */
@@ -37,6 +43,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   return {
     registry: options.registry ?? createDefaultRegistry(),
     fileRoot: options.fileRoot ?? null,
+    egress: options.egress ?? EgressPolicy.permissive(),
     concurrency: Math.max(1, options.concurrency ?? 2),
     leaseMs,
     heartbeatMs: options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)),

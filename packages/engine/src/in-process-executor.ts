@@ -1,6 +1,7 @@
 import { CANCELLED, emptyCounters, type Executor, type Pipeline, type Run, type ScheduledRetry, type UploadedFile } from '@pipewright/core';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { EngineDefinitionValidator } from './definition-validator.js';
+import { EngineConnectionKinds } from './engine-connection-kinds.js';
 import { RunAbort } from './errors.js';
 import { RunEngine, type EngineCore, type RunResult } from './run-engine.js';
 import { RunLogger } from './run-logger.js';
@@ -71,6 +72,16 @@ export class InProcessExecutor implements Executor {
   /** A definition validator over the same registry and file root (for `createCore({definitions})`). */
   get definitions(): EngineDefinitionValidator {
     return new EngineDefinitionValidator(this.options.registry, { fileRoot: this.options.fileRoot });
+  }
+
+  /** Connection kinds over the same registry, egress policy and file root (for `createCore({connectionKinds})`). */
+  get connectionKinds(): EngineConnectionKinds {
+    return new EngineConnectionKinds(this.options.registry, { egress: this.options.egress, fileRoot: this.options.fileRoot });
+  }
+
+  /** The egress policy connectors are held to. */
+  get egress() {
+    return this.options.egress;
   }
 
   /** Gives the executor the core it reports to; required before the first submit. */
@@ -272,7 +283,7 @@ export class InProcessExecutor implements Executor {
     try {
       result = await this.engine!.execute({ ...started, uploads: job.uploads, signal: run.controller.signal, progress: run.progress, logger: run.logger });
     } catch (e) {
-      result = { status: 'ERROR', error: `engine failure: ${messageOf(e)}` };
+      result = { status: 'ERROR', error: run.logger.redact(`engine failure: ${messageOf(e)}`) };
     } finally {
       clearInterval(heartbeat);
       if (timeout) clearTimeout(timeout);

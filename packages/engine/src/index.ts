@@ -6,7 +6,25 @@ export { RunProgress, StageTally } from './stage-tally.js';
 export { EngineDefinitionValidator } from './definition-validator.js';
 export { ConnectorFailure, RetryableError, RunAbort } from './errors.js';
 export { isRetryable } from './retryable.js';
-export { ConnectorRegistry, type ConnectorInfo } from './connectors/registry.js';
+export { ConnectorRegistry, type ConnectorInfo, type ConnectionKindInfo } from './connectors/registry.js';
 export { createDefaultRegistry } from './connectors/default-registry.js';
+export { filesystemConnectionKind, postgresConnectionKind, webhookConnectionKind } from './connectors/connection-kinds.js';
 export type * from './connectors/types.js';
 export { parseFile, formatOf, type ParsedFile } from './files/parse-file.js';
+export {
+  EgressConfigError,
+  EgressDeniedError,
+  EgressPolicy,
+  parseEgressList,
+  type EgressConfig,
+  type EgressTarget,
+  type Resolver,
+} from './egress/egress-policy.js';
+export {
+  CONNECTION_TEST_TIMEOUT_MS,
+  EngineConnectionKinds,
+  INLINE_CREDENTIAL_KEYS,
+  organizationFolder,
+  type EngineConnectionKindsOptions,
+} from './engine-connection-kinds.js';
+export { Redactor } from './redactor.js';

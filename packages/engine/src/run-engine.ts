@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STAGES, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
+import { STAGES, NotFoundError, type ConnectionService, type ResolvedConnection, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type {
   ConnectorContext,
@@ -12,6 +12,9 @@ import type {
 } from './connectors/types.js';
 import { noneDestination } from './connectors/destinations/none.js';
 import { EngineDefinitionValidator } from './definition-validator.js';
+import type { EgressPolicy } from './egress/egress-policy.js';
+import { organizationFolder } from './engine-connection-kinds.js';
+import { Redactor } from './redactor.js';
 import { ConnectorFailure } from './errors.js';
 import { parseFile, UnreadableFileError } from './files/parse-file.js';
 import type { RunLogger } from './run-logger.js';
@@ -25,11 +28,15 @@ export interface EngineCore {
   lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'retry' | 'saveCursor' | 'log' | 'recoverExpired'>;
   fileHistories: Pick<FileHistoryService, 'shouldSkip' | 'record'>;
   deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
+  /** Resolves the connections a run's source and destination name (secrets in plaintext). */
+  connections: Pick<ConnectionService, 'resolve'>;
 }
 
 export interface RunEngineOptions {
   registry: ConnectorRegistry;
+  /** The server's file root; a run's connectors see `<fileRoot>/<org slug>` only. */
   fileRoot: string | null;
+  egress: EgressPolicy;
   batchSize: number;
   /** Failed records logged per stage (WARN) before the rest are only counted. */
   maxLoggedFailures: number;
@@ -81,6 +88,9 @@ export class RunEngine {
 
   async execute(job: RunJob): Promise<RunResult> {
     const definition = job.workflow.definition;
+    // Credentials in URLs are masked from the first line; the connections' secrets once resolved.
+    const urls = new Redactor();
+    job.logger.redactWith((text) => urls.redact(text));
     // Checked again: the registry or the file root may have changed since the workflow was saved.
     const compiled = StageChain.compile(definition.stages ?? {}, (n) => this.options.registry.handler(n));
     const issues = [...compiled.issues, ...this.validator.connectorIssues(definition)];
@@ -95,23 +105,32 @@ export class RunEngine {
       job.logger.info(null, 'No source is configured: nothing to read.');
       return { status: 'COMPLETED', error: null };
     }
+    // Before anything is opened: the organization's folder and the connections, all of the run's own organization.
+    const prepared = await this.prepare(job, definition);
+    if ('error' in prepared) {
+      job.logger.error(null, prepared.error);
+      return { status: 'ERROR', error: prepared.error };
+    }
     job.logger.info(null, `Run started: ${source.name} → ${destination.name}${job.run.incremental ? ' (incremental)' : ''}.`);
     if (job.uploads.length && source.kind !== 'files') job.logger.warn('Receive', `${job.uploads.length} uploaded file(s) ignored: the source is "${source.name}".`);
 
-    const ctx: ConnectorContext = {
+    const base: Omit<ConnectorContext, 'connection'> = {
       run: job.run,
       pipeline: job.pipeline,
       workflow: job.workflow,
       signal: job.signal,
       batchSize: this.options.batchSize,
       logger: job.logger,
-      fileRoot: this.options.fileRoot,
+      fileRoot: prepared.fileRoot,
+      egress: this.options.egress,
     };
+    const ctx: ConnectorContext = { ...base, connection: prepared.source };
+    const destinationCtx: ConnectorContext = { ...base, connection: prepared.destination };
     const state: { cursor?: string } = {};
     let writer: DestinationWriter | null = null;
     try {
       try {
-        writer = await destination.open(definition.destination?.settings ?? {}, ctx);
+        writer = await destination.open(definition.destination?.settings ?? {}, destinationCtx);
       } catch (e) {
         throw isAbort(job.signal) ? e : new ConnectorFailure('destination', destination.name, e);
       }
@@ -128,10 +147,57 @@ export class RunEngine {
     } catch (e) {
       if (writer) await writer.close(false).catch(() => {});
       if (isAbort(job.signal)) return { status: 'STOPPED', error: null, ...state };
-      const message = e instanceof ConnectorFailure ? e.message : `run failed: ${messageOf(e)}`;
+      const message = job.logger.redact(e instanceof ConnectorFailure ? e.message : `run failed: ${messageOf(e)}`);
       job.logger.error(null, message);
       return { status: 'ERROR', error: message, retryable: e instanceof ConnectorFailure && e.retryable, ...state };
     }
+  }
+
+  /**
+   * The run's organization folder and the connections its source and destination name, each
+   * resolved in the run's own organization; from here on the run's log masks their secrets.
+   * An error message instead when a connection is missing, of another organization, of the
+   * wrong kind, or required and not named: the run then reads and writes nothing.
+   */
+  private async prepare(
+    job: RunJob,
+    definition: Workflow['definition'],
+  ): Promise<{ fileRoot: string | null; source: ResolvedConnection | null; destination: ResolvedConnection | null } | { error: string }> {
+    const org = await this.core.deps.storage.organizations.findById(job.run.orgId);
+    if (!org) return { error: 'run failed: its organization no longer exists' };
+    let fileRoot: string | null;
+    try {
+      fileRoot = organizationFolder(this.options.fileRoot, org.slug);
+    } catch (e) {
+      return { error: `run failed: ${messageOf(e)}` };
+    }
+    const resolved: { source: ResolvedConnection | null; destination: ResolvedConnection | null } = { source: null, destination: null };
+    for (const role of ['source', 'destination'] as const) {
+      const config = definition[role];
+      if (!config) continue;
+      const connector = role === 'source' ? this.options.registry.source(config.connector) : this.options.registry.destination(config.connector);
+      const needs = connector?.connection ?? null;
+      const ref = config.connection ?? null;
+      if (ref === null) {
+        if (needs?.required) return { error: `${role} "${config.connector}" failed: the ${config.connector} connector needs a ${needs.kind} connection; the workflow names none` };
+        continue;
+      }
+      if (!needs) return { error: `${role} "${config.connector}" failed: the ${config.connector} connector takes no connection` };
+      let connection: ResolvedConnection;
+      try {
+        connection = await this.core.connections.resolve(job.run.orgId, ref);
+      } catch (e) {
+        if (e instanceof NotFoundError || (e as { code?: unknown }).code === 'NOT_FOUND')
+          return { error: `${role} "${config.connector}" failed: connection ${ref} does not exist in this organization (deleted?)` };
+        throw e;
+      }
+      if (connection.kind !== needs.kind)
+        return { error: `${role} "${config.connector}" failed: connection "${connection.name}" is a ${connection.kind} connection; the ${config.connector} connector needs a ${needs.kind} connection` };
+      resolved[role] = connection;
+    }
+    const redactor = Redactor.forConnections([resolved.source, resolved.destination], this.options.registry);
+    job.logger.redactWith((text) => redactor.redact(text));
+    return { fileRoot, ...resolved };
   }
 
   private async readRecords(

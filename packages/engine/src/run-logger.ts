@@ -13,6 +13,7 @@ export class RunLogger {
   private buffer: RunLog[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private lastTime = 0;
+  private redactor: ((text: string) => string) | null = null;
 
   constructor(
     private readonly runId: string,
@@ -22,6 +23,16 @@ export class RunLogger {
     /** Lines below this level are dropped. */
     private readonly minLevel: LogLevel = 'DEBUG',
   ) {}
+
+  /** From now on every line passes through `redact` (the run's connection secrets masked). */
+  redactWith(redact: (text: string) => string): void {
+    this.redactor = redact;
+  }
+
+  /** `text` as this logger would log it (secrets masked). */
+  redact(text: string): string {
+    return this.redactor ? this.redactor(text) : text;
+  }
 
   debug(stage: string | null, message: string, fileExecutionId: string | null = null): void {
     this.add('DEBUG', stage, message, fileExecutionId);
@@ -40,7 +51,7 @@ export class RunLogger {
     if (levelRank(level) < levelRank(this.minLevel)) return;
     // Logs are read back ordered by time: lines of one millisecond get the next one, to keep their order.
     this.lastTime = Math.max(this.clock.now().getTime(), this.lastTime + 1);
-    this.buffer.push({ id: this.ids.uuid(), runId: this.runId, level, stage, message, fileExecutionId, time: new Date(this.lastTime) });
+    this.buffer.push({ id: this.ids.uuid(), runId: this.runId, level, stage, message: this.redact(message), fileExecutionId, time: new Date(this.lastTime) });
     if (this.buffer.length >= FLUSH_AT) void this.flush().catch(() => {});
   }
 

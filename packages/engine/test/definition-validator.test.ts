@@ -28,9 +28,9 @@ describe('EngineDefinitionValidator', () => {
   it('accepts a complete, valid definition', () => {
     expect(
       issuesOf(validator, {
-        source: { connector: 'postgres', settings: { connectionString: 'postgres://x@h/db', table: 'public.orders', updatedAtColumn: 'updated_at' } },
+        source: { connector: 'postgres', connection: 'warehouse', settings: { table: 'public.orders', updatedAtColumn: 'updated_at' } },
         stages: { inputSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } }, filter: 'amount > 0', transformation: { handler: 'known' } },
-        destination: { connector: 'postgres', settings: { connectionString: 'postgres://x@h/db', table: 'out', mode: 'upsert', keyColumns: ['id'] } },
+        destination: { connector: 'postgres', connection: 'warehouse', settings: { table: 'out', mode: 'upsert', keyColumns: ['id'] } },
       }),
     ).toEqual([]);
   });
@@ -54,27 +54,31 @@ describe('EngineDefinitionValidator', () => {
 
   it('checks connector names and settings against the registry', () => {
     expect(issuesOf(validator, { source: { connector: 'ftp', settings: {} } })).toEqual(['source.connector']);
-    expect(issuesOf(validator, { destination: { connector: 'postgres', settings: { table: 'x; drop table y' } } })).toEqual([
-      'destination.settings.connectionString',
-      'destination.settings.table',
+    expect(issuesOf(validator, { destination: { connector: 'postgres', settings: { table: 'x; drop table y' } } })).toEqual(['destination.settings.table']);
+    expect(issuesOf(validator, { source: { connector: 'postgres', settings: {} } })).toEqual(['source.settings.table']);
+    expect(issuesOf(validator, { destination: { connector: 'postgres', settings: { table: 't', mode: 'upsert' } } })).toEqual(['destination.settings.keyColumns']);
+    expect(issuesOf(validator, { destination: { connector: 'webhook', settings: { maxAttempts: 0 } } })).toEqual(['destination.settings.maxAttempts']);
+    // Targets and credentials belong in a connection: inline, they fail the schema.
+    expect(issuesOf(validator, { source: { connector: 'postgres', settings: { connectionString: 'postgres://h/db', table: 't' } } })).toEqual([
+      'source.settings.connectionString',
     ]);
-    expect(issuesOf(validator, { source: { connector: 'postgres', settings: { connectionString: 'postgres://h/db' } } })).toEqual(['source.settings.table']);
-    expect(issuesOf(validator, { destination: { connector: 'postgres', settings: { connectionString: 'x', table: 't', mode: 'upsert' } } })).toEqual([
-      'destination.settings.keyColumns',
+    expect(issuesOf(validator, { destination: { connector: 'webhook', settings: { url: 'https://x.example/hook', headers: {} } } })).toEqual([
+      'destination.settings.url',
+      'destination.settings.headers',
     ]);
-    expect(issuesOf(validator, { destination: { connector: 'webhook', settings: { url: 'ftp://x' } } })).toEqual(['destination.settings.url']);
     expect(issuesOf(validator, { source: { connector: 'inline', settings: { recrods: [] } } })).toEqual(['source.settings.recrods']);
   });
 
-  it('keeps filesystem connectors inside the file root', async () => {
+  it('keeps filesystem connectors inside the file root (lexically: the organization folder is known at run time)', async () => {
     const fs = (p: string) => issuesOf(validator, { source: { connector: 'filesystem', settings: { path: p } } });
     expect(fs('in')).toEqual([]);
     expect(fs('not/yet/there')).toEqual([]);
     expect(fs('../etc')).toEqual(['source.settings.path']);
     expect(fs('in/../../etc')).toEqual(['source.settings.path']);
     expect(fs('/etc')).toEqual(['source.settings.path']);
+    // A symlink is only known in the organization's folder: the run refuses it (file-runs, tenant-isolation tests).
     await symlink(tmpdir(), path.join(root, 'escape'));
-    expect(fs('escape')).toEqual(['source.settings.path']);
+    expect(fs('escape')).toEqual([]);
     expect(issuesOf(validator, { destination: { connector: 'filesystem', settings: { path: '../out' } } })).toEqual(['destination.settings.path']);
     const noRoot = new EngineDefinitionValidator(createDefaultRegistry(), { fileRoot: null });
     expect(issuesOf(noRoot, { source: { connector: 'filesystem', settings: { path: 'in' } } })).toEqual(['source.settings.path']);

@@ -6,17 +6,21 @@ import { engineWorld, type EngineWorld } from './support/harness.js';
 const page = { page: 1, size: 100 };
 
 describe('file-based runs on a real folder', () => {
+  /** The server's file root. */
+  let base: string;
+  /** The organization's own folder in it (`acme`): all its filesystem connectors see. */
   let root: string;
   let w: EngineWorld;
 
   beforeEach(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'pipewright-engine-'));
+    base = await mkdtemp(path.join(tmpdir(), 'pipewright-engine-'));
+    root = path.join(base, 'acme');
     await mkdir(path.join(root, 'in', 'more'), { recursive: true });
-    w = await engineWorld({ fileRoot: root });
+    w = await engineWorld({ fileRoot: base });
   });
   afterEach(async () => {
     await w.close();
-    await rm(root, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   });
 
   const folderWorkflow = (extra: { maxFileExecutionCount?: number } = {}, format = 'json') =>
@@ -131,7 +135,7 @@ describe('file-based runs on a real folder', () => {
       await symlink(outside, path.join(root, 'in'));
       const run = await w.run(await w.pipeline(wf));
       expect(run.status).toBe('ERROR');
-      expect(run.error).toMatch(/source\.settings\.path: Leads outside the file root/);
+      expect(run.error).toMatch(/^source "filesystem" failed: Leads outside the file root/);
       expect(run.stages.passed[0]).toBe(0);
     } finally {
       await rm(outside, { recursive: true, force: true });

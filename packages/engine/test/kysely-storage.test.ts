@@ -11,16 +11,20 @@ import { createTestDatabase, TEST_DATABASE_URL } from './support/pg.js';
 describe('end to end on the Kysely storage adapter', () => {
   let store: TestStorage;
   let w: EngineWorld;
+  let base: string;
+  /** The organization's (acme's) own folder of the file root. */
   let root: string;
 
   beforeEach(async () => {
     store = await createTestStorage();
-    root = await mkdtemp(path.join(tmpdir(), 'pipewright-engine-k-'));
-    w = await engineWorld({ fileRoot: root, leaseMs: 1_000 }, store.storage, () => store.cleanup());
+    base = await mkdtemp(path.join(tmpdir(), 'pipewright-engine-k-'));
+    root = path.join(base, 'acme');
+    await mkdir(root);
+    w = await engineWorld({ fileRoot: base, leaseMs: 1_000 }, store.storage, () => store.cleanup());
   }, 60_000);
   afterEach(async () => {
     await w.close();
-    await rm(root, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   }, 60_000);
 
   it('counts 6,029 records with 55 filtered out exactly', async () => {
@@ -76,10 +80,11 @@ describe('end to end on the Kysely storage adapter', () => {
         await db.query(`CREATE TABLE src (id int PRIMARY KEY, v int, updated_at timestamptz)`);
         await db.query(`INSERT INTO src SELECT g, g, timestamptz '2026-01-01' + g * interval '1 second' FROM generate_series(1, 300) g`);
         await db.query(`CREATE TABLE dst (id int PRIMARY KEY, v int)`);
+        const conn = await w.connection('postgres', { connectionString: db.url });
         const wf = await w.workflow({
-          source: { connector: 'postgres', settings: { connectionString: db.url, table: 'src' } },
+          source: { connector: 'postgres', connection: conn, settings: { table: 'src' } },
           stages: { filter: 'v % 10 != 0', transformation: '{"id": id, "v": v * 10}' },
-          destination: { connector: 'postgres', settings: { connectionString: db.url, table: 'dst', mode: 'upsert', keyColumns: ['id'] } },
+          destination: { connector: 'postgres', connection: conn, settings: { table: 'dst', mode: 'upsert', keyColumns: ['id'] } },
         });
         const p = await w.pipeline(wf, { updatedAtColumn: 'updated_at', incremental: true });
         expect((await w.run(p)).stages).toEqual({ passed: [300, 300, 270, 270, 270, 270], failed: [0, 0, 30, 0, 0, 0] });

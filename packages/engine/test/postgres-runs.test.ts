@@ -7,6 +7,8 @@ const describePg = TEST_DATABASE_URL ? describe : describe.skip;
 describePg('postgres source → postgres destination', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let w: EngineWorld;
+  /** The test database's connection (created per world). */
+  let conn: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -15,6 +17,7 @@ describePg('postgres source → postgres destination', () => {
 
   beforeEach(async () => {
     w = await engineWorld({ batchSize: 100 });
+    conn = await w.connection('postgres', { connectionString: db.url }, 'test-db');
     await db.query('DROP TABLE IF EXISTS src, dst');
     // Three rows share each update time (and microseconds matter), so batches split equal values.
     await db.query(`CREATE TABLE src (id int PRIMARY KEY, name text NOT NULL, amount int NOT NULL, tags jsonb, updated_at timestamptz)`);
@@ -28,13 +31,13 @@ describePg('postgres source → postgres destination', () => {
 
   const workflow = (extra: { filter?: string; transformation?: string; table?: string; query?: string } = {}) =>
     w.workflow({
-      source: { connector: 'postgres', settings: { connectionString: db.url, ...(extra.query ? { query: extra.query } : { table: extra.table ?? 'src' }) } },
+      source: { connector: 'postgres', connection: conn, settings: { ...(extra.query ? { query: extra.query } : { table: extra.table ?? 'src' }) } },
       stages: {
         filter: extra.filter ?? 'amount != 0',
         transformation: extra.transformation ?? '{"id": id, "name": $uppercase(name), "total": amount * 2, "tags": tags}',
         outputSchema: { type: 'object', required: ['id', 'total'] },
       },
-      destination: { connector: 'postgres', settings: { connectionString: db.url, table: 'dst', mode: 'upsert', keyColumns: ['id'] } },
+      destination: { connector: 'postgres', connection: conn, settings: { table: 'dst', mode: 'upsert', keyColumns: ['id'] } },
     });
 
   it('copies a table incrementally: a second run picks up only the changed rows', async () => {
@@ -101,8 +104,8 @@ describePg('postgres source → postgres destination', () => {
 
   it('reads a query; inserts (not upserts) when asked', async () => {
     const wf = await w.workflow({
-      source: { connector: 'postgres', settings: { connectionString: db.url, query: 'SELECT id, name FROM src WHERE id <= 250;' } },
-      destination: { connector: 'postgres', settings: { connectionString: db.url, table: 'public.dst' } },
+      source: { connector: 'postgres', connection: conn, settings: { query: 'SELECT id, name FROM src WHERE id <= 250;' } },
+      destination: { connector: 'postgres', connection: conn, settings: { table: 'public.dst' } },
     });
     const run = await w.run(await w.pipeline(wf));
     expect(run.stages.passed).toEqual([250, 250, 250, 250, 250, 250]);
@@ -113,25 +116,25 @@ describePg('postgres source → postgres destination', () => {
 
   it('runs a query setting as one read-only statement', async () => {
     const sneaky = await w.workflow({
-      source: { connector: 'postgres', settings: { connectionString: db.url, query: 'SELECT 1 AS id) AS x; COMMIT; DROP TABLE src; SELECT * FROM (SELECT 1' } },
+      source: { connector: 'postgres', connection: conn, settings: { query: 'SELECT 1 AS id) AS x; COMMIT; DROP TABLE src; SELECT * FROM (SELECT 1' } },
     });
     const run = await w.run(await w.pipeline(sneaky));
     expect(run.status).toBe('ERROR');
     expect((await db.query('SELECT count(*)::int AS n FROM src')).rows[0].n).toBe(1000);
-    const writer = await w.workflow({ source: { connector: 'postgres', settings: { connectionString: db.url, query: 'DELETE FROM src RETURNING *' } } });
+    const writer = await w.workflow({ source: { connector: 'postgres', connection: conn, settings: { query: 'DELETE FROM src RETURNING *' } } });
     expect((await w.run(await w.pipeline(writer))).status).toBe('ERROR');
     expect((await db.query('SELECT count(*)::int AS n FROM src')).rows[0].n).toBe(1000);
   });
 
   it('ends as ERROR with a clear message when the database is unreachable or the table is missing', async () => {
-    const unreachable = await w.workflow({ source: { connector: 'postgres', settings: { connectionString: 'postgres://postgres@127.0.0.1:1/none', table: 'src' } } });
+    const unreachable = await w.workflow({ source: { connector: 'postgres', connection: await w.connection('postgres', { connectionString: 'postgres://postgres@127.0.0.1:1/none' }), settings: { table: 'src' } } });
     const a = await w.run(await w.pipeline(unreachable));
     expect(a.status).toBe('ERROR');
     expect(a.error).toMatch(/^source "postgres" failed: .*ECONNREFUSED/);
 
     const missing = await w.workflow({
       source: { connector: 'inline', settings: { records: [{ id: 1 }] } },
-      destination: { connector: 'postgres', settings: { connectionString: db.url, table: 'nope' } },
+      destination: { connector: 'postgres', connection: conn, settings: { table: 'nope' } },
     });
     const b = await w.run(await w.pipeline(missing));
     expect(b).toMatchObject({ status: 'ERROR', error: 'destination "postgres" failed: table "nope" does not exist (or has no columns).' });
@@ -148,13 +151,15 @@ describePg('postgres source → postgres destination', () => {
         return { write: async (records) => (sizes.push(records.length), { failed: [] }), close: async () => {} };
       },
     });
-    const wf = await w.workflow({ source: { connector: 'postgres', settings: { connectionString: db.url, table: 'src' } }, destination: { connector: 'sizes', settings: {} } });
+    const wf = await w.workflow({ source: { connector: 'postgres', connection: conn, settings: { table: 'src' } }, destination: { connector: 'sizes', settings: {} } });
     const run = await w.run(await w.pipeline(wf));
     expect(run.stages.passed[5]).toBe(20000);
     expect(sizes).toHaveLength(200);
     expect(Math.max(...sizes)).toBe(100);
   });
-  it('reuses destination connections across runs (one pool per connection string)', async () => {
+  it('reuses destination connections across runs (one pool per connection)', async () => {
+    // Earlier tests' connections (other ids) have pools of their own: closed first.
+    await (await import('../src/connectors/pg/client.js')).endPools();
     const p = await w.pipeline(await workflow());
     const backends = async () =>
       (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pipewright-engine'`)).rows[0].n as number;
@@ -164,14 +169,40 @@ describePg('postgres source → postgres destination', () => {
     // The sources' own connections end with their runs; the destination's stays pooled (one, reused).
     expect(await backends()).toBe(afterFirst);
     expect(afterFirst).toBe(1);
-    const { checkout } = await import('../src/connectors/pg/client.js');
-    const a = await checkout(db.url);
+    const { checkout, postgresTarget } = await import('../src/connectors/pg/client.js');
+    const { EgressPolicy } = await import('../src/egress/egress-policy.js');
+    const resolved = await w.core.connections.resolve(w.admin.orgId, conn);
+    const a = await checkout(conn, postgresTarget(resolved), EgressPolicy.permissive());
     const { rows } = await a.client.query(`SELECT current_setting('TimeZone') AS tz, pg_backend_pid() AS pid`);
     expect(rows[0].tz).toBe('UTC');
     a.release(true);
-    const b = await checkout(db.url);
+    const b = await checkout(conn, postgresTarget(resolved), EgressPolicy.permissive());
     // A discarded connection is not handed out again.
     expect((await b.client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid).not.toBe(rows[0].pid);
     b.release();
+
+    // A changed connection gets a new pool: the next run reaches the new target, not the old pool.
+    await w.core.connections.update(w.admin, conn, { settings: { ...resolved.settings, port: 1 } });
+    const moved = await w.run(p);
+    expect(moved.status).toBe('ERROR');
+    expect(moved.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('connects to the address the egress policy checked (a name only its resolver knows)', async () => {
+    const { connect, postgresTarget } = await import('../src/connectors/pg/client.js');
+    const { EgressPolicy } = await import('../src/egress/egress-policy.js');
+    const u = new URL(db.url);
+    const lookups: string[] = [];
+    const policy = EgressPolicy.permissive({
+      resolver: async (host) => (lookups.push(host), [{ address: u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, family: 4 }]),
+    });
+    const settings = { host: 'db.pinned.invalid', port: Number(u.port || 5432), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) || undefined };
+    const client = await connect(postgresTarget({ id: 'x', orgId: 'o', name: 'n', kind: 'postgres', settings }), policy);
+    try {
+      expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await client.end();
+    }
+    expect(lookups).toEqual(['db.pinned.invalid']);
   });
 });

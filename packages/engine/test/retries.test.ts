@@ -165,7 +165,7 @@ describe('retries of runs that fail with a retryable error', () => {
     w = await engineWorld();
     const wf = await w.workflow({
       // Port 1: nothing listens there, the connection is refused at once.
-      source: { connector: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none', table: 'rows' } },
+      source: { connector: 'postgres', connection: await w.connection('postgres', { connectionString: 'postgres://nobody@127.0.0.1:1/none' }), settings: { table: 'rows' } },
       destination: { connector: 'none', settings: {} },
     });
     const started = Date.now();

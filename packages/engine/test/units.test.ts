@@ -28,11 +28,11 @@ describe('filter truthiness follows $boolean()', () => {
 
 describe('postgres source helpers', () => {
   it('reads past the cursor in update-time order', () => {
-    expect(buildSourceQuery({ connectionString: '', table: 'public.t' }, 'updated_at', '2026-01-01T00:00:00+00:00')).toEqual({
+    expect(buildSourceQuery({ table: 'public.t' }, 'updated_at', '2026-01-01T00:00:00+00:00')).toEqual({
       sql: 'SELECT * FROM (SELECT * FROM "public"."t") AS source_rows WHERE source_rows."updated_at" > $1 ORDER BY source_rows."updated_at"',
       params: ['2026-01-01T00:00:00+00:00'],
     });
-    expect(buildSourceQuery({ connectionString: '', query: 'select 1 as x;' }, null, null).sql).toBe('SELECT * FROM (select 1 as x) AS source_rows');
+    expect(buildSourceQuery({ query: 'select 1 as x;' }, null, null).sql).toBe('SELECT * FROM (select 1 as x) AS source_rows');
   });
 
   it('advances the cursor only past values whose rows were all read', () => {

@@ -34,10 +34,14 @@ describe('webhook destination', () => {
     await new Promise((r) => server?.close(r));
   });
 
-  const workflow = (url: string, extra: Record<string, unknown> = {}) =>
+  const workflow = async (url: string, extra: Record<string, unknown> = {}) =>
     w.workflow({
       source: { connector: 'inline', settings: { records: [{ a: 1 }, { a: 2 }, { a: 3 }] } },
-      destination: { connector: 'webhook', settings: { url, backoffMs: 5, headers: { 'x-token': 'secret' }, ...extra } },
+      destination: {
+        connector: 'webhook',
+        connection: await w.connection('webhook', { url, headers: { 'x-token': 'secret' }, token: 'tok-123' }),
+        settings: { backoffMs: 5, ...extra },
+      },
     });
 
   it('POSTs each batch as JSON, retrying 5xx and 429 with backoff', async () => {
@@ -49,7 +53,7 @@ describe('webhook destination', () => {
     // Two failed tries of the first batch, then both batches.
     expect(hook.received.map((r) => r.body.records)).toEqual([[{ a: 1 }, { a: 2 }], [{ a: 1 }, { a: 2 }], [{ a: 1 }, { a: 2 }], [{ a: 3 }]]);
     expect(hook.received[0]!.body).toMatchObject({ runId: run.id, file: null });
-    expect(hook.received[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-token': 'secret' });
+    expect(hook.received[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-token': 'secret', authorization: 'Bearer tok-123' });
   });
 
   it('fails the batch in Finalize on a 4xx answer, and goes on', async () => {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { emptyCounters, INTERRUPTED } from '@pipewright/core';
+import { EgressPolicy } from '@pipewright/engine';
 import { fenceRuns, InterruptRecovery, RESTARTED } from '@pipewright/executor-queue';
 import { eventually, queueWorld, type QueueWorld } from './queue-world.js';
 
@@ -22,6 +23,20 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
 
   const run = (id: string) => w.core.runs.get(w.admin, id);
   const messages = async (id: string) => (await w.core.runs.logs(w.admin, id, { minLevel: 'DEBUG' }, { page: 1, size: 100 })).items.map((l) => l.message);
+  let hooks = 0;
+  const hookConnection = async (url: string) => (await w.core.connections.create(w.admin, { name: `hook-${++hooks}`, kind: 'webhook', settings: { url } })).id;
+
+  it("holds a worker's connectors to its egress policy, and resolves the workflow's connections", async () => {
+    await w.worker({ egress: EgressPolicy.fromConfig({ multiOrganization: true }) });
+    const wf = await w.core.workflows.create(w.admin, {
+      name: 'local-hook',
+      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection('http://127.0.0.1:9/'), settings: { maxAttempts: 1 } } },
+    });
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
+    await eventually(async () => (await run(r.id)).isTerminal);
+    expect(await run(r.id)).toMatchObject({ status: 'ERROR', stages: { passed: [0, 0, 0, 0, 0, 0] } });
+    expect((await run(r.id)).error).toMatch(/^destination "webhook" failed: egress refused: 127\.0\.0\.1, a loopback address/);
+  }, 30_000);
 
   it('leaves a submitted run PENDING on the queue until a worker takes it, then executes it', async () => {
     const wf = await w.core.workflows.create(w.admin, { name: 'wf', definition: inline });
@@ -80,7 +95,7 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     const url = `http://127.0.0.1:${(hold.address() as AddressInfo).port}/`;
     const wf = await w.core.workflows.create(w.admin, {
       name: 'slow',
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', settings: { url, timeoutMs: 30_000, maxAttempts: 1 } } },
+      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection(url), settings: { timeoutMs: 30_000, maxAttempts: 1 } } },
     });
     const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
     await eventually(async () => (await run(r.id)).status === 'EXECUTING');
@@ -108,7 +123,7 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     const worker = await w.worker();
     const wf = await w.core.workflows.create(w.admin, {
       name: 'flaky-hook',
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', settings: { url, maxAttempts: 1 } } },
+      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection(url), settings: { maxAttempts: 1 } } },
     });
     const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'retried', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 2 } });
     const started = Date.now();
@@ -133,7 +148,7 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     await w.worker();
     const wf = await w.core.workflows.create(w.admin, {
       name: 'refused',
-      definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none', table: 'rows' } }, stages: {}, destination: { connector: 'none', settings: {} } },
+      definition: { source: { connector: 'postgres', connection: (await w.core.connections.create(w.admin, { name: 'refused', kind: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none' } })).id, settings: { table: 'rows' } }, stages: {}, destination: { connector: 'none', settings: {} } },
     });
     const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'refused', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 1 } });
     const r = await w.core.runs.trigger(w.admin, pipeline.id);

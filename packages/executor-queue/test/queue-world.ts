@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createCore, type Actor, type Core } from '@pipewright/core';
-import { InProcessExecutor } from '@pipewright/engine';
+import { EgressPolicy, InProcessExecutor } from '@pipewright/engine';
 import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { createKyselyStorage, type KyselyStorage } from '@pipewright/storage-kysely';
 import pg from 'pg';
@@ -25,7 +25,7 @@ export interface QueueWorld {
   core: Core;
   admin: Actor;
   /** Starts a worker with its own engine (as a worker process would), on the same database. */
-  worker(options?: { concurrency?: number; leaseMs?: number }): Promise<QueueWorker>;
+  worker(options?: { concurrency?: number; leaseMs?: number; egress?: EgressPolicy }): Promise<QueueWorker>;
   close(): Promise<void>;
 }
 
@@ -41,8 +41,8 @@ export async function queueWorld(): Promise<QueueWorld> {
   const store = await createKyselyStorage({ url });
   await store.migrate();
   const connection = await QueueConnection.open({ connectionString: url, retryDelaySeconds: 1 });
-  const definitions = new InProcessExecutor().definitions;
-  const core = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(connection), definitions });
+  const api = new InProcessExecutor();
+  const core = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(connection), definitions: api.definitions, connectionKinds: api.connectionKinds });
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const actor: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
   const workers: { worker: QueueWorker; connection: QueueConnection }[] = [];
@@ -54,8 +54,17 @@ export async function queueWorld(): Promise<QueueWorld> {
     admin: actor,
     async worker(options = {}) {
       const own = await QueueConnection.open({ connectionString: url });
-      const engine = new InProcessExecutor({ concurrency: options.concurrency ?? 2, leaseMs: options.leaseMs ?? 5_000 });
-      const workerCore = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(own), definitions: engine.definitions });
+      // The worker's engine holds connectors to the same egress policy, and resolves connections through its core.
+      const engine = new InProcessExecutor({ concurrency: options.concurrency ?? 2, leaseMs: options.leaseMs ?? 5_000, egress: options.egress ?? EgressPolicy.permissive() });
+      const workerCore = createCore({
+        storage: store.storage,
+        hasher,
+        sealer,
+        tokens,
+        executor: new QueueExecutor(own),
+        definitions: engine.definitions,
+        connectionKinds: engine.connectionKinds,
+      });
       engine.attach(fenceRuns(workerCore));
       const worker = new QueueWorker({ connection: own, connectionString: url, core: workerCore, engine, concurrency: options.concurrency ?? 2, recoveryIntervalMs: 200, heartbeatMs: 200 });
       await worker.start();

@@ -83,16 +83,77 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant('y'.repeat(300_000)),
 );
 
-const traversalSettings = fc.record({
-  connector: fc.constantFrom('filesystem', 'upload', 'inline', 'postgres', 'webhook', '../filesystem', 'none'),
-  settings: fc.record({ path: fc.constantFrom('../../etc', '/etc', 'a/../../b', '..', 'ok/../..', '\u0000', 'C:\\x', 'link/..'), format: fc.constantFrom('ndjson', 'csv', '../x') }),
-});
+/** Connection references a workflow could name: unknown, foreign-looking, hostile. */
+const connectionRef = fc.constantFrom('warehouse', 'nope', '00000000-0000-4000-8000-000000000000', '../connection', '', ' ', '%', "' OR 1=1 --", '1', '__proto__');
 
-/** An object over the schema's properties with wrong types, hostile strings and traversal. */
+const traversalSettings = fc.record(
+  {
+    connector: fc.constantFrom('filesystem', 'upload', 'inline', 'postgres', 'webhook', '../filesystem', 'none'),
+    connection: fc.oneof(connectionRef, wrongValue),
+    settings: fc.record({ path: fc.constantFrom('../../etc', '/etc', 'a/../../b', '..', 'ok/../..', '\u0000', 'C:\\x', 'link/..'), format: fc.constantFrom('ndjson', 'csv', '../x') }),
+  },
+  { requiredKeys: ['connector', 'settings'] },
+);
+
+/** Targets no connection may reach (the control plane, metadata, loopback in its spellings) and malformed ones. */
+const EGRESS_HOSTS = ['127.0.0.1', 'localhost', 'localhost.', '0.0.0.0', '::1', '[::1]', '169.254.169.254', 'metadata.google.internal', '10.0.0.1', '192.168.1.1', '100.64.0.1', 'fe80::1', '2130706433', '0x7f000001', '127.1', 'example.invalid', '../../etc', '\u0000', 'h'.repeat(300)];
+const EGRESS_URLS = [
+  'http://169.254.169.254/latest/meta-data/',
+  'http://127.0.0.1:5432/',
+  'http://[::1]:8080/',
+  'http://0x7f000001/',
+  'http://localhost./',
+  'http://user:pw@10.0.0.1/',
+  'file:///etc/passwd',
+  'gopher://127.0.0.1:6379/_',
+  'ftp://example.invalid/',
+  'javascript:alert(1)',
+  'not a url',
+];
+const CONNECTION_STRINGS = [
+  'postgres://postgres@127.0.0.1:5432/postgres',
+  'postgres://x:y@169.254.169.254/db',
+  'postgresql://[::1]:5432/x',
+  'postgres://%00@/x',
+  'postgres:///x?host=/var/run/postgresql',
+  'postgres://u:p@example.invalid:99999/x',
+  'not-a-url',
+];
+
+/** Connection settings (a connection's body, Unstract's connector_metadata): SSRF targets, bad types. */
+const connectionSettings = fc.record(
+  {
+    host: fc.oneof(fc.constantFrom(...EGRESS_HOSTS), wrongValue),
+    port: fc.oneof(fc.constantFrom<unknown>(5432, 1, 0, -1, 65536, '5432', 1.5, 'x'), wrongValue),
+    database: fc.oneof(fc.constantFrom('postgres', '../x', ''), hostileString),
+    user: hostileString,
+    password: hostileString,
+    ssl: fc.constantFrom<unknown>('disable', 'require', 'verify-full', 'allow', true, 1),
+    url: fc.oneof(fc.constantFrom(...EGRESS_URLS), wrongValue),
+    connectionString: fc.oneof(fc.constantFrom(...CONNECTION_STRINGS), wrongValue),
+    headers: fc.oneof(fc.dictionary(fc.constantFrom('x-api-key', 'host', 'Content-Length', '__proto__', 'bad header\r\n'), hostileString, { maxKeys: 3 }), wrongValue),
+    token: hostileString,
+    path: fc.constantFrom('../../etc', '/etc', 'a/../../b', '..', '\u0000'),
+  },
+  { requiredKeys: [] },
+);
+
+/** Connection kinds, real and not. */
+const connectionKind = fc.constantFrom('postgres', 'webhook', 'filesystem', 'postgresql|00000000-0000-4000-8000-000000000000', 'Postgres', '../postgres', 'inline', '');
+
+function propertyValue(p: string): fc.Arbitrary<unknown> {
+  if (/^(connector_)?metadata$/.test(p) || p === 'settings') return fc.oneof(traversalSettings, connectionSettings, wrongValue);
+  if (/settings$/.test(p)) return fc.oneof(traversalSettings, wrongValue);
+  if (p === 'kind' || p === 'connector_id') return fc.oneof(connectionKind, wrongValue);
+  if (p === 'connection') return fc.oneof(connectionRef, wrongValue);
+  return wrongValue;
+}
+
+/** An object over the schema's properties with wrong types, hostile strings, traversal and SSRF targets. */
 export function schemaMutant(schema: Schema | null): fc.Arbitrary<Record<string, unknown>> {
   const props = Object.keys(schema?.properties ?? {});
   if (!props.length) return fc.dictionary(fc.constantFrom('name', 'id', 'settings', '__proto__', 'constructor'), wrongValue, { maxKeys: 3 });
-  const entries = props.map((p) => [p, fc.option(/settings$/.test(p) ? fc.oneof(traversalSettings, wrongValue) : wrongValue, { nil: undefined })] as const);
+  const entries = props.map((p) => [p, fc.option(propertyValue(p), { nil: undefined })] as const);
   return fc.record(Object.fromEntries(entries)).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
 }
 

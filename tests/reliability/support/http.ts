@@ -82,6 +82,24 @@ export async function createPrincipal(base: string, root: string, org: string, r
 
 export const unstract = (org: string) => `/api/v1/unstract/${org}`;
 
+/** The native API's connections of an organization. */
+export const connections = (org: string) => `/admin/api/v1/organizations/${org}/connections`;
+
+/**
+ * A connection created through the native API by an admin of its org (`admin` is a token or
+ * key of an org admin, or the root token); the view (secrets masked). Throws unless 201.
+ */
+export async function createConnection(
+  base: string,
+  admin: string,
+  org: string,
+  input: { name: string; kind: string; settings: Record<string, unknown>; description?: string },
+): Promise<{ id: string; seq: number; name: string; kind: string; settings: Record<string, unknown>; [field: string]: unknown }> {
+  const r = await call(base, 'POST', connections(org), { auth: admin, json: input });
+  if (r.status !== 201) throw new Error(`connection ${input.name}: ${r.status} ${r.text}`);
+  return r.body;
+}
+
 /** An Unstract workflow and a pipeline on it, owned by `p`. */
 export async function createWorkflowAndPipeline(base: string, p: Principal, name: string): Promise<{ workflowId: string; pipelineId: string }> {
   const w = await call(base, 'POST', `${unstract(p.org)}/workflow/`, { auth: p.key, json: { workflow_name: `wf-${name}` } });

@@ -132,6 +132,9 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
         PIPEWRIGHT_DEFAULT_ORG: 'main',
         LOG_LEVEL: 'info',
         DATABASE_URL: options.databaseUrl,
+        // The suite's own targets (webhook listeners, fake servers) are on 127.0.0.1, which a
+        // server on Postgres refuses by default; its own database stays refused all the same.
+        PIPEWRIGHT_EGRESS_ALLOW: 'loopback,private',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ const CHECKSUMMED: Record<string, string> = {
   tags: 'id, org_id, name, color, exclusive',
   pipeline_tags: 'pipeline_id, tag_id, position',
   file_histories: 'id, workflow_id, cache_key, file_path',
+  connections: 'id, org_id, seq, name, description, kind, settings, sealed_secrets',
 };
 const COUNTED = ['runs', 'run_logs', 'file_executions'];
 

@@ -48,7 +48,18 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     // The organization, keys, pipelines and workflows, made through an in-test API process.
     const config = { databaseUrl, roles: ['api'], executor: 'queue', dataDir } as Partial<ServerConfig>;
     setup = await startTestServer({ storage: await openStorage({ databaseUrl, dataDir } as ServerConfig), config });
-    env = { DATABASE_URL: databaseUrl, PIPEWRIGHT_SECRET: SECRET, PIPEWRIGHT_DATA_DIR: dataDir, PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS), PIPEWRIGHT_SCHEDULER: 'off' };
+    // The sink listens on 127.0.0.1: the workers (on Postgres, so loopback is refused by default) allow it.
+    env = {
+      DATABASE_URL: databaseUrl,
+      PIPEWRIGHT_SECRET: SECRET,
+      PIPEWRIGHT_DATA_DIR: dataDir,
+      PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS),
+      PIPEWRIGHT_SCHEDULER: 'off',
+      PIPEWRIGHT_EGRESS_ALLOW: 'loopback,private',
+    };
+    // The webhook connections the workflows name, made by the org admin (one per sink path).
+    await setup.connection({ name: 'sink', kind: 'webhook', settings: { url: sink.url + '/' } });
+    await setup.connection({ name: 'sink-slow', kind: 'webhook', settings: { url: sink.url + '/slow' } });
     apis = await Promise.all([startApi(env), startApi(env)]);
     const registered = async () => Number((await db.query('SELECT count(*) AS n FROM pipewright_workers')).rows[0].n);
     for (let i = 0; i < 3; i++) workers.push(await startWorker(env, 3, registered));
@@ -64,10 +75,10 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  const definition = (path = '/') => ({
+  const definition = (connection: 'sink' | 'sink-slow' = 'sink') => ({
     source: { connector: 'inline', settings: { records: RECORDS } },
     stages: { filter: 'n % 2 = 0' },
-    destination: { connector: 'webhook', settings: { url: sink.url + path, maxAttempts: 1 } },
+    destination: { connector: 'webhook', connection, settings: { maxAttempts: 1 } },
   });
   const post = (base: string, path: string, json: unknown) =>
     fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${setup.admin.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
@@ -144,7 +155,7 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
   }, 150_000);
 
   it('delivers a cancel to the worker running the run within a second', async () => {
-    const wf = await setup.core.workflows.create(setup.admin.actor, { name: 'slow', definition: definition('/slow') });
+    const wf = await setup.core.workflows.create(setup.admin.actor, { name: 'slow', definition: definition('sink-slow') });
     const r = await post(apis[0]!.base, `/api/v1/unstract/${setup.org.slug}/workflow/execute/`, { workflow_id: wf.id });
     const { execution_id: id } = (await r.json()) as { execution_id: string };
     const status = async () => (await db.query<{ status: string }>('SELECT status FROM runs WHERE id = $1', [id])).rows[0]!.status;

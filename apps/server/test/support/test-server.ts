@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,16 +23,46 @@ export interface TestUser {
   actor: Actor;
 }
 
+/** A connection as the native API shows it (secrets masked). */
+export interface ConnectionView {
+  id: string;
+  seq: number;
+  name: string;
+  kind: string;
+  description: string | null;
+  settings: Record<string, unknown>;
+  secret_fields: string[];
+  [field: string]: unknown;
+}
+
+export interface NewTestConnection {
+  name: string;
+  /** `postgres`, `webhook`, `filesystem` or a plug-in's kind. */
+  kind: string;
+  /** Settings and secrets together (e.g. `{connectionString}` or `{url, token}`). */
+  settings: Record<string, unknown>;
+  description?: string;
+}
+
 export interface TestServer {
   baseUrl: string;
   built: PipewrightApp;
   core: Core;
   org: { id: string; slug: string; seq: number };
   admin: TestUser;
+  /** The server's file root: an organization's filesystem connectors see only `<fileRoot>/<slug>/`. */
+  fileRoot: string;
+  /** An organization's own folder of the file root (default: the test org's), created. */
+  orgFolder(slug?: string): string;
   /** Creates a user with a key and a token in an organization (default: the test org). */
   user(options?: { role?: Role; orgSlug?: string; email?: string }): Promise<TestUser>;
   /** Creates another organization (slug) with its own admin. */
   organization(slug: string): Promise<{ id: string; slug: string; seq: number; admin: TestUser }>;
+  /**
+   * Creates a connection through the native API as an organization admin (default: the test
+   * org's admin), as an admin does before workflows can name it; throws unless 201.
+   */
+  connection(input: NewTestConnection, options?: { orgSlug?: string; as?: TestUser }): Promise<ConnectionView>;
   /** fetch against the server with an optional bearer credential. */
   fetch(path: string, init?: RequestInit & { auth?: string; json?: unknown }): Promise<Response>;
   close(): Promise<void>;
@@ -59,6 +89,8 @@ export async function startTestServer(options: { storage?: StorageHandle; config
     logger: createLogger('silent'),
     config: {
       dataDir,
+      // Each test server has its own file root (each organization's files under <fileRoot>/<slug>/).
+      fileRoot: join(dataDir, 'files'),
       secret: 'test-secret-for-pipewright',
       adminEmail: ADMIN_EMAIL,
       adminPassword: ADMIN_PASSWORD,
@@ -66,10 +98,14 @@ export async function startTestServer(options: { storage?: StorageHandle; config
       loginRateLimitPerMinute: 1000,
       // Tests drive runs themselves; a scheduler test opts in.
       schedulerEnabled: false,
+      // The test's own listeners (a webhook on 127.0.0.1, the local Postgres) are loopback
+      // targets, which a server on Postgres refuses by default; a test of the policy overrides it.
+      egressAllow: 'loopback,private',
       ...options.config,
     },
   });
   const { core } = built;
+  const fileRoot = built.config.fileRoot;
   const boot = await core.admin.bootstrap({ orgSlug: 'acme', email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
   if (!boot) throw new Error('expected a fresh storage');
   const server = createServer(built.app);
@@ -93,12 +129,29 @@ export async function startTestServer(options: { storage?: StorageHandle; config
     return credentialsFor(user.id, user.email, password, orgId, role);
   };
 
+  const fetchServer: TestServer['fetch'] = (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.auth) headers.set('authorization', `Bearer ${init.auth}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    return fetch(baseUrl + path, { ...init, headers, body });
+  };
+
   return {
     baseUrl,
     built,
     core,
     org: { id: boot.org.id, slug: boot.org.slug, seq: boot.org.seq },
     admin,
+    fileRoot,
+    orgFolder(slug = boot.org.slug) {
+      const folder = join(fileRoot, slug);
+      mkdirSync(folder, { recursive: true });
+      return folder;
+    },
     async user(opts = {}) {
       const org = opts.orgSlug ? await core.auth.findOrganization({ slug: opts.orgSlug }) : null;
       return userIn(org?.id ?? boot.org.id, opts.role ?? 'member', opts.email);
@@ -108,16 +161,14 @@ export async function startTestServer(options: { storage?: StorageHandle; config
       const orgAdmin = await userIn(org.id, 'admin');
       return { id: org.id, slug: org.slug, seq: org.seq, admin: orgAdmin };
     },
-    fetch(path, init = {}) {
-      const headers = new Headers(init.headers);
-      if (init.auth) headers.set('authorization', `Bearer ${init.auth}`);
-      let body = init.body;
-      if (init.json !== undefined) {
-        headers.set('content-type', 'application/json');
-        body = JSON.stringify(init.json);
-      }
-      return fetch(baseUrl + path, { ...init, headers, body });
+    async connection(input, opts = {}) {
+      const slug = opts.orgSlug ?? boot.org.slug;
+      const res = await fetchServer(`/admin/api/v1/organizations/${encodeURIComponent(slug)}/connections`, { method: 'POST', auth: (opts.as ?? admin).apiKey, json: input });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`creating connection "${input.name}" in ${slug}: ${res.status} ${text}`);
+      return JSON.parse(text) as ConnectionView;
     },
+    fetch: fetchServer,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -271,6 +271,8 @@ export class ConnectionService {
     const merged: Record<string, unknown> = { ...input };
     for (const field of secretFields) {
       if ((merged[field] === SECRET_MASK || merged[field] === undefined) && current[field] !== undefined) merged[field] = current[field];
+      // `null` removes the secret: left out of what is sealed, so `update` drops it.
+      else if (merged[field] === null || merged[field] === SECRET_MASK) delete merged[field];
     }
     const normalized = await this.deps.connectionKinds.normalize(kind, merged);
     if ('issues' in normalized) throw new ValidationError(normalized.issues.map((i) => ({ ...i, field: prefixed(i.field) })));

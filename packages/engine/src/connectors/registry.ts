@@ -1,10 +1,20 @@
-import type { DestinationConnector, JsonSchema, SourceConnector, TransformationHandler } from './types.js';
+import type { ConnectionKindDefinition, ConnectorConnection, DestinationConnector, JsonSchema, SourceConnector, TransformationHandler } from './types.js';
 
 /** What clients may learn about a connector (the Unstract dialect serves these schemas). */
 export interface ConnectorInfo {
   name: string;
   description: string;
   settingsSchema: JsonSchema;
+  /** The connection kind it takes, if any. */
+  connection?: ConnectorConnection;
+}
+
+/** What clients may learn about a connection kind (its settings' schema, secrets included). */
+export interface ConnectionKindInfo {
+  name: string;
+  description: string;
+  settingsSchema: JsonSchema;
+  secretFields: string[];
 }
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -22,6 +32,7 @@ export class ConnectorRegistry {
   private readonly sourceMap = new Map<string, SourceConnector>();
   private readonly destinationMap = new Map<string, DestinationConnector>();
   private readonly handlerMap = new Map<string, TransformationHandler>();
+  private readonly kindMap = new Map<string, ConnectionKindDefinition>();
 
   registerSource(connector: SourceConnector): this {
     checkName('source connector', connector.name);
@@ -40,6 +51,26 @@ export class ConnectorRegistry {
     checkName('handler', name);
     this.handlerMap.set(name, handler);
     return this;
+  }
+
+  /** A kind of connection connectors may declare (`connection: {kind, required}`). */
+  registerConnectionKind(definition: ConnectionKindDefinition): this {
+    checkName('connection kind', definition.name);
+    this.kindMap.set(definition.name, definition);
+    return this;
+  }
+
+  connectionKind(name: string): ConnectionKindDefinition | undefined {
+    return this.kindMap.get(name);
+  }
+
+  connectionKinds(): ConnectionKindInfo[] {
+    return [...this.kindMap.values()].map((k) => ({
+      name: k.name,
+      description: k.description,
+      settingsSchema: structuredClone(k.settingsSchema),
+      secretFields: [...k.secretFields],
+    }));
   }
 
   source(name: string): SourceConnector | undefined {
@@ -68,5 +99,10 @@ export class ConnectorRegistry {
 }
 
 function info(c: SourceConnector | DestinationConnector): ConnectorInfo {
-  return { name: c.name, description: c.description, settingsSchema: structuredClone(c.settingsSchema) };
+  return {
+    name: c.name,
+    description: c.description,
+    settingsSchema: structuredClone(c.settingsSchema),
+    ...(c.connection ? { connection: { ...c.connection } } : {}),
+  };
 }

@@ -1,4 +1,5 @@
-import type { FieldIssue, Pipeline, Run, UploadedFile, Workflow } from '@pipewright/core';
+import type { FieldIssue, Pipeline, ResolvedConnection, Run, UploadedFile, Workflow } from '@pipewright/core';
+import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { RunLogger } from '../run-logger.js';
 
 /** A JSON Schema (draft-07) object describing a connector's settings; served to clients as is. */
@@ -6,7 +7,10 @@ export type JsonSchema = Record<string, unknown>;
 
 /** What connectors may know about the engine's configuration. */
 export interface ConnectorEnvironment {
-  /** Folder that filesystem connectors are confined to; null when they are disabled. */
+  /**
+   * Folder that filesystem connectors are confined to; null when they are disabled. At save
+   * time (`check`) the server's file root; at run time the run's organization's own folder in it.
+   */
   fileRoot: string | null;
 }
 
@@ -27,6 +31,10 @@ export interface ConnectorContext extends ConnectorEnvironment {
   /** Preferred number of records per batch. */
   batchSize: number;
   logger: RunLogger;
+  /** The connection the workflow names for this connector (settings and secrets), or null. */
+  connection: ResolvedConnection | null;
+  /** Where the connector may connect: check every target and connect to the address it returns. */
+  egress: EgressPolicy;
 }
 
 /** Incremental reading: rows whose `column` is past `after` (null: from the beginning). */
@@ -66,11 +74,21 @@ export interface SourceFile extends FileRef {
   read(): Promise<Uint8Array>;
 }
 
+/** The connection a connector reaches its target with. */
+export interface ConnectorConnection {
+  /** A connection kind registered with `registerConnectionKind` (`postgres`, `webhook` …). */
+  kind: string;
+  /** Whether a workflow must name one (else it is optional). */
+  required: boolean;
+}
+
 interface ConnectorBase {
   name: string;
   description: string;
   /** JSON Schema of `settings`, checked when a workflow is saved. */
   settingsSchema: JsonSchema;
+  /** The connection kind it takes (none: it takes no connection). */
+  connection?: ConnectorConnection;
   /** Checks the schema cannot express (paths under the file root …); fields are relative to `settings`. */
   check?(settings: Record<string, unknown>, env: ConnectorEnvironment): FieldIssue[];
 }
@@ -123,3 +141,41 @@ export interface HandlerContext {
 
 /** A named transformation: returns the new record; throwing fails the record in Transformation. */
 export type TransformationHandler = (record: unknown, ctx: HandlerContext) => unknown | Promise<unknown>;
+
+/** What a connection kind's `test` gets besides the connection. */
+export interface ConnectionTestContext {
+  egress: EgressPolicy;
+  /** The organization's own folder of the file root (null: no file root). */
+  fileRoot: string | null;
+  /** Fires at the test's timeout. */
+  signal: AbortSignal;
+}
+
+/**
+ * A kind of connection (`postgres`, `webhook`, `filesystem`, a plug-in's): what its settings
+ * hold (secrets included) and how to reach its target.
+ */
+export interface ConnectionKindDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the settings, secrets included; checked when a connection is saved. */
+  settingsSchema: JsonSchema;
+  /** Fields that are secret: sealed at rest, masked in views, redacted from run logs. */
+  secretFields: readonly string[];
+  /**
+   * Setting keys that, written inline in a connector's settings (before connections existed),
+   * belong in a connection of this kind.
+   */
+  inlineKeys?: readonly string[];
+  /**
+   * Normalizes settings before they are checked against the schema (parses a connection
+   * string, applies defaults). Returns field issues instead when it cannot.
+   */
+  normalize?(settings: Record<string, unknown>): Record<string, unknown> | { issues: FieldIssue[] };
+  /** The network target of checked settings, for the egress policy (null: none). */
+  target?(settings: Record<string, unknown>): { field: string; host: string; port: number; database?: string } | null;
+  /** Checks settings beyond the schema once normalized (a lexical path check …). */
+  check?(settings: Record<string, unknown>): FieldIssue[];
+  /** Reaches the target; resolves with a message, throws why not. */
+  test?(connection: ResolvedConnection, ctx: ConnectionTestContext): Promise<string>;
+}

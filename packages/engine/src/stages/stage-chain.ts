@@ -69,11 +69,7 @@ export class StageChain {
     tally: StageTally,
     onFailure: FailureListener,
   ): Promise<void> {
-    tally.pass(RECEIVE, batch.records.length);
-    for (const reason of batch.unreadable ?? []) {
-      tally.fail(RECEIVE);
-      onFailure(RECEIVE, reason);
-    }
+    receive(batch, tally, onFailure);
     let current = batch.records;
     let next = 1;
     for (const stage of this.middle) {
@@ -102,7 +98,17 @@ async function applyStage(stage: RecordStage, records: unknown[], ctx: HandlerCo
   return survivors;
 }
 
-async function finalize(records: unknown[], writer: DestinationWriter, ctx: HandlerContext, tally: StageTally, onFailure: FailureListener): Promise<void> {
+/** Receive: counts what the source read, and its unreadable records as failed. */
+export function receive(batch: { records: unknown[]; unreadable?: readonly string[] }, tally: StageTally, onFailure: FailureListener): void {
+  tally.pass(RECEIVE, batch.records.length);
+  for (const reason of batch.unreadable ?? []) {
+    tally.fail(RECEIVE);
+    onFailure(RECEIVE, reason);
+  }
+}
+
+/** Finalize: writes the survivors; the destination's per-record failures fail them here. */
+export async function finalize(records: unknown[], writer: DestinationWriter, ctx: HandlerContext, tally: StageTally, onFailure: FailureListener): Promise<void> {
   let failed: WriteResult['failed'];
   try {
     ({ failed } = await writer.write(records, ctx.file));

@@ -30,6 +30,8 @@ export interface EngineWorld {
   clock: ShiftableClock;
   admin: Actor;
   member: Actor;
+  /** Creates a connection in the organization (as its admin); returns its id. */
+  connection(kind: string, settings: Record<string, unknown>, name?: string): Promise<string>;
   workflow(definition: Partial<WorkflowDefinition>, extra?: { maxFileExecutionCount?: number }): Promise<string>;
   pipeline(workflowId: string, extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean; retry?: RetryPolicyInput }): Promise<string>;
   /** Triggers the pipeline's run and waits until the executor is done with it. */
@@ -45,7 +47,7 @@ export async function engineWorld(
 ): Promise<EngineWorld> {
   const clock = new ShiftableClock();
   const executor = new InProcessExecutor({ leaseMs: 5_000, heartbeatMs: 25, batchSize: 100, ...options });
-  const core = createCore({ storage, hasher, sealer, tokens, clock, executor, definitions: executor.definitions });
+  const core = createCore({ storage, hasher, sealer, tokens, clock, executor, definitions: executor.definitions, connectionKinds: executor.connectionKinds });
   executor.attach(core);
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const admin: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
@@ -58,6 +60,10 @@ export async function engineWorld(
     clock,
     admin,
     member,
+    async connection(kind, settings, name) {
+      const c = await core.connections.create(admin, { name: name ?? `${kind}-${++n}`, kind, settings });
+      return c.id;
+    },
     async workflow(definition, extra = {}) {
       const wf = await core.workflows.create(member, { name: `wf-${++n}`, definition, ...extra });
       return wf.id;

@@ -1,5 +1,5 @@
-import type { StageSettings, WorkflowDefinition } from '@pipewright/core';
-import type { PipelineToSetDto } from './meergo-dtos.js';
+import type { ConnectorConfig, StageSettings, WorkflowDefinition } from '@pipewright/core';
+import type { MeergoConnectorConfig, PipelineToSetDto } from './meergo-dtos.js';
 import { meergoBadRequest } from './meergo-errors.js';
 
 const INLINE_FIELDS = ['source', 'filter', 'transformation', 'destination', 'inSchema', 'outSchema'] as const;
@@ -13,6 +13,18 @@ export function hasInlineDefinition(dto: PipelineToSetDto): boolean {
 export function assertOneWorkflowSource(dto: PipelineToSetDto): void {
   if (dto.workflow !== undefined && hasInlineDefinition(dto))
     throw meergoBadRequest(`workflow cannot be combined with ${INLINE_FIELDS.join(', ')}`);
+  if (dto.connection !== undefined && dto.connection !== null && (dto.source === undefined || dto.source === null))
+    throw meergoBadRequest('connection needs source: it is the connection of the source connector');
+}
+
+/** A source or destination in core terms (its `connection` already resolved to a uuid or name). */
+function connectorConfig(c: MeergoConnectorConfig | null): ConnectorConfig | null {
+  if (c === null) return null;
+  return {
+    connector: c.connector,
+    ...(c.connection !== undefined && c.connection !== null ? { connection: String(c.connection) } : {}),
+    settings: c.settings ?? {},
+  };
 }
 
 /**
@@ -26,10 +38,8 @@ export function inlineDefinition(dto: PipelineToSetDto, base: StageSettings = {}
   if (dto.inSchema !== undefined) stages.inputSchema = dto.inSchema;
   if (dto.outSchema !== undefined) stages.outputSchema = dto.outSchema;
   return {
-    ...(dto.source !== undefined ? { source: dto.source === null ? null : { connector: dto.source.connector, settings: dto.source.settings ?? {} } } : {}),
-    ...(dto.destination !== undefined
-      ? { destination: dto.destination === null ? null : { connector: dto.destination.connector, settings: dto.destination.settings ?? {} } }
-      : {}),
+    ...(dto.source !== undefined ? { source: connectorConfig(dto.source) } : {}),
+    ...(dto.destination !== undefined ? { destination: connectorConfig(dto.destination) } : {}),
     stages,
   };
 }

@@ -1,12 +1,19 @@
 import 'reflect-metadata';
-import { PERIOD_NAMES } from '@pipewright/core';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID } from 'class-validator';
+import { MAX_SEQ, PERIOD_NAMES } from '@pipewright/core';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 
 /** Meergo's schedule periods in its own error message. */
 export const PERIOD_MESSAGE = `schedule period can be ${PERIOD_NAMES.map((p) => `"${p}"`).join(', ')}`;
 
 export const WAREHOUSE_MODES = ['Normal', 'Inspection', 'Maintenance'] as const;
 export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];
+
+/** A source or destination as the body gives it: `connection` is an int id, a uuid or a name. */
+export interface MeergoConnectorConfig {
+  connector: string;
+  connection?: number | string | null;
+  settings?: Record<string, unknown>;
+}
 
 /**
  * A pipeline as POST and PUT /v1/pipelines take it (Meergo's PipelineToSet, our fields):
@@ -38,10 +45,24 @@ export class PipelineToSetDto {
   @IsString()
   updatedAtColumn?: string | null;
 
-  /** `{connector, settings}` of the source (e.g. `{"connector": "inline", "settings": {"records": [...]}}`). */
+  /**
+   * The source's connection, by its int id (Meergo's `connection`): it becomes the
+   * `connection` of `source`, which must be given.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SEQ)
+  connection?: number | null;
+
+  /**
+   * `{connector, connection, settings}` of the source (e.g. `{"connector": "inline", "settings": {"records": [...]}}`,
+   * `{"connector": "postgres", "connection": 3, "settings": {"table": "users"}}`); `connection` is a
+   * connection's int id, uuid or name.
+   */
   @IsOptional()
   @IsObject()
-  source?: { connector: string; settings?: Record<string, unknown> } | null;
+  source?: MeergoConnectorConfig | null;
 
   /** A JSONata expression; records for which it is false are dropped at the Filter stage. */
   @IsOptional()
@@ -52,9 +73,10 @@ export class PipelineToSetDto {
   @IsOptional()
   transformation?: string | { handler: string } | null;
 
+  /** `{connector, connection, settings}` of the destination, as `source`. */
   @IsOptional()
   @IsObject()
-  destination?: { connector: string; settings?: Record<string, unknown> } | null;
+  destination?: MeergoConnectorConfig | null;
 
   /** JSON Schema of the input records (InputValidation stage). */
   @IsOptional()

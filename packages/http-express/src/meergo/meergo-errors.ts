@@ -29,6 +29,7 @@ const ENTITY: Record<string, string> = {
   Workspace: 'workspace',
   Organization: 'workspace',
   Workflow: 'workflow',
+  Connection: 'connection',
 };
 
 /** The size limit's message, shared by the header check and the body reader. */

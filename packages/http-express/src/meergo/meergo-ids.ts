@@ -2,7 +2,7 @@ import { MAX_SEQ } from '@pipewright/core';
 import { meergoBadRequest } from './meergo-errors.js';
 
 /** What a path id names, for the error message. */
-export type IdKind = 'pipeline' | 'pipeline run';
+export type IdKind = 'pipeline' | 'pipeline run' | 'connection';
 
 /**
  * A path identifier as Meergo parses it: `^[1-9][0-9]*$` and at most 2^31-1, else 400

@@ -4,6 +4,7 @@ import { parseBody } from '../shared/dto.js';
 import type { RouteSpec } from '../shared/openapi.js';
 import { meergoActor } from './meergo-auth.js';
 import { forbidBody, jsonObject, requireJsonBody } from './meergo-body.js';
+import { resolveBodyConnections } from './meergo-connections.js';
 import { assertOneWorkflowSource, hasInlineDefinition, inlineDefinition } from './meergo-definition.js';
 import { PipelineToSetDto, SetScheduleDto, SetStatusDto } from './meergo-dtos.js';
 import { pathId } from './meergo-ids.js';
@@ -54,7 +55,7 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
       path: '/v1/pipelines',
       summary: 'Create a pipeline',
       description:
-        'Binds an existing workflow (`workflow`, its uuid) or defines one inline (`source`, `filter`, `transformation`, `destination`, `inSchema`, `outSchema`). Missing booleans are false. Answers `{"id": N}`.',
+        'Binds an existing workflow (`workflow`, its uuid) or defines one inline (`source`, `filter`, `transformation`, `destination`, `inSchema`, `outSchema`); `source`/`destination` are `{connector, connection, settings}` and the top-level `connection` (int id) is the source\'s connection. Missing booleans are false. Answers `{"id": N}`.',
       tags: ['pipelines'],
       headers: workspaceHeader,
       body: PipelineToSetDto,
@@ -62,8 +63,9 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
       responses: { 200: { description: 'The new pipeline id', schema: idSchema }, ...auth, 422: err('AlreadyExists') },
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
-        const dto = parseBody(PipelineToSetDto, jsonObject(req));
-        assertOneWorkflowSource(dto);
+        const parsed = parseBody(PipelineToSetDto, jsonObject(req));
+        assertOneWorkflowSource(parsed);
+        const dto = await resolveBodyConnections(core, actor, parsed);
         const workflow = await workflowFor(core, actor, dto);
         try {
           const { pipeline } = await core.pipelines.create(actor, {
@@ -108,8 +110,9 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
       responses: { 200: empty, ...auth, 422: err('AlreadyExists') },
       handler: async (req, res) => {
         const { actor, pipeline } = await pipelineOf(core, req, res);
-        const dto = parseBody(PipelineToSetDto, jsonObject(req));
-        assertOneWorkflowSource(dto);
+        const parsed = parseBody(PipelineToSetDto, jsonObject(req));
+        assertOneWorkflowSource(parsed);
+        const dto = await resolveBodyConnections(core, actor, parsed);
         if (dto.workflow !== undefined) await core.workflows.get(actor, dto.workflow);
         if (hasInlineDefinition(dto)) {
           // The definition is checked first, so a bad expression changes nothing.

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { buildOpenApi, mountRoutes, type RouteSpec } from '../shared/openapi.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
+import { meergoConnectionRoutes } from './meergo-connections.js';
 import { meergoErrorHandler, meergoRouteNotFound } from './meergo-errors.js';
 import { meergoPipelineRoutes } from './meergo-pipelines.routes.js';
 import { meergoRunRoutes } from './meergo-runs.routes.js';
@@ -12,7 +13,7 @@ import { meergoWarehouseRoutes } from './meergo-warehouse.routes.js';
  * not be taken for a pipeline id.
  */
 export function meergoRouteSet(ctx: RouteSetContext): RouteSet {
-  const specs: RouteSpec[] = [...meergoRunRoutes(ctx.core), ...meergoPipelineRoutes(ctx.core), ...meergoWarehouseRoutes(ctx.core)];
+  const specs: RouteSpec[] = [...meergoRunRoutes(ctx.core), ...meergoPipelineRoutes(ctx.core), ...meergoWarehouseRoutes(ctx.core), ...meergoConnectionRoutes(ctx.core)];
   const router = Router();
   // Meergo's API answers are never cached.
   router.use('/v1', (_req, res, next) => {
@@ -29,7 +30,7 @@ export function meergoRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Meergo-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Pipelines by int id, runs with per-stage counters, workspace selection by key or Meergo-Workspace header.',
+        description: 'Pipelines by int id, runs with per-stage counters, connections, workspace selection by key or Meergo-Workspace header.',
       },
       specs,
       { schemes: { bearer: { type: 'http', scheme: 'bearer', description: 'api_<43 base62> personal key, or an access token with Meergo-Workspace' } }, default: [{ bearer: [] }] },

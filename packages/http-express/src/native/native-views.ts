@@ -1,4 +1,5 @@
-import type { ApiKey, Organization, Pipeline, RetryPolicy, Role, Run, User } from '@pipewright/core';
+import type { ApiKey, Connection, Organization, Pipeline, RetryPolicy, Role, Run, User } from '@pipewright/core';
+import { secretFlags } from '../shared/connection-settings.js';
 
 export const orgView = (o: Organization, role?: Role) => ({
   id: o.id,
@@ -69,6 +70,27 @@ export const runView = (r: Run) => ({
   created_at: r.createdAt.toISOString(),
   started_at: r.startedAt?.toISOString() ?? null,
   ended_at: r.endedAt?.toISOString() ?? null,
+});
+
+/**
+ * A connection as every native view shows it: secret fields are present as "********" in
+ * `settings` and listed in `secret_fields`; their values never leave the server. Snake_case
+ * answers, as everywhere in this API.
+ */
+export const connectionView = (c: Connection, extra: { workflows?: Array<{ id: string; name: string }> } = {}) => ({
+  id: c.id,
+  seq: c.seq,
+  name: c.name,
+  description: c.description,
+  kind: c.kind,
+  settings: c.maskedSettings(),
+  secret_fields: c.secretFields,
+  ...secretFlags(c),
+  created_by: c.createdBy,
+  modified_by: c.modifiedBy,
+  created_at: c.createdAt.toISOString(),
+  updated_at: c.updatedAt.toISOString(),
+  ...(extra.workflows ? { workflows: extra.workflows } : {}),
 });
 
 /** Opaque cursors for native lists (they carry the next page; clients must not parse them). */

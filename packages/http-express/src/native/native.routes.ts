@@ -6,6 +6,7 @@ import { buildOpenApi, mountRoutes, type RouteSpec } from '../shared/openapi.js'
 import { single } from '../shared/request-url.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
 import { nativeActor } from './native-actor.js';
+import { connectionRoutes } from './native-connections.routes.js';
 import { AddMemberDto, ChangePasswordDto, CreateApiKeyDto, CreateOrganizationDto, CreateUserDto, SetModeDto } from './native-dtos.js';
 import { nativeErrorHandler } from './native-errors.js';
 import { pipelineRoutes } from './native-pipelines.routes.js';
@@ -180,7 +181,7 @@ function routes(core: Core): RouteSpec[] {
 export type NativeRouteContribution = (core: Core) => RouteSpec[];
 
 export function nativeRouteSet(ctx: RouteSetContext, contributions: NativeRouteContribution[] = []): RouteSet {
-  const specs = [...routes(ctx.core), ...pipelineRoutes(ctx.core), ...contributions.flatMap((c) => c(ctx.core))];
+  const specs = [...routes(ctx.core), ...pipelineRoutes(ctx.core), ...connectionRoutes(ctx.core, ctx.connectionKinds), ...contributions.flatMap((c) => c(ctx.core))];
   const router = Router();
   router.use(BASE, express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   mountRoutes(router, specs);
@@ -190,7 +191,7 @@ export function nativeRouteSet(ctx: RouteSetContext, contributions: NativeRouteC
     name: 'native',
     router,
     openapi: buildOpenApi(
-      { title: 'Pipewright native admin API', version: ctx.version ?? '0.1.0', description: 'Organizations, users, memberships, personal keys, pipelines (retry policy) and runs.' },
+      { title: 'Pipewright native admin API', version: ctx.version ?? '0.1.0', description: 'Organizations, users, memberships, personal keys, connections, pipelines (retry policy) and runs.' },
       specs,
       { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },
     ),

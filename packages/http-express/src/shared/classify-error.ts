@@ -30,6 +30,8 @@ export function classifyError(err: unknown): ClassifiedError {
     const message = 'The URL has a malformed percent-encoded parameter.';
     return { kind: 'VALIDATION', message, issues: [{ field: 'non_field_errors', message, code: 'invalid' }], cause: err };
   }
+  if (e?.type === 'multipart.parse.failed')
+    return { kind: 'MALFORMED_BODY', message: `Multipart form parse error - ${e.message ?? 'invalid body'}`, issues: [], cause: err };
   // body-parser's own client errors carry a `type`; a body that fails to inflate (bad gzip)
   // comes as a plain http-errors 400 with `expose` set.
   const clientError = e?.status === 400 && (e?.type || (err as { expose?: boolean }).expose === true);

@@ -10,6 +10,16 @@ export interface ConnectorInfo {
   settingsSchema: Record<string, unknown>;
 }
 
+/** A connection kind the engine knows (`postgres`, `webhook`, `filesystem`, plug-ins), with its settings schema. */
+export interface ConnectionKindInfo {
+  name: string;
+  description?: string;
+  /** JSON Schema of the connection's settings (secrets included). */
+  settingsSchema: Record<string, unknown>;
+  /** Settings that are secret: sealed at rest, masked in every view. */
+  secretFields: readonly string[];
+}
+
 /** What every route set is built from. */
 export interface RouteSetContext {
   core: Core;
@@ -17,6 +27,8 @@ export interface RouteSetContext {
   publicUrl?: string;
   /** The engine's connectors, for dialects that describe them. */
   connectors?: () => ConnectorInfo[];
+  /** The engine's connection kinds, for the routes that describe them. */
+  connectionKinds?: () => ConnectionKindInfo[];
   /** Server version reported by info routes. */
   version?: string;
   /** A stable id of this deployment (ZenML's server id). */

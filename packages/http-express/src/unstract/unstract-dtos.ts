@@ -142,12 +142,12 @@ export class UnstractWorkflowDto {
   @IsIn(DEPLOYMENT_TYPES, choice)
   deployment_type?: DeploymentType;
 
-  @JSONSchema({ description: '{connector, settings}' })
+  @JSONSchema({ description: '{connector, connection (a connection id or name), settings}' })
   @IsOptional()
   @IsObject(dict)
   source_settings?: Record<string, unknown> | null;
 
-  @JSONSchema({ description: '{connector, settings}' })
+  @JSONSchema({ description: '{connector, connection (a connection id or name), settings}' })
   @IsOptional()
   @IsObject(dict)
   destination_settings?: Record<string, unknown> | null;
@@ -316,4 +316,69 @@ export class UnstractFileHistoryClearDto {
   @IsOptional()
   @IsString(str)
   file_path?: string;
+}
+
+export const CONNECTOR_TYPES = ['INPUT', 'OUTPUT'] as const;
+
+/**
+ * POST/PUT `connector/`: a connector instance is a connection. `connector_id` names its kind
+ * (`postgres`, Unstract's `postgresql|<uuid>` …); `connector_metadata` holds its settings,
+ * secrets included, in plaintext (sealed, and masked in every answer).
+ */
+export class UnstractConnectorDto {
+  @IsDefined(required)
+  @IsString(str)
+  @IsNotEmpty(blank)
+  @MaxLength(128, max(128))
+  connector_name!: string;
+
+  @JSONSchema({ description: 'The connection kind: "postgres", "webhook", "filesystem" (Unstract\'s "<name>|<uuid>" form is accepted).' })
+  @IsDefined(required)
+  @IsString(str)
+  @IsNotEmpty(blank)
+  @MaxLength(128, max(128))
+  connector_id!: string;
+
+  @JSONSchema({ description: 'The settings, secrets included; a secret sent back as "********" keeps its value.' })
+  @IsOptional()
+  @IsObject(dict)
+  connector_metadata?: Record<string, unknown> | null;
+
+  @JSONSchema({ description: 'Accepted for compatibility; a connection serves as source or destination alike.' })
+  @IsOptional()
+  @IsIn(CONNECTOR_TYPES, choice)
+  connector_type?: (typeof CONNECTOR_TYPES)[number] | null;
+
+  @IsOptional()
+  @IsString(str)
+  @MaxLength(490, max(490))
+  description?: string | null;
+}
+
+/** PATCH `connector/{id}/`: every field optional; `connector_metadata` is merged into the current settings. */
+export class UnstractConnectorPatchDto {
+  @IsOptional()
+  @IsString(str)
+  @IsNotEmpty(blank)
+  @MaxLength(128, max(128))
+  connector_name?: string;
+
+  @IsOptional()
+  @IsString(str)
+  @IsNotEmpty(blank)
+  @MaxLength(128, max(128))
+  connector_id?: string;
+
+  @IsOptional()
+  @IsObject(dict)
+  connector_metadata?: Record<string, unknown> | null;
+
+  @IsOptional()
+  @IsIn(CONNECTOR_TYPES, choice)
+  connector_type?: (typeof CONNECTOR_TYPES)[number] | null;
+
+  @IsOptional()
+  @IsString(str)
+  @MaxLength(490, max(490))
+  description?: string | null;
 }

@@ -80,6 +80,9 @@ export const WORKFLOW_ATTRS: AttrMap = {
 
 export const API_KEY_ATTRS: AttrMap = { isActive: 'is_active', expiresAt: 'expires_at' };
 
+/** Connector instances are connections: `settings.host` → `connector_metadata.host`. */
+export const CONNECTOR_ATTRS: AttrMap = { name: 'connector_name', kind: 'connector_id', settings: 'connector_metadata' };
+
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** `source.connector` → `source_settings.connector`, `stages.inputSchema` → `stage_settings.input_schema`. */
@@ -87,7 +90,10 @@ export function unstractAttr(field: string, attrs: AttrMap): string {
   if (field === 'non_field_errors') return field;
   if (attrs[field]) return attrs[field]!;
   const [head, ...rest] = field.split('.');
-  return [attrs[head!] ?? snake(head!), ...rest.map(snake)].join('.');
+  // Keys inside connector settings are the connector's own: `source.settings.connectionString` stays as written.
+  const inSettings = rest.indexOf('settings');
+  const tail = head === 'settings' ? rest : inSettings >= 0 ? [...rest.slice(0, inSettings + 1).map(snake), ...rest.slice(inSettings + 1)] : rest.map(snake);
+  return [attrs[head!] ?? snake(head!), ...tail].join('.');
 }
 
 /** Remembers which field map the route's errors use (set per route, read by the handler). */
@@ -123,7 +129,7 @@ function validationErrors(issues: FieldIssue[], attrs: AttrMap): UnstractErrorIt
   return items.filter((i) => !required.has(i.attr!) || i.code === 'required');
 }
 
-const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Route: '', Page: '' };
+const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', Route: '', Page: '' };
 
 function notFoundDetail(err: unknown): string {
   const entity = err instanceof NotFoundError ? err.entity : '';
@@ -153,6 +159,7 @@ const TABLE: Record<ErrorKind, [number, ErrorType, string]> = {
 const DUPLICATE_NAME: Record<string, string> = {
   pipeline: 'This pipeline name is already in use. Please select a different name.',
   workflow: 'A workflow with this name already exists.',
+  connection: 'A connector with this name already exists.',
 };
 
 /** The status and body Unstract answers for any thrown value. */

@@ -27,12 +27,22 @@ export function idParam(req: Request, name: string, entity: string): string {
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const MAX_UPLOAD_FILES = 100;
 
-/** Parses multipart bodies into memory (text fields → req.body, files → req.files); other bodies pass through. */
-export const multipart: RequestHandler = multer({
+const parseMultipart = multer({
   storage: multer.memoryStorage(),
   limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES },
   defParamCharset: 'utf8',
 }).any();
+
+/**
+ * Parses multipart bodies into memory (text fields → req.body, files → req.files); other
+ * bodies pass through. A malformed body (no boundary, a truncated part) is the client's
+ * error: the parser's plain Error becomes a 400 `multipart.parse.failed`.
+ */
+export const multipart: RequestHandler = (req, res, next) =>
+  parseMultipart(req, res, (err?: unknown) => {
+    if (!err || err instanceof multer.MulterError) return next(err);
+    next(Object.assign(new Error((err as Error).message ?? 'invalid multipart body'), { status: 400, type: 'multipart.parse.failed', cause: err }));
+  });
 
 /** The files posted under the `files` field, for the engine's `upload` source. */
 export function uploadedFiles(req: Request): UploadedFile[] {

@@ -29,8 +29,13 @@ export function pipelineChanges(current: Pipeline, dto: UnstractPipelinePatchDto
 
 function connectorOf(value: Record<string, unknown> | null): ConnectorConfig | null {
   if (value === null) return null;
-  // Passed through as given: core reports a missing connector on `source_settings.connector`.
-  return { connector: value.connector as string, settings: (value.settings ?? {}) as Record<string, unknown> };
+  // Passed through as given: core reports a missing connector on `source_settings.connector`,
+  // and resolves `connection` (an id or a name) within the organization.
+  return {
+    connector: value.connector as string,
+    ...(value.connection !== undefined ? { connection: value.connection as string | null } : {}),
+    settings: (value.settings ?? {}) as Record<string, unknown>,
+  };
 }
 
 function stagesOf(value: Record<string, unknown> | null): StageSettings {

@@ -27,8 +27,10 @@ export function pageRequest(req: Request, options: { optional?: boolean } = {}):
   const n = Number(rawSize);
   const size = rawSize !== undefined && /^\d+$/.test(rawSize) && n > 0 ? Math.min(n, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
   if (rawPage === undefined || rawPage === '') return { page: 1, size };
-  if (!/^\d+$/.test(rawPage) || Number(rawPage) < 1) throw new NotFoundError('Page');
-  return { page: Number(rawPage), size };
+  const page = Number(rawPage);
+  // A page whose first row lies past any countable offset cannot exist: "Invalid page.", not an overflow in SQL.
+  if (!/^\d+$/.test(rawPage) || page < 1 || !Number.isSafeInteger(page * size)) throw new NotFoundError('Page');
+  return { page, size };
 }
 
 /** A page past the last one is "Invalid page." (the first page may be empty). */

@@ -23,6 +23,19 @@ async function workflowsById(core: Core, actor: Actor, ids: string[]): Promise<M
   return new Map(page.items.map((w) => [w.id, w]));
 }
 
+/** The names of the connections the workflows name (one query for a page). */
+async function connectionNamesOf(core: Core, actor: Actor, workflows: Iterable<Workflow>): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  for (const wf of workflows) {
+    const { source, destination } = wf.definition;
+    for (const c of [source, destination]) if (c?.connection) ids.add(c.connection);
+  }
+  if (!ids.size) return new Map();
+  const unique = [...ids];
+  const page = await core.connections.list(actor, query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }));
+  return new Map(page.items.map((c) => [c.id, c.name]));
+}
+
 export interface PipelineRowOptions {
   orgSlug: string;
   /** Add the workflow and connector names (GET and POST responses). */
@@ -35,6 +48,7 @@ export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly
     options.detailed ? workflowsById(core, actor, pipelines.map((p) => p.workflowId)) : Promise.resolve(null),
     lastRunsOf(core, actor, pipelines),
   ]);
+  const connectionNames = workflows ? await connectionNamesOf(core, actor, workflows.values()) : undefined;
   return pipelines.map((p) =>
     pipelineView(p, {
       actor,
@@ -42,7 +56,7 @@ export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly
       owner: owners.get(p.ownerId) ?? null,
       nextRunTime: core.pipelines.nextRunTime(p),
       lastRuns: lastRuns.get(p.id) ?? [],
-      ...(workflows ? { workflow: workflows.get(p.workflowId) ?? null } : {}),
+      ...(workflows ? { workflow: workflows.get(p.workflowId) ?? null, connectionNames } : {}),
     }),
   );
 }

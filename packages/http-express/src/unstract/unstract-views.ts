@@ -2,6 +2,7 @@ import {
   isOwner,
   type Actor,
   type ApiKey,
+  type Connection,
   type ConnectorConfig,
   type FileHistory,
   type Pipeline,
@@ -59,6 +60,8 @@ export interface PipelineRowData {
   lastRuns: Run[];
   /** Set on GET/POST responses (Unstract adds the workflow and connector names there only). */
   workflow?: Workflow | null;
+  /** Names of the connections the workflow names (loaded once per page), for the instance names. */
+  connectionNames?: ReadonlyMap<string, string>;
 }
 
 export function apiEndpoint(orgSlug: string, pipelineId: string): string {
@@ -97,13 +100,15 @@ export function pipelineView(p: Pipeline, d: PipelineRowData) {
     next_run_time: iso(d.nextRunTime),
     last_5_run_statuses: d.lastRuns.map(runSummary),
   };
-  if (d.workflow !== undefined) Object.assign(row, workflowSummary(p.workflowId, d.workflow));
+  if (d.workflow !== undefined) Object.assign(row, workflowSummary(p.workflowId, d.workflow, d.connectionNames ?? new Map()));
   return row;
 }
 
 /** The workflow and connector names a pipeline shows on GET/POST. */
-function workflowSummary(workflowId: string, wf: Workflow | null) {
+function workflowSummary(workflowId: string, wf: Workflow | null, connectionNames: ReadonlyMap<string, string>) {
   const def = wf?.definition;
+  // The instance name is the connection's (Unstract's connector instance), else the connector's.
+  const instance = (c: ConnectorConfig | null | undefined) => (c ? ((c.connection ? connectionNames.get(c.connection) : undefined) ?? c.connector) : NOT_CONFIGURED);
   return {
     workflow_id: workflowId,
     workflow_name: wf?.name ?? null,
@@ -111,8 +116,8 @@ function workflowSummary(workflowId: string, wf: Workflow | null) {
     destination_name: def?.destination?.connector ?? NOT_CONFIGURED,
     source_icon: '',
     destination_icon: '',
-    source_instance_name: def?.source?.connector ?? NOT_CONFIGURED,
-    destination_instance_name: def?.destination?.connector ?? NOT_CONFIGURED,
+    source_instance_name: instance(def?.source),
+    destination_instance_name: instance(def?.destination),
   };
 }
 
@@ -134,8 +139,9 @@ export function usersView(
   };
 }
 
+/** A workflow's source or destination: `connection` is the id of the organization's connection (or null); settings hold no secret. */
 function connectorView(c: ConnectorConfig | null) {
-  return c ? { connector: c.connector, settings: c.settings } : null;
+  return c ? { connector: c.connector, connection: c.connection ?? null, settings: c.settings } : null;
 }
 
 function stageView(s: StageSettings) {
@@ -261,5 +267,40 @@ export function fileHistoryView(h: FileHistory, wf: Workflow) {
     has_exceeded_limit: h.hasExceededLimit(max),
     created_at: iso(state.createdAt),
     modified_at: iso(state.updatedAt),
+  };
+}
+
+/** Unstract's ConnectorMode for a connection kind. */
+export function connectorMode(kind: string): 'DATABASE' | 'FILE_SYSTEM' | 'API' | 'UNKNOWN' {
+  if (kind === 'postgres') return 'DATABASE';
+  if (kind === 'filesystem') return 'FILE_SYSTEM';
+  if (kind === 'webhook') return 'API';
+  return 'UNKNOWN';
+}
+
+/**
+ * A connection as Unstract's ConnectorInstance: `connector_metadata` holds its settings with
+ * every secret masked ("********"); `secret_fields` lists them. No secret value ever.
+ */
+export function connectorInstanceView(c: Connection, orgId: string) {
+  return {
+    id: c.id,
+    connector_name: c.name,
+    description: c.description,
+    connector_id: c.kind,
+    connector_metadata: c.maskedSettings(),
+    secret_fields: c.secretFields,
+    connector_version: null,
+    connector_type: null,
+    connector_mode: connectorMode(c.kind),
+    connector_auth: null,
+    icon: '',
+    created_by: c.createdBy,
+    modified_by: c.modifiedBy,
+    created_at: iso(c.createdAt),
+    modified_at: iso(c.updatedAt),
+    organization: orgId,
+    shared_to_org: true,
+    shared_users: [],
   };
 }

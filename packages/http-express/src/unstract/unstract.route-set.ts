@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import { buildOpenApi, mountRoutes } from '../shared/openapi.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
 import { apiKeyRoutes } from './api-key.routes.js';
+import { connectorRoutes } from './connector.routes.js';
 import { deploymentRoutes } from './deployment.routes.js';
 import { executionRoutes } from './execution.routes.js';
 import { fileHistoryRoutes } from './file-history.routes.js';
@@ -23,7 +24,7 @@ export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
   const deps: UnstractDeps = { core: ctx.core, publicUrl: ctx.publicUrl, connectors: ctx.connectors };
   const publicSpecs = deploymentRoutes(deps);
   // Order matters where paths overlap: literal segments (execute, schema, active) come before `:id`.
-  const orgSpecs = [...pipelineRoutes(deps), ...apiKeyRoutes(deps), ...executionRoutes(deps), ...workflowRoutes(deps), ...fileHistoryRoutes(deps)];
+  const orgSpecs = [...pipelineRoutes(deps), ...apiKeyRoutes(deps), ...executionRoutes(deps), ...workflowRoutes(deps), ...fileHistoryRoutes(deps), ...connectorRoutes(deps)];
   const json = express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] });
 
   const router = Router();
@@ -41,7 +42,7 @@ export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Unstract-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Pipelines, API keys, workflows, executions, logs and file histories in Unstract’s shapes.',
+        description: 'Pipelines, API keys, workflows, connectors (connections), executions, logs and file histories in Unstract’s shapes.',
       },
       [...publicSpecs, ...orgSpecs],
       { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },

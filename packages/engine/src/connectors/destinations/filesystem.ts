@@ -1,6 +1,6 @@
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { isInside, pathProblem, resolveFolder } from '../file-root.js';
+import { isInside, resolveFolder, savedPathProblem, underBase } from '../file-root.js';
 import type { DestinationConnector, FileRef } from '../types.js';
 
 type Format = 'json' | 'ndjson';
@@ -55,21 +55,22 @@ export function outputName(file: FileRef | null, runId: string, format: Format):
 export const filesystemDestination: DestinationConnector = {
   name: 'filesystem',
   description: "JSON or NDJSON files in a folder under the server's file root.",
+  connection: { kind: 'filesystem', required: false },
   settingsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Folder relative to the file root (created when missing).' },
+      path: { type: 'string', minLength: 1, description: "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any); created when missing." },
       format: { enum: ['json', 'ndjson'], default: 'ndjson' },
     },
     required: ['path'],
     additionalProperties: false,
   },
   check(settings, env) {
-    const problem = pathProblem(env.fileRoot, settings.path);
+    const problem = savedPathProblem(env.fileRoot, settings.path);
     return problem ? [{ field: 'path', message: problem, code: 'invalid' }] : [];
   },
   async open(settings, ctx) {
-    const { folder } = await resolveFolder(ctx.fileRoot, settings.path, { create: true });
+    const { folder } = await resolveFolder(ctx.fileRoot, underBase(ctx.connection?.settings.path, settings.path), { create: true });
     const format = (settings.format as Format | undefined) ?? 'ndjson';
     const outputs = new Map<string, OutputFile>();
     const keyOf = (file: FileRef | null) => file?.path ?? '';

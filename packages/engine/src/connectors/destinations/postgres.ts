@@ -1,10 +1,9 @@
 import type pg from 'pg';
-import { checkout, isDataError } from '../pg/client.js';
+import { checkout, isDataError, postgresTarget } from '../pg/client.js';
 import { IDENTIFIER_PATTERN, quoteIdent, quoteTable, TABLE_PATTERN } from '../pg/identifiers.js';
 import type { ConnectorContext, DestinationConnector, WriteResult } from '../types.js';
 
 interface PostgresDestinationSettings {
-  connectionString: string;
   table: string;
   mode?: 'insert' | 'upsert';
   keyColumns?: string[];
@@ -150,19 +149,19 @@ class PostgresWriter {
   }
 }
 
-/** Inserts or upserts records into a table of a Postgres database of the workflow's choosing. */
+/** Inserts or upserts records into a table of the database of the workflow's `postgres` connection. */
 export const postgresDestination: DestinationConnector = {
   name: 'postgres',
   description: 'Inserts or upserts (on key columns) records into a Postgres table, in batches.',
+  connection: { kind: 'postgres', required: true },
   settingsSchema: {
     type: 'object',
     properties: {
-      connectionString: { type: 'string', minLength: 1, description: 'postgres://user:password@host:port/database' },
       table: { type: 'string', pattern: TABLE_PATTERN },
       mode: { enum: ['insert', 'upsert'], default: 'insert' },
       keyColumns: { type: 'array', items: { type: 'string', pattern: IDENTIFIER_PATTERN }, minItems: 1, uniqueItems: true },
     },
-    required: ['connectionString', 'table'],
+    required: ['table'],
     additionalProperties: false,
   },
   check(settings) {
@@ -172,7 +171,7 @@ export const postgresDestination: DestinationConnector = {
   },
   async open(raw, ctx) {
     const settings = raw as unknown as PostgresDestinationSettings;
-    const { client, release } = await checkout(settings.connectionString);
+    const { client, release } = await checkout(ctx.connection?.id ?? '', postgresTarget(ctx.connection), ctx.egress);
     try {
       const writer = new PostgresWriter(client, settings, await tableColumns(client, settings.table), ctx);
       let failed = false;

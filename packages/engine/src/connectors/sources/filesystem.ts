@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isInside, pathProblem, resolveFolder } from '../file-root.js';
+import { isInside, resolveFolder, savedPathProblem, underBase } from '../file-root.js';
 import type { FileSourceConnector, SourceFile } from '../types.js';
 
 /**
@@ -30,22 +30,23 @@ export const filesystemSource: FileSourceConnector = {
   kind: 'files',
   name: 'filesystem',
   description: 'Files in a folder under the server\'s file root, selected by a glob pattern.',
+  connection: { kind: 'filesystem', required: false },
   settingsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Folder relative to the file root.' },
+      path: { type: 'string', minLength: 1, description: "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any)." },
       glob: { type: 'string', minLength: 1, default: '**/*', description: 'Which files, relative to the folder (e.g. "*.csv").' },
     },
     required: ['path'],
     additionalProperties: false,
   },
   check(settings, env) {
-    const problem = pathProblem(env.fileRoot, settings.path);
+    const problem = savedPathProblem(env.fileRoot, settings.path);
     return problem ? [{ field: 'path', message: problem, code: 'invalid' }] : [];
   },
   usesFileHistory: () => true,
   async *files(settings, ctx) {
-    const { root, folder } = await resolveFolder(ctx.fileRoot, settings.path);
+    const { root, folder } = await resolveFolder(ctx.fileRoot, underBase(ctx.connection?.settings.path, settings.path));
     const glob = (settings.glob as string | undefined) ?? '**/*';
     for await (const rel of walk(root, folder, ctx.signal)) {
       if (!path.posix.matchesGlob(rel, glob)) continue;

@@ -1,10 +1,9 @@
 import type pg from 'pg';
-import { connect } from '../pg/client.js';
+import { connect, postgresTarget } from '../pg/client.js';
 import { IDENTIFIER_PATTERN, quoteIdent, quoteTable, TABLE_PATTERN } from '../pg/identifiers.js';
 import type { RecordBatch, RecordSourceConnector, RecordSourceContext } from '../types.js';
 
 interface PostgresSourceSettings {
-  connectionString: string;
   table?: string;
   query?: string;
   updatedAtColumn?: string;
@@ -80,21 +79,20 @@ async function* readRows(client: pg.Client, settings: PostgresSourceSettings, ct
   await client.query('COMMIT');
 }
 
-/** Rows of a table or query in a Postgres database of the workflow's own choosing. */
+/** Rows of a table or query in the database of the workflow's `postgres` connection. */
 export const postgresSource: RecordSourceConnector = {
   kind: 'records',
   name: 'postgres',
   description: 'Rows of a table or query in a Postgres database; incremental by an update-time column.',
+  connection: { kind: 'postgres', required: true },
   settingsSchema: {
     type: 'object',
     properties: {
-      connectionString: { type: 'string', minLength: 1, description: 'postgres://user:password@host:port/database' },
       table: { type: 'string', pattern: TABLE_PATTERN, description: 'Table (or schema.table) to read.' },
       query: { type: 'string', minLength: 1, description: 'SELECT to read instead of a table.' },
       updatedAtColumn: { type: 'string', pattern: IDENTIFIER_PATTERN, description: "Update-time column when the pipeline has none." },
       batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
     },
-    required: ['connectionString'],
     additionalProperties: false,
   },
   check(settings) {
@@ -103,7 +101,7 @@ export const postgresSource: RecordSourceConnector = {
     return hasTable === hasQuery ? [{ field: 'table', message: 'Give exactly one of table and query.', code: 'invalid' }] : [];
   },
   async *read(settings, ctx) {
-    const client = await connect(settings.connectionString as string);
+    const client = await connect(postgresTarget(ctx.connection), ctx.egress);
     try {
       yield* readRows(client, settings as unknown as PostgresSourceSettings, ctx);
     } finally {
