@@ -52,7 +52,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'worker') return runWorker(config, values.concurrency);
   if (!command || command === 'help' || command === '--help') return void console.log(USAGE);
 
-  const built = await createApp({ config, logger: createLogger('warn') });
+  // An admin command executes no run: no stage sandbox processes.
+  const built = await createApp({ config: { ...config, stageSandbox: false }, logger: createLogger('warn') });
   try {
     const { core } = built;
     const orgActor = async (slug: string | undefined): Promise<Actor> => {

@@ -23,6 +23,19 @@ export interface ServerConfig {
   runConcurrency: number;
   /** A run's lease: past it without a heartbeat, the run counts as interrupted. */
   runLeaseMs: number;
+  /** PIPEWRIGHT_RUN_TIMEOUT_MS: runs still going after this long are stopped (null, from 0: never). */
+  runTimeoutMs: number | null;
+  /**
+   * PIPEWRIGHT_STAGE_SANDBOX (default on): tenants' stages (JSON Schemas, JSONata filter and
+   * transformation) run in child processes with the limits below, not on the server's thread.
+   */
+  stageSandbox: boolean;
+  /** PIPEWRIGHT_STAGE_MEMORY_MB: heap limit of each sandbox process (default 128). */
+  stageMemoryMb: number;
+  /** PIPEWRIGHT_STAGE_BATCH_TIMEOUT_MS: wall-clock limit of one batch's stages (default 10 000). */
+  stageBatchTimeoutMs: number;
+  /** PIPEWRIGHT_STAGE_WORKERS: sandbox processes kept warm, evaluating at once (default 2). */
+  stageWorkers: number;
   fileRoot: string;
   publicUrl: string | undefined;
   tokenTtlSeconds: number | null;
@@ -99,6 +112,7 @@ function misfire(raw: string | undefined): 'skip' | 'run-once' {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(env.PIPEWRIGHT_DATA_DIR || './data');
   const ttl = int(env, 'PIPEWRIGHT_TOKEN_TTL_SECONDS', 86_400);
+  const runTimeout = int(env, 'PIPEWRIGHT_RUN_TIMEOUT_MS', 0);
   const roleList = roles(env.PIPEWRIGHT_ROLES);
   return {
     roles: roleList,
@@ -116,6 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     misfirePolicy: misfire(env.PIPEWRIGHT_MISFIRE_POLICY),
     runConcurrency: int(env, 'PIPEWRIGHT_RUN_CONCURRENCY', 2, 1),
     runLeaseMs: int(env, 'PIPEWRIGHT_RUN_LEASE_MS', 30_000, 1000),
+    runTimeoutMs: runTimeout === 0 ? null : runTimeout,
+    stageSandbox: bool(env, 'PIPEWRIGHT_STAGE_SANDBOX', true),
+    stageMemoryMb: int(env, 'PIPEWRIGHT_STAGE_MEMORY_MB', 128, 16),
+    stageBatchTimeoutMs: int(env, 'PIPEWRIGHT_STAGE_BATCH_TIMEOUT_MS', 10_000, 100),
+    stageWorkers: int(env, 'PIPEWRIGHT_STAGE_WORKERS', 2, 1),
     fileRoot: resolve(env.PIPEWRIGHT_FILE_ROOT || resolve(dataDir, 'files')),
     publicUrl: env.PIPEWRIGHT_PUBLIC_URL || undefined,
     tokenTtlSeconds: ttl === 0 ? null : ttl,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { noScheduler, randomIds, systemClock, type Clock, type Core, type IdGenerator, type Scheduler, type Storage } from '@pipewright/core';
-import { EgressPolicy, InProcessExecutor, type EngineOptions } from '@pipewright/engine';
+import { EgressPolicy, InProcessExecutor, type EngineOptions, type StageSandboxOptions } from '@pipewright/engine';
 import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
 import pg from 'pg';
@@ -75,6 +75,16 @@ export function egressPolicy(config: Pick<ServerConfig, 'databaseUrl' | 'egressA
   });
 }
 
+/**
+ * The engine's stage sandbox of the configuration: tenants' stages in child processes with a
+ * heap and a time limit (PIPEWRIGHT_STAGE_*), or `false` (PIPEWRIGHT_STAGE_SANDBOX=off): on the
+ * server's thread. Children start only in a process that executes runs (`warm`), on its first run otherwise.
+ */
+export function stageSandbox(config: Pick<ServerConfig, 'stageSandbox' | 'stageMemoryMb' | 'stageBatchTimeoutMs' | 'stageWorkers'>): StageSandboxOptions | false {
+  if (!config.stageSandbox) return false;
+  return { size: config.stageWorkers, heapMb: config.stageMemoryMb, batchTimeoutMs: config.stageBatchTimeoutMs };
+}
+
 /** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
 export function defaultRouteSets(config: Pick<ServerConfig, 'loginRateLimitPerMinute'>, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
   return [
@@ -107,7 +117,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     fileRoot: config.fileRoot,
     concurrency: config.runConcurrency,
     leaseMs: config.runLeaseMs,
+    runTimeoutMs: config.runTimeoutMs,
     egress,
+    sandbox: stageSandbox(config),
     ...options.engine,
     onError: (err, context) => logger.error({ err, context }, 'run engine error'),
   });
@@ -174,7 +186,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
       onError: (err, context) => logger.error({ err, context }, 'queue worker error'),
     });
     await worker.start();
-    logger.info({ worker: worker.id, concurrency: config.runConcurrency }, 'queue worker started');
+    logger.info({ worker: worker.id, concurrency: config.runConcurrency, stageSandbox: executor.sandboxed }, 'queue worker started');
   }
   if (scheduler) await scheduler.start();
 

@@ -41,4 +41,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ PIPEWRIGHT_EGRESS_ALLOW: '  ' }).egressAllow).toBeUndefined();
     expect(() => loadConfig({ PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE: 'sometimes' })).toThrow('PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE must be on or off');
   });
+
+  it('reads the run limits and the stage sandbox (on by default, 128 MB, 10 s a batch, 2 processes, no run timeout)', () => {
+    expect(loadConfig({})).toMatchObject({ stageSandbox: true, stageMemoryMb: 128, stageBatchTimeoutMs: 10_000, stageWorkers: 2, runTimeoutMs: null });
+    const c = loadConfig({
+      PIPEWRIGHT_STAGE_SANDBOX: 'off',
+      PIPEWRIGHT_STAGE_MEMORY_MB: '256',
+      PIPEWRIGHT_STAGE_BATCH_TIMEOUT_MS: '2500',
+      PIPEWRIGHT_STAGE_WORKERS: '3',
+      PIPEWRIGHT_RUN_TIMEOUT_MS: '600000',
+    });
+    expect(c).toMatchObject({ stageSandbox: false, stageMemoryMb: 256, stageBatchTimeoutMs: 2500, stageWorkers: 3, runTimeoutMs: 600_000 });
+    expect(loadConfig({ PIPEWRIGHT_RUN_TIMEOUT_MS: '0' }).runTimeoutMs).toBeNull();
+    expect(() => loadConfig({ PIPEWRIGHT_STAGE_SANDBOX: 'sometimes' })).toThrow('PIPEWRIGHT_STAGE_SANDBOX must be on or off');
+    expect(() => loadConfig({ PIPEWRIGHT_STAGE_MEMORY_MB: '8' })).toThrow('PIPEWRIGHT_STAGE_MEMORY_MB must be an integer ≥ 16');
+    expect(() => loadConfig({ PIPEWRIGHT_STAGE_BATCH_TIMEOUT_MS: '1.5' })).toThrow('PIPEWRIGHT_STAGE_BATCH_TIMEOUT_MS must be an integer ≥ 100');
+    expect(() => loadConfig({ PIPEWRIGHT_STAGE_WORKERS: '0' })).toThrow('PIPEWRIGHT_STAGE_WORKERS must be an integer ≥ 1');
+    expect(() => loadConfig({ PIPEWRIGHT_RUN_TIMEOUT_MS: '-1' })).toThrow('PIPEWRIGHT_RUN_TIMEOUT_MS must be an integer ≥ 0');
+  });
 });

@@ -2,6 +2,7 @@ import type { LogLevel } from '@pipewright/core';
 import { createDefaultRegistry } from './connectors/default-registry.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import { EgressPolicy } from './egress/egress-policy.js';
+import type { StageSandboxOptions } from './sandbox/stage-sandbox.js';
 
 export interface EngineOptions {
   /** Connectors and handlers; default: the built-ins. */
@@ -27,15 +28,22 @@ export interface EngineOptions {
   batchSize?: number;
   /** Failed records logged per stage before the rest are only counted (default 20). */
   maxLoggedFailures?: number;
+  /**
+   * Evaluate the tenant-supplied stages (JSON Schemas, JSONata filter and transformation) in a
+   * pool of child processes with a heap and a time limit (`StageSandbox`); `false` (the default)
+   * evaluates them on this thread (`StageChain`). Registered handlers always run here.
+   */
+  sandbox?: StageSandboxOptions | false;
   /** Run log lines below this level are not kept (default DEBUG: all). */
   logLevel?: LogLevel;
   /** Failures of the executor's own bookkeeping (a heartbeat that could not be saved …). */
   onError?: (error: unknown, context: string) => void;
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'fileRoot' | 'runTimeoutMs'>> & {
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'fileRoot' | 'runTimeoutMs' | 'sandbox'>> & {
   fileRoot: string | null;
   runTimeoutMs: number | null;
+  sandbox: StageSandboxOptions | false;
 };
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
@@ -48,6 +56,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     leaseMs,
     heartbeatMs: options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)),
     runTimeoutMs: options.runTimeoutMs ?? null,
+    sandbox: options.sandbox ?? false,
     // Sweeps follow the lease: a run whose process died ends about a lease after its last heartbeat.
     recoveryIntervalMs: options.recoveryIntervalMs ?? Math.min(30_000, Math.max(1_000, Math.floor(leaseMs / 3))),
     batchSize: Math.max(1, options.batchSize ?? 500),

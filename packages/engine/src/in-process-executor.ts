@@ -6,6 +6,7 @@ import { RunAbort } from './errors.js';
 import { RunEngine, type EngineCore, type RunResult } from './run-engine.js';
 import { RunLogger } from './run-logger.js';
 import { RunProgress } from './stage-tally.js';
+import { StageSandbox } from './sandbox/stage-sandbox.js';
 import { messageOf } from './stages/record-stage.js';
 
 export const SHUTDOWN = 'run stopped: the server shut down';
@@ -47,6 +48,8 @@ export class InProcessExecutor implements Executor {
   private readonly options: ResolvedEngineOptions;
   private core: EngineCore | null = null;
   private engine: RunEngine | null = null;
+  /** Where runs' tenant-supplied stages are evaluated (`sandbox` option), else null: on this thread. */
+  private readonly sandbox: StageSandbox | null;
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
   private readonly waiting = new Map<string, WaitingRun>();
@@ -62,6 +65,8 @@ export class InProcessExecutor implements Executor {
 
   constructor(options: EngineOptions = {}) {
     this.options = resolveEngineOptions(options);
+    // No child starts here: `warm()` (or a run's first batch) starts them.
+    this.sandbox = this.options.sandbox ? new StageSandbox(this.options.sandbox) : null;
   }
 
   /** The registry in use (to list connectors, or add some before runs start). */
@@ -87,8 +92,22 @@ export class InProcessExecutor implements Executor {
   /** Gives the executor the core it reports to; required before the first submit. */
   attach(core: EngineCore): this {
     this.core = core;
-    this.engine = new RunEngine(core, this.options);
+    this.engine = new RunEngine(core, { ...this.options, stageSandbox: this.sandbox });
     return this;
+  }
+
+  /**
+   * Starts the stage sandbox's child processes now, so the first runs do not wait for them
+   * (no-op without the `sandbox` option). `startRecovery()` does it; a queue worker calls it
+   * when it starts. Idle children do not keep the process alive.
+   */
+  warm(): void {
+    if (!this.draining) this.sandbox?.warm();
+  }
+
+  /** Whether runs' stages are evaluated in the stage sandbox. */
+  get sandboxed(): boolean {
+    return this.sandbox !== null;
   }
 
   async submit(run: Run, options?: { files?: UploadedFile[] }): Promise<void> {
@@ -132,6 +151,7 @@ export class InProcessExecutor implements Executor {
   /** Ends expired runs now, then every `recoveryIntervalMs` until `stop()`; returns those ended now. */
   async startRecovery(): Promise<Run[]> {
     this.requireCore();
+    this.warm();
     const ended = await this.recoverOnce();
     if (!this.recoveryTimer && !this.draining) {
       this.recoveryTimer = setInterval(() => void this.recoverOnce(), this.options.recoveryIntervalMs);
@@ -148,7 +168,8 @@ export class InProcessExecutor implements Executor {
 
   /**
    * For shutdown: accepts no more runs, ends queued ones as STOPPED, gives running ones
-   * `graceMs` to finish, then stops them (STOPPED, "the server shut down").
+   * `graceMs` to finish, then stops them (STOPPED, "the server shut down"), and ends the
+   * stage sandbox's children.
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
@@ -167,6 +188,7 @@ export class InProcessExecutor implements Executor {
     clearTimeout(timer);
     for (const run of this.active.values()) run.controller.abort(new RunAbort('shutdown', SHUTDOWN));
     await this.idle();
+    this.sandbox?.close();
   }
 
   private requireCore(): EngineCore {

@@ -1,6 +1,7 @@
 export { InProcessExecutor, SHUTDOWN, type RetryHandOff } from './in-process-executor.js';
 export { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 export { RunEngine, type EngineCore, type RunJob, type RunResult } from './run-engine.js';
+export { StageSandbox, SandboxError, SandboxLimitError, SandboxCrashError, type StageSandboxOptions } from './sandbox/index.js';
 export { RunLogger } from './run-logger.js';
 export { RunProgress, StageTally } from './stage-tally.js';
 export { EngineDefinitionValidator } from './definition-validator.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STAGES, NotFoundError, type ConnectionService, type ResolvedConnection, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
+import { STAGES, NotFoundError, type ConnectionService, type FieldIssue, type StageSettings, type ResolvedConnection, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type {
   ConnectorContext,
@@ -22,6 +22,8 @@ import { FILTER, FINALIZE, RECEIVE, RunProgress, StageTally, TRANSFORMATION, typ
 import { FILTERED_OUT } from './stages/filter.js';
 import { messageOf } from './stages/record-stage.js';
 import { StageChain, type FailureListener } from './stages/stage-chain.js';
+import { SandboxLimitError } from './sandbox/errors.js';
+import type { StageSandbox } from './sandbox/stage-sandbox.js';
 
 /** What the engine uses of the core (all of it from `createCore`). */
 export interface EngineCore {
@@ -40,6 +42,10 @@ export interface RunEngineOptions {
   batchSize: number;
   /** Failed records logged per stage (WARN) before the rest are only counted. */
   maxLoggedFailures: number;
+  /** Where the tenant-supplied stages are evaluated; absent or null: on this thread (StageChain). */
+  stageSandbox?: StageSandbox | null;
+  /** The run's wall-clock limit, also held by the sandbox across batches (null: none). */
+  runTimeoutMs?: number | null;
 }
 
 /** One run to execute, as the executor hands it over. */
@@ -92,9 +98,9 @@ export class RunEngine {
     const urls = new Redactor();
     job.logger.redactWith((text) => urls.redact(text));
     // Checked again: the registry or the file root may have changed since the workflow was saved.
-    const compiled = StageChain.compile(definition.stages ?? {}, (n) => this.options.registry.handler(n));
+    const compiled = this.compileStages(definition.stages ?? {});
     const issues = [...compiled.issues, ...this.validator.connectorIssues(definition)];
-    if (issues.length || !compiled.chain) {
+    if (issues.length || !compiled.stages) {
       const message = `invalid workflow definition: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
       job.logger.error(null, message);
       return { status: 'ERROR', error: message };
@@ -135,7 +141,7 @@ export class RunEngine {
         throw isAbort(job.signal) ? e : new ConnectorFailure('destination', destination.name, e);
       }
       const guarded = guardWriter(writer, destination.name, job.signal);
-      const run = new BatchRunner(compiled.chain, guarded, job, this.failureLogger(job));
+      const run = new BatchRunner(compiled.stages, guarded, job, this.failureLogger(job));
       if (source.kind === 'records') await this.readRecords(source, definition.source!.settings, ctx, job, run, state);
       else await this.readFiles(source, definition.source!.settings, ctx, job, run);
       const finished = writer;
@@ -147,10 +153,36 @@ export class RunEngine {
     } catch (e) {
       if (writer) await writer.close(false).catch(() => {});
       if (isAbort(job.signal)) return { status: 'STOPPED', error: null, ...state };
+      if (e instanceof SandboxLimitError) {
+        // The tenant's stages went over a limit: the child was ended, this process is fine. Not retryable.
+        const message = this.limitMessage(e);
+        job.logger.error(null, message);
+        return { status: 'ERROR', error: message, retryable: false, ...state };
+      }
       const message = job.logger.redact(e instanceof ConnectorFailure ? e.message : `run failed: ${messageOf(e)}`);
       job.logger.error(null, message);
       return { status: 'ERROR', error: message, retryable: e instanceof ConnectorFailure && e.retryable, ...state };
     }
+  }
+
+  /** The run's stages: in the sandbox when there is one, else a StageChain on this thread; or the definition's issues. */
+  private compileStages(settings: StageSettings): { stages: Pick<StageChain, 'run'> | null; issues: FieldIssue[] } {
+    const handlerOf = (name: string) => this.options.registry.handler(name);
+    if (this.options.stageSandbox) return this.options.stageSandbox.prepare(settings, handlerOf, { runTimeoutMs: this.options.runTimeoutMs ?? null });
+    const compiled = StageChain.compile(settings, handlerOf);
+    return { stages: compiled.chain, issues: compiled.issues };
+  }
+
+  /** The run log line (and the run's error) for stages that went over a sandbox limit. */
+  private limitMessage(e: SandboxLimitError): string {
+    const sandbox = this.options.stageSandbox;
+    if (e.kind === 'memory') return `The stages ran out of memory (limit ${sandbox?.heapMb ?? '?'} MB); the run was stopped.`;
+    if (e.scope === 'run') {
+      const ms = Number(/\((\d+) ms\)/.exec(e.message)?.[1] ?? this.options.runTimeoutMs ?? NaN);
+      return `The stages took longer than the run's time limit (${Number.isFinite(ms) ? seconds(ms) : 'unknown'}); the run was stopped.`;
+    }
+    const ms = sandbox?.batchTimeoutMs ?? NaN;
+    return `The stages took longer than ${Number.isFinite(ms) ? seconds(ms) : 'their time limit'} for one batch; the run was stopped.`;
   }
 
   /**
@@ -352,7 +384,7 @@ class BatchRunner {
   onFileFailure: FailureListener | null = null;
 
   constructor(
-    private readonly chain: StageChain,
+    private readonly chain: Pick<StageChain, 'run'>,
     private readonly writer: DestinationWriter,
     private readonly job: RunJob,
     private readonly logFailure: (fileExecutionId: string | null) => FailureListener,
@@ -370,6 +402,11 @@ class BatchRunner {
   async endFile(file: FileRef): Promise<void> {
     await this.writer.endFile?.(file);
   }
+}
+
+/** 10000 → "10 s", 600 → "0.6 s". */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** Errors thrown by the destination become ConnectorFailures (unless the run is being aborted). */

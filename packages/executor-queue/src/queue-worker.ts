@@ -77,6 +77,8 @@ export class QueueWorker {
   async start(): Promise<void> {
     const { connection, concurrency, recoveryIntervalMs, heartbeatMs, onError } = this.options;
     this.running = true;
+    // The engine's stage sandbox (if any) starts its children before the first job.
+    this.options.engine.warm?.();
     await this.cancels.start();
     await this.beat();
     await this.recover();

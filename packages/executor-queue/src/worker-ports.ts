@@ -18,7 +18,12 @@ export interface RunEngine {
   settled(runId: string): Promise<void>;
   /** Aborts the run if this engine is running it. */
   cancel(runId: string): Promise<void>;
-  /** Shutdown: no more runs, running ones get `graceMs`, then stop. */
+  /**
+   * Optional: starts what runs need before the first one arrives (the engine's stage sandbox
+   * children); called when the worker starts.
+   */
+  warm?(): void;
+  /** Shutdown: no more runs, running ones get `graceMs`, then stop (and the engine's sandbox ends). */
   drain(graceMs: number): Promise<void>;
   /**
    * From now on, a run whose attempt failed with a retryable error and that its pipeline

@@ -109,6 +109,27 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     hold.close();
   }, 30_000);
 
+  it("evaluates stages in its engine's sandbox: a memory bomb ends its run as ERROR, the worker goes on; a cancel ends the child at once", async () => {
+    await w.worker({ leaseMs: 60_000, sandbox: { size: 1, heapMb: 128, batchTimeoutMs: 20_000 } });
+    const bomb = '($d := function($s,$n){ $n = 0 ? $s : $d($s & $s, $n-1) }; $count($split($d("a", 28), "")) > 0)';
+    const create = (name: string, filter: string) =>
+      w.core.workflows.create(w.admin, { name, definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: { filter }, destination: null } });
+    const first = await w.core.runs.triggerWorkflow(w.admin, (await create('bomb', bomb)).id);
+    await eventually(async () => (await run(first.id)).isTerminal, 20_000);
+    expect(await run(first.id)).toMatchObject({ status: 'ERROR', error: 'The stages ran out of memory (limit 128 MB); the run was stopped.' });
+    const sane = await w.core.runs.triggerWorkflow(w.admin, (await create('sane', 'n > 0')).id);
+    await eventually(async () => (await run(sane.id)).isTerminal, 20_000);
+    expect(await run(sane.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [1, 1, 1, 1, 1, 1] } });
+    const endless = await w.core.runs.triggerWorkflow(w.admin, (await create('endless', '($f := function($x){ $f($x) }; $f(1))')).id);
+    await eventually(async () => (await run(endless.id)).status === 'EXECUTING');
+    await new Promise((res) => setTimeout(res, 300));
+    const asked = Date.now();
+    await w.core.runs.cancel(w.admin, endless.id);
+    await eventually(async () => (await run(endless.id)).isTerminal, 5_000);
+    expect((await run(endless.id)).status).toBe('STOPPED');
+    expect(Date.now() - asked).toBeLessThan(1_000);
+  }, 60_000);
+
   it('retries a run failing with a retryable error through the queue: the backoff is spent as a delayed job, not in a worker slot', async () => {
     const statuses = [503];
     const hook = createServer((req, res) => {

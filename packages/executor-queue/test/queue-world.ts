@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createCore, type Actor, type Core } from '@pipewright/core';
-import { EgressPolicy, InProcessExecutor } from '@pipewright/engine';
+import { EgressPolicy, InProcessExecutor, type StageSandboxOptions } from '@pipewright/engine';
 import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { createKyselyStorage, type KyselyStorage } from '@pipewright/storage-kysely';
 import pg from 'pg';
@@ -25,7 +25,7 @@ export interface QueueWorld {
   core: Core;
   admin: Actor;
   /** Starts a worker with its own engine (as a worker process would), on the same database. */
-  worker(options?: { concurrency?: number; leaseMs?: number; egress?: EgressPolicy }): Promise<QueueWorker>;
+  worker(options?: { concurrency?: number; leaseMs?: number; egress?: EgressPolicy; sandbox?: StageSandboxOptions | false }): Promise<QueueWorker>;
   close(): Promise<void>;
 }
 
@@ -55,7 +55,12 @@ export async function queueWorld(): Promise<QueueWorld> {
     async worker(options = {}) {
       const own = await QueueConnection.open({ connectionString: url });
       // The worker's engine holds connectors to the same egress policy, and resolves connections through its core.
-      const engine = new InProcessExecutor({ concurrency: options.concurrency ?? 2, leaseMs: options.leaseMs ?? 5_000, egress: options.egress ?? EgressPolicy.permissive() });
+      const engine = new InProcessExecutor({
+        concurrency: options.concurrency ?? 2,
+        leaseMs: options.leaseMs ?? 5_000,
+        egress: options.egress ?? EgressPolicy.permissive(),
+        sandbox: options.sandbox ?? false,
+      });
       const workerCore = createCore({
         storage: store.storage,
         hasher,

@@ -101,6 +101,9 @@ export async function startTestServer(options: { storage?: StorageHandle; config
       // The test's own listeners (a webhook on 127.0.0.1, the local Postgres) are loopback
       // targets, which a server on Postgres refuses by default; a test of the policy overrides it.
       egressAllow: 'loopback,private',
+      // Stages run on the server's thread in tests (child processes cost CPU a 2-core machine lacks);
+      // the hostile-expression test turns the sandbox on, and the reliability suite's built servers keep the default (on).
+      stageSandbox: false,
       ...options.config,
     },
   });

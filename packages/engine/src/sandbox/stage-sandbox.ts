@@ -52,13 +52,17 @@ export type PreparedStages = { stages: SandboxedStages; issues: [] } | { stages:
  */
 export class StageSandbox {
   private readonly pool: ChildPool;
-  private readonly batchTimeoutMs: number;
+  /** The heap limit of each child, in MB. */
+  readonly heapMb: number;
+  /** The wall-clock limit of one batch, in ms. */
+  readonly batchTimeoutMs: number;
   private readonly maxRunTimeoutMs: number | null;
 
   constructor(options: StageSandboxOptions = {}) {
+    this.heapMb = options.heapMb ?? 128;
     this.pool = new ChildPool({
       size: Math.max(1, options.size ?? Math.min(4, availableParallelism() - 1)),
-      heapMb: options.heapMb ?? 128,
+      heapMb: this.heapMb,
       niceness: options.niceness ?? 10,
       ...(options.entry ? { entry: options.entry } : {}),
     });
