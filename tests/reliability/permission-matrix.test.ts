@@ -26,6 +26,8 @@ interface Resources {
   runId: string;
   runSeq: number;
   pipelineKeyId: string;
+  /** The workflow's SOURCE endpoint (Unstract's workflow/endpoint/{id}/). */
+  sourceEndpointId: string;
 }
 
 /** Connections' routes (a matrix of their own: admins manage connections, members read them). */
@@ -42,6 +44,7 @@ function paramsFor(route: Route, r: Resources, org: string): Record<string, stri
     else if (p === 'run_id' || /execution\/\{id\}/.test(route.path)) values[p] = r.runId;
     else if (p === 'pipeline_id' || route.path.includes('/pipeline/{id}') || route.path.includes('postman_collection')) values[p] = r.pipelineId;
     else if (route.path.includes('/api/keys/{id}')) values[p] = r.pipelineKeyId;
+    else if (route.path.includes('/workflow/endpoint/{id}')) values[p] = r.sourceEndpointId;
     else if (p === 'workflow_id' || route.path.includes('/workflow/')) values[p] = r.workflowId;
     else return null;
   }
@@ -123,7 +126,17 @@ describe('cross-tenant and permission matrix', () => {
     const keys = await call(server.base, 'GET', `${unstract('acme')}/api/keys/pipeline/${p.body.id}/`, { auth: o.key });
     expect(keys.status).toBe(200);
     const seqs = await db.client.query('SELECT (SELECT seq FROM pipelines WHERE id = $1) AS p, (SELECT seq FROM runs WHERE id = $2) AS r', [p.body.id, run.body.execution.execution_id]);
-    res = { workflowId: w.body.id, pipelineId: p.body.id, pipelineSeq: seqs.rows[0].p, runId: run.body.execution.execution_id, runSeq: seqs.rows[0].r, pipelineKeyId: keys.body[0].id };
+    const endpoints = await call(server.base, 'GET', `${unstract('acme')}/workflow/${w.body.id}/endpoint/`, { auth: o.key });
+    const sourceEndpointId = (endpoints.body as { id: string; endpoint_type: string }[]).find((e) => e.endpoint_type === 'SOURCE')!.id;
+    res = {
+      workflowId: w.body.id,
+      pipelineId: p.body.id,
+      pipelineSeq: seqs.rows[0].p,
+      runId: run.body.execution.execution_id,
+      runSeq: seqs.rows[0].r,
+      pipelineKeyId: keys.body[0].id,
+      sourceEndpointId,
+    };
     routes = await loadRoutes(server.base);
   }, 180_000);
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DEPLOYMENT_TYPES, PIPELINE_TYPES, type DeploymentType, type PipelineType } from '@pipewright/core';
 import { Transform, Type } from 'class-transformer';
 import {
+  Allow,
   ArrayMaxSize,
   IsArray,
   IsBoolean,
@@ -381,4 +382,32 @@ export class UnstractConnectorPatchDto {
   @IsString(str)
   @MaxLength(490, max(490))
   description?: string | null;
+}
+
+/** `connection_type` choices on input: Unstract's, and "" (not chosen; clears the endpoint without a connector instance). */
+export const ENDPOINT_CONNECTION_TYPES = ['', 'FILESYSTEM', 'DATABASE', 'API', 'APPDEPLOYMENT', 'MANUALREVIEW'] as const;
+
+/**
+ * PUT/PATCH `workflow/endpoint/{id}/`. `connector_instance_id` (Unstract's write field; PUT
+ * requires it) or `connector_instance` (an id, or the object a GET returned) names a connection
+ * of the organization, or null. Read-only fields (`id`, `workflow`, `endpoint_type`, …) are ignored.
+ */
+export class UnstractWorkflowEndpointDto {
+  @JSONSchema({ description: 'FILESYSTEM, DATABASE or API ("" clears the endpoint when no connector instance is given).' })
+  @IsOptional()
+  @IsIn(ENDPOINT_CONNECTION_TYPES, choice)
+  connection_type?: (typeof ENDPOINT_CONNECTION_TYPES)[number] | null;
+
+  @JSONSchema({ description: "The connector's settings (never a target or a credential: those live in the connector instance)." })
+  @IsOptional()
+  @IsObject(dict)
+  configuration?: Record<string, unknown> | null;
+
+  @JSONSchema({ type: ['string', 'null'], format: 'uuid', description: 'The connector instance (connection) id, or null.' })
+  @Allow()
+  connector_instance_id?: unknown;
+
+  @JSONSchema({ description: 'Accepted as connector_instance_id: an id, null, or the connector instance object a GET returned.' })
+  @Allow()
+  connector_instance?: unknown;
 }

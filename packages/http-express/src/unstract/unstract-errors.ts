@@ -83,12 +83,52 @@ export const API_KEY_ATTRS: AttrMap = { isActive: 'is_active', expiresAt: 'expir
 /** Connector instances are connections: `settings.host` → `connector_metadata.host`. */
 export const CONNECTOR_ATTRS: AttrMap = { name: 'connector_name', kind: 'connector_id', settings: 'connector_metadata' };
 
+/**
+ * Workflow endpoints (`workflow/endpoint/{id}/`) write one role of the definition:
+ * `source.connection` → `connector_instance` (`connector_instance_id` when the body used that
+ * name, see `endpointAttrs`), `source.settings.<field>` → `configuration.<field>`,
+ * `source.connector` → `connection_type`; issues elsewhere in the definition are `non_field_errors`.
+ * A key with a dot is a prefix (`source.settings` covers `source.settings.table`); `*` is the fallback.
+ */
+export function endpointAttrs(role: 'source' | 'destination', instanceAttr: 'connector_instance' | 'connector_instance_id' = 'connector_instance'): AttrMap {
+  return {
+    [`${role}.connection`]: instanceAttr,
+    [`${role}.connector`]: 'connection_type',
+    [`${role}.settings`]: 'configuration',
+    connection_type: 'connection_type',
+    configuration: 'configuration',
+    connector_instance: 'connector_instance',
+    connector_instance_id: 'connector_instance_id',
+    '*': 'non_field_errors',
+  };
+}
+
+/** Before the role is known (the body's own checks): field names as given. */
+export const ENDPOINT_ATTRS: AttrMap = {
+  connection_type: 'connection_type',
+  configuration: 'configuration',
+  connector_instance: 'connector_instance',
+  connector_instance_id: 'connector_instance_id',
+  '*': 'non_field_errors',
+};
+
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The longest dotted key of `attrs` that is a prefix of `field`, and what follows it. */
+function prefixAttr(field: string, attrs: AttrMap): string | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(attrs)) if (key.includes('.') && field.startsWith(`${key}.`) && (!best || key.length > best.length)) best = key;
+  // What follows a prefix is inside connector settings: kept as written.
+  return best === undefined ? undefined : `${attrs[best]}.${field.slice(best.length + 1)}`;
+}
 
 /** `source.connector` → `source_settings.connector`, `stages.inputSchema` → `stage_settings.input_schema`. */
 export function unstractAttr(field: string, attrs: AttrMap): string {
   if (field === 'non_field_errors') return field;
   if (attrs[field]) return attrs[field]!;
+  const prefixed = prefixAttr(field, attrs);
+  if (prefixed !== undefined) return prefixed;
+  if (attrs['*'] !== undefined && !attrs[field.split('.')[0]!]) return attrs['*'];
   const [head, ...rest] = field.split('.');
   // Keys inside connector settings are the connector's own: `source.settings.connectionString` stays as written.
   const inSettings = rest.indexOf('settings');
@@ -129,7 +169,8 @@ function validationErrors(issues: FieldIssue[], attrs: AttrMap): UnstractErrorIt
   return items.filter((i) => !required.has(i.attr!) || i.code === 'required');
 }
 
-const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', Route: '', Page: '' };
+// A WorkflowEndpoint 404 is DRF's bare "Not found." (Unstract's view has no static queryset to name it by).
+const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', WorkflowEndpoint: '', Route: '', Page: '' };
 
 function notFoundDetail(err: unknown): string {
   const entity = err instanceof NotFoundError ? err.entity : '';

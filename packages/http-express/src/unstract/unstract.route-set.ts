@@ -11,6 +11,7 @@ import { pipelineRoutes } from './pipeline.routes.js';
 import { unstractAuth } from './unstract-auth.js';
 import { unstractErrorHandler } from './unstract-errors.js';
 import type { UnstractDeps } from './unstract-http.js';
+import { workflowEndpointRoutes } from './workflow-endpoint.routes.js';
 import { workflowRoutes } from './workflow.routes.js';
 
 const ORG_PREFIX = '/api/v1/unstract';
@@ -23,8 +24,16 @@ const PUBLIC_PREFIX = '/deployment/pipeline/api';
 export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
   const deps: UnstractDeps = { core: ctx.core, publicUrl: ctx.publicUrl, connectors: ctx.connectors };
   const publicSpecs = deploymentRoutes(deps);
-  // Order matters where paths overlap: literal segments (execute, schema, active) come before `:id`.
-  const orgSpecs = [...pipelineRoutes(deps), ...apiKeyRoutes(deps), ...executionRoutes(deps), ...workflowRoutes(deps), ...fileHistoryRoutes(deps), ...connectorRoutes(deps)];
+  // Order matters where paths overlap: literal segments (execute, schema, active, endpoint) come before `:id`.
+  const orgSpecs = [
+    ...pipelineRoutes(deps),
+    ...apiKeyRoutes(deps),
+    ...workflowEndpointRoutes(deps),
+    ...executionRoutes(deps),
+    ...workflowRoutes(deps),
+    ...fileHistoryRoutes(deps),
+    ...connectorRoutes(deps),
+  ];
   const json = express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] });
 
   const router = Router();
@@ -42,7 +51,7 @@ export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Unstract-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Pipelines, API keys, workflows, connectors (connections), executions, logs and file histories in Unstract’s shapes.',
+        description: 'Pipelines, API keys, workflows and their endpoints, connectors (connections), executions, logs and file histories in Unstract’s shapes.',
       },
       [...publicSpecs, ...orgSpecs],
       { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '@pipewright/core';
 import multer from 'multer';
-import { PIPELINE_ATTRS, WORKFLOW_ATTRS, apiException, unstractAttr, unstractError } from '../../src/unstract/unstract-errors.js';
+import { PIPELINE_ATTRS, WORKFLOW_ATTRS, apiException, endpointAttrs, unstractAttr, unstractError } from '../../src/unstract/unstract-errors.js';
 
 const body = (type: string, code: string, detail: string, attr: string | null = null) => ({ type, errors: [{ code, detail, attr }] });
 
@@ -70,6 +70,21 @@ describe('unstract error table', () => {
     expect(unstractAttr('stages.inputSchema', WORKFLOW_ATTRS)).toBe('stage_settings.input_schema');
     expect(unstractAttr('maxFileExecutionCount', WORKFLOW_ATTRS)).toBe('max_file_execution_count');
     expect(unstractAttr('updatedAtColumn', {})).toBe('updated_at_column');
+  });
+
+  it('renames a workflow endpoint’s fields (one role of the definition)', () => {
+    const source = endpointAttrs('source');
+    expect(unstractAttr('source.connection', source)).toBe('connector_instance');
+    expect(unstractAttr('source.connection', endpointAttrs('source', 'connector_instance_id'))).toBe('connector_instance_id');
+    expect(unstractAttr('source.settings.connectionString', source)).toBe('configuration.connectionString');
+    expect(unstractAttr('source.settings', source)).toBe('configuration');
+    expect(unstractAttr('source.connector', source)).toBe('connection_type');
+    expect(unstractAttr('connection_type', source)).toBe('connection_type');
+    // The other role and the stages are not this endpoint's fields.
+    expect(unstractAttr('destination.settings.path', source)).toBe('non_field_errors');
+    expect(unstractAttr('stages.filter', source)).toBe('non_field_errors');
+    expect(unstractAttr('destination.settings.path', endpointAttrs('destination'))).toBe('configuration.path');
+    expect(unstractError(new NotFoundError('WorkflowEndpoint', 'x')).body).toEqual(body('client_error', 'not_found', 'Not found.'));
   });
 
   it('reports duplicate names on the resource’s name field', () => {
