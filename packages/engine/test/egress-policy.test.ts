@@ -76,6 +76,14 @@ describe('EgressPolicy defaults', () => {
     await expect(shared.check('93.184.216.34', 443)).resolves.toEqual({ address: '93.184.216.34', family: 4 });
   });
 
+  it('checks the IPv4 address a NAT64 or IPv4-compatible IPv6 address carries', async () => {
+    const single = EgressPolicy.fromConfig({ multiOrganization: false });
+    for (const address of ['64:ff9b::a9fe:a9fe', '64:ff9b::169.254.169.254', '::169.254.169.254', '64:ff9b:1::a9fe:a9fe']) await refusal(single.check(address, 80));
+    const shared = multi();
+    for (const address of ['::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '0.1.2.3']) await refusal(shared.check(address, 443));
+    await expect(shared.check('64:ff9b::5db8:d822', 443)).resolves.toEqual({ address: '64:ff9b::5db8:d822', family: 6 });
+  });
+
   it('permissive() refuses only link-local', async () => {
     const p = EgressPolicy.permissive();
     await expect(p.check('127.0.0.1', 5432)).resolves.toMatchObject({ address: '127.0.0.1' });

@@ -63,7 +63,7 @@ const WORDS: Record<string, Array<[string, number, 'ipv4' | 'ipv6']>> = {
     ['fe80::', 10, 'ipv6'],
   ],
   unspecified: [
-    ['0.0.0.0', 32, 'ipv4'],
+    ['0.0.0.0', 8, 'ipv4'],
     ['::', 128, 'ipv6'],
   ],
 };
@@ -149,6 +149,37 @@ function canonical(address: string): { address: string; family: 4 | 6 } {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   if (mapped) a = mapped[1]!;
   return { address: a, family: isIPv4(a) ? 4 : 6 };
+}
+
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail becomes the last two). */
+function ipv6Groups(address: string): number[] | null {
+  let text = address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = part(head);
+  const right = part(tail);
+  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+/**
+ * The IPv4 address an IPv6 address carries where it may route to it: IPv4-compatible
+ * (`::a.b.c.d`, deprecated) and NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`). Checked as well as the
+ * IPv6 form, so that `64:ff9b::a9fe:a9fe` is refused like 169.254.169.254.
+ */
+function embeddedIPv4(address: string, family: 4 | 6): string | null {
+  if (family !== 6) return null;
+  const g = ipv6Groups(address);
+  if (!g) return null;
+  const compatible = g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7]! > 1);
+  const nat64 = (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) || (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1);
+  if (!compatible && !nat64) return null;
+  return [g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff].join('.');
 }
 
 function inBlock(block: BlockList, address: string, family: 4 | 6): boolean {
@@ -251,6 +282,8 @@ export class EgressPolicy {
     for (const entry of literal) {
       const { address, family } = canonical(entry.address);
       await this.checkAddress(name, address, family, port, options.database);
+      const embedded = embeddedIPv4(address, family);
+      if (embedded) await this.checkAddress(name, embedded, 4, port, options.database);
       first ??= { address, family };
     }
     return first!;
