@@ -3,7 +3,7 @@
  * core imports nothing of ours and no framework; adapters import core, never each other;
  * only apps/server knows every package.
  */
-const adapters = 'packages/(storage-memory|storage-kysely|scheduler-node-cron|engine|http-express|executor-queue)';
+const adapters = 'packages/(security|storage-memory|storage-kysely|scheduler-node-cron|engine|http-express|executor-queue)';
 
 module.exports = {
   forbidden: [

@@ -2,7 +2,7 @@ import type { Config } from 'jest';
 
 // One config, a project per package. Tests import sibling packages from source
 // (moduleNameMapper), so `npm test` needs no build step.
-const packages = ['core', 'storage-memory', 'storage-conformance', 'storage-kysely', 'engine', 'scheduler-node-cron', 'http-express', 'executor-queue'];
+const packages = ['core', 'security', 'storage-memory', 'storage-conformance', 'storage-kysely', 'engine', 'scheduler-node-cron', 'http-express', 'executor-queue'];
 const apps = ['server'];
 
 function project(dir: string, name: string): Config {

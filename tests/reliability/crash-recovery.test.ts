@@ -28,7 +28,7 @@ describe('crash: kill -9 with runs in flight', () => {
     hook = await slowWebhook();
     server = await startServerProcess({
       databaseUrl: db.url,
-      env: { PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS), PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS: '1', PIPEWRIGHT_RUN_CONCURRENCY: '2' },
+      env: { PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS), PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS: '1', PIPEWRIGHT_RUN_CONCURRENCY: '2', PIPEWRIGHT_ORG_RUN_CONCURRENCY: '2' },
     });
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');

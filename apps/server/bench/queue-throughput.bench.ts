@@ -26,7 +26,7 @@ async function scenario(workers: number): Promise<{ label: string; seconds: numb
   const databaseUrl = url.toString();
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-bench-'));
   const queue = workers > 0;
-  const config = { databaseUrl, dataDir, secret: 'bench-secret', schedulerEnabled: false, runConcurrency: CONCURRENCY, roles: queue ? ['api'] : ['api', 'scheduler', 'worker'], executor: queue ? 'queue' : 'in-process' } as Partial<ServerConfig>;
+  const config = { databaseUrl, dataDir, secret: 'bench-secret-0123456789abcdefghijklmn', schedulerEnabled: false, runConcurrency: CONCURRENCY, roles: queue ? ['api'] : ['api', 'scheduler', 'worker'], executor: queue ? 'queue' : 'in-process' } as Partial<ServerConfig>;
   const app = await createApp({ env: {}, config, storage: await openStorage({ databaseUrl, dataDir } as ServerConfig), logger: createLogger('silent') });
   await bootstrapAdmin(app.core, { ...app.config, adminPassword: 'bench-password-1', defaultOrg: 'bench' }, app.logger, { write: () => true } as unknown as NodeJS.WritableStream);
   const procs: Proc[] = [];
@@ -41,7 +41,7 @@ async function scenario(workers: number): Promise<{ label: string; seconds: numb
       name: 'bench',
       definition: { source: { connector: 'inline', settings: { records } }, stages: { filter: 'n % 10 != 0', transformation: '{"id": n, "label": $uppercase(name)}' }, destination: { connector: 'none', settings: {} } },
     });
-    const env = { DATABASE_URL: databaseUrl, PIPEWRIGHT_SECRET: 'bench-secret', PIPEWRIGHT_DATA_DIR: dataDir, PIPEWRIGHT_SCHEDULER: 'off' };
+    const env = { DATABASE_URL: databaseUrl, PIPEWRIGHT_SECRET: 'bench-secret-0123456789abcdefghijklmn', PIPEWRIGHT_DATA_DIR: dataDir, PIPEWRIGHT_SCHEDULER: 'off' };
     const registered = async () => Number((await db.query('SELECT count(*) AS n FROM pipewright_workers')).rows[0].n);
     for (let i = 0; i < workers; i++) procs.push(await startWorker(env, CONCURRENCY, registered));
     const started = Date.now();

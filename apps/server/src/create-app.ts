@@ -4,21 +4,25 @@ import { EgressPolicy, InProcessExecutor, type EngineOptions, type StageSandboxO
 import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
 import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
 import pg from 'pg';
-import { flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
+import { UploadSpool, flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Container } from 'inversify';
+import { bootstrapAdmin } from './bootstrap.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { TYPES, buildContainer } from './container.js';
 import { FanOutEvents } from './fan-out-events.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics, routeSetOfPath } from './metrics.js';
 import { openStorage, type StorageHandle } from './open-storage.js';
+import { requestQueryScope } from './request-scope.js';
 import { scheduleFiresRoutes } from './schedule-fires.routes.js';
 import { workersRoutes } from './workers.routes.js';
-import { loadServerSecret, securityFromSecret } from './security/server-secret.js';
+import { createSecurity } from '@pipewright/security';
+import { loadServerSecret } from './server-secret.js';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +39,11 @@ export interface CreateAppOptions {
   ids?: IdGenerator;
   /** Engine settings (connector registry, handlers …) on top of the configuration's. */
   engine?: EngineOptions;
+  /**
+   * Create the first admin (`config.adminEmail` with `config.adminPassword`, in `config.defaultOrg`)
+   * when no user exists, as `npm start` does; without a password one is generated and printed once to stderr.
+   */
+  bootstrapAdmin?: boolean;
 }
 
 export interface PipewrightApp {
@@ -48,6 +57,8 @@ export interface PipewrightApp {
   routeSets: RouteSet[];
   /** The run engine (its registry is where embedders add connectors and handlers); idle in an api-only process. */
   executor: InProcessExecutor;
+  /** Where uploaded files wait for their runs (`<dataDir>/uploads`), with their caps and the organizations' upload budget. */
+  uploads: UploadSpool;
   /** The queue runs go through when `config.executor` is `queue`. */
   queue: QueueConnection | null;
   /** This process's queue worker (the worker role with the queue executor). */
@@ -85,6 +96,17 @@ export function stageSandbox(config: Pick<ServerConfig, 'stageSandbox' | 'stageM
   return { size: config.stageWorkers, heapMb: config.stageMemoryMb, batchTimeoutMs: config.stageBatchTimeoutMs };
 }
 
+/** Where uploads are received (`<dataDir>/uploads`) and the caps they are held to (PIPEWRIGHT_UPLOAD_*). */
+export function uploadSpool(config: Pick<ServerConfig, 'dataDir' | 'uploadMaxFileMb' | 'uploadMaxRequestMb' | 'uploadMaxOrgMb'>): UploadSpool {
+  const MiB = 1024 * 1024;
+  return new UploadSpool({
+    dir: join(config.dataDir, 'uploads'),
+    maxFileBytes: config.uploadMaxFileMb * MiB,
+    maxRequestBytes: config.uploadMaxRequestMb * MiB,
+    maxOrgBytes: config.uploadMaxOrgMb * MiB,
+  });
+}
+
 /** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
 export function defaultRouteSets(config: Pick<ServerConfig, 'loginRateLimitPerMinute'>, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
   return [
@@ -116,6 +138,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   const executor = new InProcessExecutor({
     fileRoot: config.fileRoot,
     concurrency: config.runConcurrency,
+    // A queue worker's engine runs what the queue hands it: the queue holds each organization to its limit across workers.
+    organizationConcurrency: config.orgRunConcurrency ?? (config.executor === 'queue' && config.roles.includes('worker') ? config.runConcurrency : undefined),
     leaseMs: config.runLeaseMs,
     runTimeoutMs: config.runTimeoutMs,
     egress,
@@ -158,16 +182,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     storage: handle.storage,
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
-    ...securityFromSecret(secret),
+    ...createSecurity(secret),
     scheduler: (scheduler as Scheduler | null) ?? noScheduler,
     // The engine reports to the core it serves: attached right after the core is built.
     executor: queue ? new QueueExecutor(queue) : executor,
     events: new FanOutEvents([metrics]),
     definitions: executor.definitions,
     connectionKinds: executor.connectionKinds,
-    settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds },
+    settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds, serverOrgSlug: config.defaultOrg },
   });
   core = container.get<Core>(TYPES.Core);
+  if (options.bootstrapAdmin) await bootstrapAdmin(core, config, logger);
   const queueWorker = queue !== null && config.roles.includes('worker');
   // A queue worker's engine checks at each heartbeat that the run is still the one it began.
   executor.attach(queueWorker ? fenceRuns(core) : core);
@@ -182,6 +207,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
       core,
       engine: executor,
       concurrency: config.runConcurrency,
+      organizationConcurrency: config.orgRunConcurrency,
       recoveryIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.runLeaseMs / 3))),
       onError: (err, context) => logger.error({ err, context }, 'queue worker error'),
     });
@@ -190,9 +216,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   }
   if (scheduler) await scheduler.start();
 
+  // Uploaded files wait on disk (not in memory) until their runs consume them; leftovers of a dead process are swept now.
+  const uploads = uploadSpool(config);
+  await uploads.open();
   const registry = executor.registry;
   const ctx: RouteSetContext = {
     core,
+    uploads,
     publicUrl: config.publicUrl,
     version: VERSION,
     connectors: () => [
@@ -217,7 +247,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.use(helmet({ contentSecurityPolicy: false }));
+  // Answers carry tokens, keys and tenants' data: no cache (browser, proxy) may keep them.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(
     pinoHttp({
       logger,
@@ -230,7 +266,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     }),
   );
   app.use(metrics.middleware(routeSetOfPath));
-  app.use(opsRouter({ ready, metrics: () => metrics.render(), documents }));
+  // A reading request's statements are cancelled in Postgres when its client goes away.
+  app.use(requestQueryScope());
+  app.use(opsRouter({ ready, metrics: () => metrics.render(), metricsToken: config.metricsToken, documents }));
   // A process without the api role (scheduler/worker only) answers health, readiness and metrics only.
   if (config.roles.includes('api')) for (const set of routeSets) app.use(set.router);
   app.use((_req, res) => {
@@ -251,6 +289,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     storage: handle.storage,
     routeSets,
     executor,
+    uploads,
     queue,
     worker,
     scheduler,
@@ -261,6 +300,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
       await scheduler?.stop();
       if (worker) await worker.stop(config.shutdownGraceMs);
       else await executor.drain(config.shutdownGraceMs);
+      await uploads.close();
       await queue?.close();
       await listenPool?.end();
       await handle.close();

@@ -14,7 +14,16 @@ export interface StorageHandle {
   driver?: 'postgres' | 'pglite';
 }
 
-/** Postgres at DATABASE_URL, else embedded PGlite in the data folder (data survives restarts). */
-export async function openStorage(config: ServerConfig): Promise<StorageHandle> {
-  return createKyselyStorage(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
+/**
+ * Postgres at DATABASE_URL, else embedded PGlite in the data folder (data survives restarts).
+ * On Postgres every statement of the pool (requests, and the short run-lifecycle and scheduler
+ * statements alike) is bounded by the statement timeout; migrations run without it, and the run
+ * queue (pg-boss) and the schedule listener have connections of their own. PGlite cannot enforce one
+ * (and has one session: the per-organization list limit would add nothing there).
+ */
+export async function openStorage(
+  config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'statementTimeoutMs' | 'listsPerOrganization'>>,
+): Promise<StorageHandle> {
+  if (!config.databaseUrl) return createKyselyStorage({ dataDir: `${config.dataDir}/pglite` });
+  return createKyselyStorage({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs ?? 0, listsPerOrganization: config.listsPerOrganization ?? 0 });
 }

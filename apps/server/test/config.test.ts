@@ -42,8 +42,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE: 'sometimes' })).toThrow('PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE must be on or off');
   });
 
-  it('reads the run limits and the stage sandbox (on by default, 128 MB, 10 s a batch, 2 processes, no run timeout)', () => {
-    expect(loadConfig({})).toMatchObject({ stageSandbox: true, stageMemoryMb: 128, stageBatchTimeoutMs: 10_000, stageWorkers: 2, runTimeoutMs: null });
+  it('reads the run limits and the stage sandbox (on by default, 128 MB, 10 s a batch, 2 processes, runs stopped after 1 h)', () => {
+    expect(loadConfig({})).toMatchObject({ stageSandbox: true, stageMemoryMb: 128, stageBatchTimeoutMs: 10_000, stageWorkers: 2, runTimeoutMs: 3_600_000, orgRunConcurrency: null });
+    expect(loadConfig({ PIPEWRIGHT_ORG_RUN_CONCURRENCY: '3' }).orgRunConcurrency).toBe(3);
+    expect(() => loadConfig({ PIPEWRIGHT_ORG_RUN_CONCURRENCY: '0' })).toThrow('PIPEWRIGHT_ORG_RUN_CONCURRENCY must be an integer ≥ 1');
     const c = loadConfig({
       PIPEWRIGHT_STAGE_SANDBOX: 'off',
       PIPEWRIGHT_STAGE_MEMORY_MB: '256',

@@ -198,3 +198,77 @@ describe('the server process', () => {
     expect(logs).toContain('stopped');
   });
 });
+
+describe('stop signals, however the server is started', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-sig-'));
+  const dbName = `pipewright_test_sig_${process.pid}_${Date.now()}`;
+  let admin: pg.Client | null = null;
+  let databaseUrl: string | undefined;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    if (process.env.TEST_DATABASE_URL) {
+      admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${dbName}`);
+      const url = new URL(process.env.TEST_DATABASE_URL);
+      url.pathname = `/${dbName}`;
+      databaseUrl = url.toString();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (admin) {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const env = (port: number): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PIPEWRIGHT_DATA_DIR: dataDir,
+    PIPEWRIGHT_ADMIN_PASSWORD: 'root-password-1',
+    PIPEWRIGHT_STAGE_SANDBOX: 'off',
+    LOG_LEVEL: 'info',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+
+  it('SIGTERM while the server is still starting stops it cleanly once started (exit 0), not at once (143)', async () => {
+    let logs = '';
+    const child = spawn(process.execPath, [main], { env: env(await freePort()), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (logs += d));
+    child.stderr!.on('data', (d) => (logs += d));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect({ code, stopped: logs.includes('"msg":"stopped"') }).toEqual({ code: 0, stopped: true });
+  }, 120_000);
+
+  it('`npm start` passes SIGTERM to node: the server stops and nothing is left serving', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    let logs = '';
+    // Through npm as a user runs it (npm's own PATH puts the repository's Node 24 first).
+    const npm = spawn('npm', ['start', '--silent'], { cwd: root, env: env(port), stdio: ['ignore', 'pipe', 'pipe'] });
+    npm.stdout!.on('data', (d) => (logs += d));
+    npm.stderr!.on('data', (d) => (logs += d));
+    await waitReady(base, npm, () => logs);
+    npm.kill('SIGTERM');
+    await new Promise((r) => npm.once('exit', r));
+    // The server finished its graceful stop and no longer answers.
+    const deadline = Date.now() + 15_000;
+    let answering = true;
+    while (answering && Date.now() < deadline) {
+      answering = await fetch(`${base}/healthz`).then(
+        () => true,
+        () => false,
+      );
+      if (answering) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect({ answering, stopped: logs.includes('"msg":"stopped"') }).toEqual({ answering: false, stopped: true });
+  }, 180_000);
+});

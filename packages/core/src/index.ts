@@ -1,5 +1,6 @@
 export * from './errors/domain-error.js';
 
+export * from './domain/api-deployment.js';
 export * from './domain/api-key.js';
 export * from './domain/connection.js';
 export * from './domain/cron-expression.js';
@@ -28,11 +29,13 @@ export * from './ports/storage.js';
 export * from './ports/system.js';
 
 export * from './services/admin.service.js';
+export * from './services/api-deployment.service.js';
 export * from './services/api-key.service.js';
 export * from './services/auth.service.js';
 export * from './services/connection.service.js';
 export * from './services/context.js';
 export * from './services/core.js';
+export * from './services/user.service.js';
 export * from './services/file-history.service.js';
 export * from './services/pipeline.service.js';
 export * from './services/query-check.js';

@@ -33,10 +33,10 @@ describe('Organization', () => {
 
 describe('User', () => {
   it('normalizes the email and derives a name', () => {
-    const u = User.create({ id: 'u', email: ' Ada@Example.COM ', passwordHash: null, now: T0 });
+    const u = User.create({ id: 'u', seq: 1, email: ' Ada@Example.COM ', passwordHash: null, now: T0 });
     expect(u.email).toBe('ada@example.com');
     expect(u.name).toBe('ada');
-    expect(() => User.create({ id: 'u', email: 'nope', passwordHash: null, now: T0 })).toThrow(ValidationError);
+    expect(() => User.create({ id: 'u', seq: 1, email: 'nope', passwordHash: null, now: T0 })).toThrow(ValidationError);
   });
 });
 

@@ -14,13 +14,25 @@ export interface EngineOptions {
   fileRoot?: string | null;
   /** Where connectors may connect (default `EgressPolicy.permissive()`: all but link-local). */
   egress?: EgressPolicy;
-  /** Runs executed at once by this process (default 2); the rest wait PENDING in order. */
+  /**
+   * Runs executed at once by this process (default 2); the rest wait PENDING, taken round
+   * robin over their organizations.
+   */
   concurrency?: number;
+  /**
+   * Runs of one organization executed at once by this process, unless the organization has its
+   * own limit (`Organization.maxConcurrentRuns`, set by a server admin). Default: half of
+   * `concurrency` rounded up, so the other half is always free for other organizations.
+   */
+  organizationConcurrency?: number;
   /** How long a run's lease lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
   /** How often the lease is renewed and a cancel looked for (default: a third of the lease, at most 5 s). */
   heartbeatMs?: number;
-  /** Runs still going after this long are stopped (null: never). */
+  /**
+   * The operator's maximum run time: runs still going after this long are stopped (null: never).
+   * A pipeline's own `runTimeoutSeconds` applies when shorter.
+   */
   runTimeoutMs?: number | null;
   /** How often runs with an expired lease are looked for after `startRecovery()` (default: a third of the lease, 1–30 s). */
   recoveryIntervalMs?: number;
@@ -48,11 +60,13 @@ export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'fileRoot' | 'r
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
   const leaseMs = options.leaseMs ?? 30_000;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
   return {
     registry: options.registry ?? createDefaultRegistry(),
     fileRoot: options.fileRoot ?? null,
     egress: options.egress ?? EgressPolicy.permissive(),
-    concurrency: Math.max(1, options.concurrency ?? 2),
+    concurrency,
+    organizationConcurrency: Math.max(1, options.organizationConcurrency ?? Math.ceil(concurrency / 2)),
     leaseMs,
     heartbeatMs: options.heartbeatMs ?? Math.min(5_000, Math.floor(leaseMs / 3)),
     runTimeoutMs: options.runTimeoutMs ?? null,

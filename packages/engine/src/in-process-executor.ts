@@ -3,6 +3,9 @@ import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } 
 import { EngineDefinitionValidator } from './definition-validator.js';
 import { EngineConnectionKinds } from './engine-connection-kinds.js';
 import { RunAbort } from './errors.js';
+import { FairQueue } from './fair-queue.js';
+import { OrgRunLimits } from './org-run-limits.js';
+import { runTimeLimit } from './run-time-limit.js';
 import { RunEngine, type EngineCore, type RunResult } from './run-engine.js';
 import { RunLogger } from './run-logger.js';
 import { RunProgress } from './stage-tally.js';
@@ -13,6 +16,7 @@ export const SHUTDOWN = 'run stopped: the server shut down';
 
 interface QueuedRun {
   runId: string;
+  orgId: string;
   uploads: UploadedFile[];
 }
 
@@ -23,7 +27,7 @@ interface WaitingRun {
 }
 
 /** Takes a run waiting for its next attempt off this executor's hands (a queue worker's queue). */
-export type RetryHandOff = (runId: string, delayMs: number) => Promise<void>;
+export type RetryHandOff = (runId: string, delayMs: number, orgId: string) => Promise<void>;
 
 interface ActiveRun {
   controller: AbortController;
@@ -50,7 +54,11 @@ export class InProcessExecutor implements Executor {
   private engine: RunEngine | null = null;
   /** Where runs' tenant-supplied stages are evaluated (`sandbox` option), else null: on this thread. */
   private readonly sandbox: StageSandbox | null;
-  private readonly queue: QueuedRun[] = [];
+  /** Runs waiting for a slot, taken round robin over their organizations. */
+  private readonly queue = new FairQueue<QueuedRun>();
+  /** Runs executing now, per organization (each held to its limit). */
+  private readonly runningByOrg = new Map<string, number>();
+  private readonly orgLimits: OrgRunLimits;
   private readonly active = new Map<string, ActiveRun>();
   private readonly waiting = new Map<string, WaitingRun>();
   private handOff: RetryHandOff | null = null;
@@ -67,6 +75,11 @@ export class InProcessExecutor implements Executor {
     this.options = resolveEngineOptions(options);
     // No child starts here: `warm()` (or a run's first batch) starts them.
     this.sandbox = this.options.sandbox ? new StageSandbox(this.options.sandbox) : null;
+    this.orgLimits = new OrgRunLimits(
+      this.options.organizationConcurrency,
+      async (orgId) => (await this.requireCore().deps.storage.organizations.findById(orgId))?.maxConcurrentRuns ?? null,
+      this.options.onError,
+    );
   }
 
   /** The registry in use (to list connectors, or add some before runs start). */
@@ -114,13 +127,23 @@ export class InProcessExecutor implements Executor {
     this.requireCore();
     if (this.draining) {
       await this.endUnstarted(run.id, SHUTDOWN);
+      this.discardUploads(options?.files ?? []);
       return;
     }
     this.track(run.id);
-    this.queue.push({ runId: run.id, uploads: options?.files ?? [] });
+    // The organization's own limit, if it has one, before its run competes for a slot.
+    await this.orgLimits.refresh(run.orgId);
+    if (this.draining) {
+      // A shutdown began meanwhile: the run ends as every queued one did.
+      await this.endUnstarted(run.id, SHUTDOWN);
+      this.untrack(run.id);
+      this.discardUploads(options?.files ?? []);
+      return;
+    }
+    this.queue.push({ runId: run.id, orgId: run.orgId, uploads: options?.files ?? [] });
     this.pump();
     // A run that has to wait holds a lease from now on: if this process dies, recovery ends it.
-    if (this.queue.some((j) => j.runId === run.id)) await this.holdQueued([run.id]);
+    if (this.queue.has(run.id)) await this.holdQueued([run.id]);
   }
 
   async cancel(runId: string): Promise<void> {
@@ -177,9 +200,10 @@ export class InProcessExecutor implements Executor {
     const waiting = [...this.waiting.values()].map((w) => w.job);
     for (const w of this.waiting.values()) clearTimeout(w.timer);
     this.waiting.clear();
-    for (const job of [...this.queue.splice(0), ...waiting]) {
+    for (const job of [...this.queue.takeAll(), ...waiting]) {
       await this.endUnstarted(job.runId, SHUTDOWN);
       this.untrack(job.runId);
+      this.discardUploads(job.uploads);
     }
     this.leaseQueue();
     const all = Promise.allSettled([...this.pending.values()]);
@@ -222,14 +246,24 @@ export class InProcessExecutor implements Executor {
     }
   }
 
+  /** Starts waiting runs while slots are free, round robin over the organizations below their limit. */
   private pump(): void {
-    while (this.running < this.options.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+    const mayStart = (orgId: string) => (this.runningByOrg.get(orgId) ?? 0) < this.orgLimits.of(orgId);
+    while (this.running < this.options.concurrency) {
+      const job = this.queue.take(mayStart);
+      if (!job) break;
       this.running++;
+      this.runningByOrg.set(job.orgId, (this.runningByOrg.get(job.orgId) ?? 0) + 1);
       void this.execute(job).finally(() => {
         this.running--;
-        // A run waiting for its next attempt is still this executor's.
-        if (!this.waiting.has(job.runId)) this.untrack(job.runId);
+        const left = this.runningByOrg.get(job.orgId)! - 1;
+        if (left > 0) this.runningByOrg.set(job.orgId, left);
+        else this.runningByOrg.delete(job.orgId);
+        // A run waiting for its next attempt is still this executor's (and needs its files again).
+        if (!this.waiting.has(job.runId)) {
+          this.untrack(job.runId);
+          this.discardUploads(job.uploads);
+        }
         this.pump();
       });
     }
@@ -238,12 +272,12 @@ export class InProcessExecutor implements Executor {
 
   /** Runs whose leases this executor renews while they wait: queued, or waiting for their next attempt. */
   private held(): string[] {
-    return [...this.queue.map((j) => j.runId), ...this.waiting.keys()];
+    return [...this.queue.runIds(), ...this.waiting.keys()];
   }
 
   /** Keeps the leases of waiting runs renewed exactly while there are some. */
   private leaseQueue(): void {
-    const any = this.queue.length > 0 || this.waiting.size > 0;
+    const any = this.queue.size > 0 || this.waiting.size > 0;
     if (any && !this.queueLeases && !this.draining) {
       this.queueLeases = setInterval(() => void this.holdQueued(this.held()), this.options.heartbeatMs);
       this.queueLeases.unref?.();
@@ -272,12 +306,18 @@ export class InProcessExecutor implements Executor {
     clearTimeout(waiting.timer);
     this.waiting.delete(runId);
     this.untrack(runId);
+    this.discardUploads(waiting.job.uploads);
     this.leaseQueue();
+  }
+
+  /** Frees a run's uploaded files (temporary files, upload budget) once it no longer needs them. */
+  private discardUploads(files: readonly UploadedFile[]): void {
+    for (const file of files) void file.discard?.().catch((e: unknown) => this.options.onError(e, `discard upload ${file.name}`));
   }
 
   private async execute(job: QueuedRun): Promise<void> {
     const core = this.requireCore();
-    const { leaseMs, heartbeatMs, runTimeoutMs } = this.options;
+    const { leaseMs, heartbeatMs } = this.options;
     let started;
     try {
       started = await core.lifecycle.begin(job.runId, leaseMs);
@@ -298,9 +338,8 @@ export class InProcessExecutor implements Executor {
     this.active.set(job.runId, run);
     if (started.run.attempt > 1) run.logger.info(null, `Attempt ${started.run.attempt} of ${started.pipeline?.retry.maxAttempts ?? started.run.attempt}.`);
     const heartbeat = setInterval(() => this.beat(job.runId, run), heartbeatMs);
-    const timeout = runTimeoutMs
-      ? setTimeout(() => run.controller.abort(new RunAbort('timeout', `run timed out after ${runTimeoutMs} ms`)), runTimeoutMs)
-      : null;
+    const limit = runTimeLimit(this.options.runTimeoutMs, started.pipeline);
+    const timeout = limit ? setTimeout(() => run.controller.abort(new RunAbort('timeout', limit.reason)), limit.ms) : null;
     let result: RunResult;
     try {
       result = await this.engine!.execute({ ...started, uploads: job.uploads, signal: run.controller.signal, progress: run.progress, logger: run.logger });
@@ -368,7 +407,7 @@ export class InProcessExecutor implements Executor {
       return true;
     }
     try {
-      await this.handOff(job.runId, retry.delayMs);
+      await this.handOff(job.runId, retry.delayMs, job.orgId);
     } catch (e) {
       // Nothing would bring the run back: it ends here, with why.
       this.options.onError(e, `hand off the retry of run ${job.runId}`);

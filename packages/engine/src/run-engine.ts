@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { STAGES, NotFoundError, type ConnectionService, type FieldIssue, type StageSettings, type ResolvedConnection, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type {
@@ -16,7 +15,7 @@ import type { EgressPolicy } from './egress/egress-policy.js';
 import { organizationFolder } from './engine-connection-kinds.js';
 import { Redactor } from './redactor.js';
 import { ConnectorFailure } from './errors.js';
-import { parseFile, UnreadableFileError } from './files/parse-file.js';
+import { hashSourceFile, sourceFileBatches } from './files/read-source-file.js';
 import type { RunLogger } from './run-logger.js';
 import { FILTER, FINALIZE, RECEIVE, RunProgress, StageTally, TRANSFORMATION, type StageIndex } from './stage-tally.js';
 import { FILTERED_OUT } from './stages/filter.js';
@@ -272,14 +271,14 @@ export class RunEngine {
     const { storage, clock, ids } = this.core.deps;
     const started = clock.now();
     const ref: FileRef = { name: file.name, path: file.path };
-    let content: Uint8Array | null = null;
+    // Hashed, then parsed, chunk by chunk: a large file is never whole in memory.
+    let cacheKey: string | null = null;
     let readError: string | null = null;
     try {
-      content = await file.read();
+      cacheKey = await hashSourceFile(file);
     } catch (e) {
       readError = `cannot read the file: ${messageOf(e)}`;
     }
-    const cacheKey = content ? createHash('sha256').update(content).digest('hex') : null;
     const execution: FileExecution = {
       id: ids.uuid(),
       runId: job.run.id,
@@ -315,18 +314,9 @@ export class RunEngine {
       await storage.fileExecutions.save({ ...execution, status, error: firstError, executionTimeMs: now.getTime() - started.getTime(), updatedAt: now });
     };
     try {
-      if (content) {
-        let parsed;
-        try {
-          parsed = parseFile(file, content);
-        } catch (e) {
-          if (!(e instanceof UnreadableFileError)) throw e;
-          parsed = { records: [], unreadable: [`${file.path}: ${e.message}`] };
-        }
-        const size = this.options.batchSize;
-        for (let start = 0; start === 0 || start < parsed.records.length; start += size) {
+      if (cacheKey !== null) {
+        for await (const batch of sourceFileBatches(file, this.options.batchSize)) {
           job.signal.throwIfAborted();
-          const batch = { records: parsed.records.slice(start, start + size), unreadable: start === 0 ? parsed.unreadable : [] };
           await runner.run(batch, ref, execution.id, fileTally);
         }
         await runner.endFile(ref);

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { uploadedBytes } from '@pipewright/engine';
 import { engineWorld, type EngineWorld } from './support/harness.js';
 
 const page = { page: 1, size: 100 };
@@ -182,9 +183,9 @@ describe('upload runs', () => {
     });
     const run = await w.core.runs.triggerWorkflow(w.member, wf, {
       files: [
-        { name: 'people.csv', content: enc('id,name\n1,Ada\n2,Bob\n'), mimeType: 'text/csv' },
-        { name: '../../etc/data', content: enc('[{"id":3},{"name":"no id"}]'), mimeType: 'application/json' },
-        { name: 'note.txt', content: enc('hello') },
+        uploadedBytes('people.csv', enc('id,name\n1,Ada\n2,Bob\n'), 'text/csv'),
+        uploadedBytes('../../etc/data', enc('[{"id":3},{"name":"no id"}]'), 'application/json'),
+        uploadedBytes('note.txt', enc('hello')),
       ],
     });
     await w.executor.settled(run.id);
@@ -208,7 +209,7 @@ describe('upload runs', () => {
     w.executor.registry.registerHandler('collect', (r) => (seen.push(r), r));
     const wf = await w.workflow({ source: { connector: 'upload', settings: { useFileHistory: true } }, stages: { transformation: { handler: 'collect' } } });
     const p = await w.pipeline(wf);
-    const files = [{ name: 'note.txt', content: enc('hello'), mimeType: 'text/plain' }, { name: 'blob.bin', content: new Uint8Array([0xff, 0x00, 0xfe]) }];
+    const files = [uploadedBytes('note.txt', enc('hello'), 'text/plain'), uploadedBytes('blob.bin', new Uint8Array([0xff, 0x00, 0xfe]))];
     const run = await w.run(p, { files });
     expect(run.stages.passed).toEqual([2, 2, 2, 2, 2, 2]);
     expect(seen).toEqual([

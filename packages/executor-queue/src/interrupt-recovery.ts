@@ -13,7 +13,7 @@ export const RESTARTED = 'Run restarted from the start: the worker executing it 
 export class InterruptRecovery {
   constructor(
     private readonly core: WorkerCore,
-    private readonly enqueue: (runId: string) => Promise<void>,
+    private readonly enqueue: (runId: string, orgId: string) => Promise<void>,
   ) {}
 
   /** One pass; returns the runs restarted and those ended. */
@@ -34,7 +34,7 @@ export class InterruptRecovery {
       if (!run) continue;
       restarted.push(run);
       await this.log(run.id, 'WARN', RESTARTED);
-      await this.enqueue(run.id);
+      await this.enqueue(run.id, run.orgId);
     }
     const ended = await this.core.lifecycle.recoverExpired(limit);
     for (const run of ended) await this.log(run.id, 'ERROR', `Run ended as ${run.status}: ${run.error}.`);

@@ -74,14 +74,17 @@ export class QueueConnection {
   }
 
   /**
-   * Enqueues a run; the run is read from storage by whichever worker fetches it. With
-   * `delayMs` (a retry's backoff) no worker fetches the job before then.
+   * Enqueues a run of organization `orgId`; the run is read from storage by whichever worker
+   * fetches it. With `delayMs` (a retry's backoff) no worker fetches the job before then.
+   * The job's group is its organization (id and tier alike), so workers hold each organization
+   * to its limit on concurrent runs across all of them (pg-boss `groupConcurrency`, by tier
+   * for organizations with their own limit).
    */
-  async enqueue(runId: string, options: { delayMs?: number } = {}): Promise<void> {
+  async enqueue(runId: string, orgId: string, options: { delayMs?: number } = {}): Promise<void> {
     const data: RunJobData = { runId };
     const delayMs = options.delayMs ?? 0;
     // pg-boss reads a number as seconds (an interval: fractions allowed).
-    await this.boss.send(RUN_QUEUE, data, delayMs > 0 ? { startAfter: delayMs / 1000 } : {});
+    await this.boss.send(RUN_QUEUE, data, { group: { id: orgId, tier: orgId }, ...(delayMs > 0 ? { startAfter: delayMs / 1000 } : {}) });
   }
 
   /** Jobs waiting and being worked on. */

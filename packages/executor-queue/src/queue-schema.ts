@@ -1,8 +1,9 @@
 import type pg from 'pg';
 
 /**
- * Our own two tables next to pg-boss's schema: files uploaded with a run (a worker on
- * another machine cannot read this process's memory) and the workers' liveness rows.
+ * Our own tables next to pg-boss's schema: files uploaded with a run, as rows and their bytes
+ * in parts (a worker on another machine cannot read this process's disk), and the workers'
+ * liveness rows.
  * Idempotent, so every process may run it at start.
  */
 export async function migrateQueueSchema(pool: pg.Pool): Promise<void> {
@@ -15,6 +16,15 @@ export async function migrateQueueSchema(pool: pg.Pool): Promise<void> {
       content bytea NOT NULL,
       PRIMARY KEY (run_id, position)
     );
+    CREATE TABLE IF NOT EXISTS pipewright_run_upload_parts (
+      run_id text NOT NULL,
+      position integer NOT NULL,
+      part integer NOT NULL,
+      content bytea NOT NULL,
+      PRIMARY KEY (run_id, position, part)
+    );
+    -- Transient bytes, read back once or twice: not worth compressing.
+    ALTER TABLE pipewright_run_upload_parts ALTER COLUMN content SET STORAGE EXTERNAL;
     CREATE TABLE IF NOT EXISTS pipewright_workers (
       id text PRIMARY KEY,
       host text NOT NULL,

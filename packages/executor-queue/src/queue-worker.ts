@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Job } from 'pg-boss';
 import { CancelListener } from './cancel-listener.js';
 import { InterruptRecovery } from './interrupt-recovery.js';
+import { OrgGroupLimits } from './org-group-limits.js';
 import type { QueueConnection } from './queue-connection.js';
 import { RUN_QUEUE, type RunJobData } from './queue-names.js';
 import type { RunEngine, WorkerCore } from './worker-ports.js';
@@ -24,6 +25,11 @@ export interface QueueWorkerOptions {
   engine: RunEngine;
   /** Runs executed at once by this worker (pg-boss fetches no more than this). */
   concurrency: number;
+  /**
+   * Runs of one organization executing at once across all workers, unless it has its own limit
+   * (`Organization.maxConcurrentRuns`). Default: half of the live workers' slots, rounded up.
+   */
+  organizationConcurrency?: number | null;
   /** How often expired leases are looked for (default 5 s). */
   recoveryIntervalMs?: number;
   /** How often this worker's liveness row is renewed (default 5 s). */
@@ -48,7 +54,8 @@ export interface QueueWorkerOptions {
  */
 export class QueueWorker {
   readonly id: string;
-  private readonly options: Required<Omit<QueueWorkerOptions, 'workerId'>>;
+  private readonly options: Required<Omit<QueueWorkerOptions, 'workerId' | 'organizationConcurrency'>>;
+  private readonly orgLimits: OrgGroupLimits;
   private readonly cancels: CancelListener;
   private readonly recovery: InterruptRecovery;
   private readonly executing = new Set<string>();
@@ -68,9 +75,10 @@ export class QueueWorker {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.options = { recoveryIntervalMs: 5_000, heartbeatMs: 5_000, onError: () => {}, ...options };
     this.cancels = new CancelListener(options.connectionString, (runId) => void options.engine.cancel(runId), this.options.onError);
-    this.recovery = new InterruptRecovery(options.core, (runId) => options.connection.enqueue(runId));
+    this.recovery = new InterruptRecovery(options.core, (runId, orgId) => options.connection.enqueue(runId, orgId));
     // A retry's backoff is spent in the queue (a job that starts later), not in a worker slot.
-    options.engine.handOffRetries((runId, delayMs) => options.connection.enqueue(runId, { delayMs }));
+    options.engine.handOffRetries((runId, delayMs, orgId) => options.connection.enqueue(runId, orgId, { delayMs }));
+    this.orgLimits = new OrgGroupLimits(options.core, options.connection.workers, options.concurrency, options.organizationConcurrency ?? null, this.options.onError);
   }
 
   /** Starts fetching jobs; resolves once the worker is registered and listening. */
@@ -89,19 +97,23 @@ export class QueueWorker {
 
   /**
    * Fetches as many jobs as there are free slots, at once again whenever a run ends (pg-boss's
-   * own `work` loop pauses between fetches, costly for short runs), else every POLL_MS.
+   * own `work` loop pauses between fetches, costly for short runs), else every POLL_MS. Jobs
+   * of organizations at their limit are not fetched (pg-boss `groupConcurrency`): a fetch may
+   * return fewer than asked for while others' jobs wait behind theirs, so it is repeated
+   * until it returns none or the slots are full.
    */
   private async fetchLoop(): Promise<void> {
     const { connection, concurrency, onError } = this.options;
     while (this.running) {
       this.wakeRequested = false;
-      const free = concurrency - this.jobs;
-      if (free > 0) {
-        try {
-          for (const job of await connection.boss.fetch<RunJobData>(RUN_QUEUE, { batchSize: free })) void this.handle(job);
-        } catch (e) {
-          onError(e, 'fetch jobs');
+      try {
+        for (let free = concurrency - this.jobs; free > 0 && this.running; free = concurrency - this.jobs) {
+          const jobs = await connection.boss.fetch<RunJobData>(RUN_QUEUE, { batchSize: free, groupConcurrency: await this.orgLimits.get() });
+          for (const job of jobs) void this.handle(job);
+          if (jobs.length === 0 || jobs.length === free) break;
         }
+      } catch (e) {
+        onError(e, 'fetch jobs');
       }
       // A run that ended during the fetch asked for another fetch already: no waiting then.
       if (!this.wakeRequested && this.running)

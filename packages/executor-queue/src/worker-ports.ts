@@ -30,5 +30,5 @@ export interface RunEngine {
    * retries (back to PENDING, no lease) goes to `enqueue` with the backoff instead of waiting
    * in the engine: the worker re-enqueues it to start later and holds no slot meanwhile.
    */
-  handOffRetries(enqueue: (runId: string, delayMs: number) => Promise<void>): void;
+  handOffRetries(enqueue: (runId: string, delayMs: number, orgId: string) => Promise<void>): void;
 }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { emptyCounters, INTERRUPTED } from '@pipewright/core';
-import { EgressPolicy } from '@pipewright/engine';
+import { EgressPolicy, uploadedBytes } from '@pipewright/engine';
 import { fenceRuns, InterruptRecovery, RESTARTED } from '@pipewright/executor-queue';
 import { eventually, queueWorld, type QueueWorld } from './queue-world.js';
 
@@ -51,10 +51,19 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
   it('stores uploaded files in Postgres for the worker and forgets them once the run ended', async () => {
     await w.worker();
     const wf = await w.core.workflows.create(w.admin, { name: 'up', definition: { source: { connector: 'upload', settings: {} }, stages: {}, destination: { connector: 'none', settings: {} } } });
-    const content = new TextEncoder().encode('{"a":1}\n{"a":2}\n');
-    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id, { files: [{ name: 'a.ndjson', content, mimeType: 'application/x-ndjson' }] });
+    let discarded = 0;
+    const small = { ...uploadedBytes('a.ndjson', '{"a":1}\n{"a":2}\n', 'application/x-ndjson'), discard: async () => void discarded++ };
+    // About 2.6 MiB: three parts in the store, read back by the worker one at a time.
+    const big = uploadedBytes('big.jsonl', `${JSON.stringify({ a: 3, pad: 'x'.repeat(1000) })}\n`.repeat(2600));
+    const r = await w.core.runs.triggerWorkflow(w.admin, wf.id, { files: [small, big] });
+    // Stored: the server's copy is freed at once.
+    expect(discarded).toBe(1);
+    expect((await w.connection.uploads.load(r.id)).map((f) => [f.name, f.size])).toEqual([
+      ['a.ndjson', 16],
+      ['big.jsonl', big.size],
+    ]);
     await eventually(async () => (await run(r.id)).isTerminal);
-    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [2, 2, 2, 2, 2, 2] }, files: { total: 1, ok: 1, failed: 0 } });
+    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [2602, 2602, 2602, 2602, 2602, 2602] }, files: { total: 2, ok: 2, failed: 0 } });
     await eventually(async () => (await w.connection.uploads.load(r.id)).length === 0);
   }, 30_000);
 
@@ -81,7 +90,7 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     await Promise.all([w.worker({ concurrency: 3 }), w.worker({ concurrency: 3 })]);
     const wf = await w.core.workflows.create(w.admin, { name: 'dup', definition: inline });
     const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
-    await Promise.all(Array.from({ length: 6 }, () => w.connection.enqueue(r.id)));
+    await Promise.all(Array.from({ length: 6 }, () => w.connection.enqueue(r.id, r.orgId)));
     await eventually(async () => (await run(r.id)).isTerminal);
     await new Promise((res) => setTimeout(res, 500)); // the duplicate jobs are fetched and dropped
     expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: EXACT });

@@ -25,7 +25,7 @@ export interface QueueWorld {
   core: Core;
   admin: Actor;
   /** Starts a worker with its own engine (as a worker process would), on the same database. */
-  worker(options?: { concurrency?: number; leaseMs?: number; egress?: EgressPolicy; sandbox?: StageSandboxOptions | false }): Promise<QueueWorker>;
+  worker(options?: { concurrency?: number; organizationConcurrency?: number; leaseMs?: number; egress?: EgressPolicy; sandbox?: StageSandboxOptions | false }): Promise<QueueWorker>;
   close(): Promise<void>;
 }
 
@@ -57,6 +57,8 @@ export async function queueWorld(): Promise<QueueWorld> {
       // The worker's engine holds connectors to the same egress policy, and resolves connections through its core.
       const engine = new InProcessExecutor({
         concurrency: options.concurrency ?? 2,
+        // The queue holds each organization to its limit across workers; the engine takes what it is given.
+        organizationConcurrency: options.concurrency ?? 2,
         leaseMs: options.leaseMs ?? 5_000,
         egress: options.egress ?? EgressPolicy.permissive(),
         sandbox: options.sandbox ?? false,
@@ -71,7 +73,16 @@ export async function queueWorld(): Promise<QueueWorld> {
         connectionKinds: engine.connectionKinds,
       });
       engine.attach(fenceRuns(workerCore));
-      const worker = new QueueWorker({ connection: own, connectionString: url, core: workerCore, engine, concurrency: options.concurrency ?? 2, recoveryIntervalMs: 200, heartbeatMs: 200 });
+      const worker = new QueueWorker({
+        connection: own,
+        connectionString: url,
+        core: workerCore,
+        engine,
+        concurrency: options.concurrency ?? 2,
+        organizationConcurrency: options.organizationConcurrency,
+        recoveryIntervalMs: 200,
+        heartbeatMs: 200,
+      });
       await worker.start();
       workers.push({ worker, connection: own });
       return worker;

@@ -102,6 +102,7 @@ export class Fixtures {
     const name = opts.name ?? 'user';
     const user = User.create({
       id: uuid(),
+      seq: await this.storage.users.nextSeq(),
       email: opts.email ?? `${unique(name)}@example.test`,
       name,
       passwordHash: opts.passwordHash ?? null,
@@ -163,6 +164,7 @@ export class Fixtures {
       tags?: readonly Tag[];
       updatedAtColumn?: string | null;
       retry?: RetryPolicyInput;
+      runTimeoutSeconds?: number | null;
       now?: Date;
     } = {},
   ): Promise<Pipeline> {
@@ -180,6 +182,7 @@ export class Fixtures {
       schedule: opts.schedule,
       updatedAtColumn: opts.updatedAtColumn,
       retry: opts.retry,
+      runTimeoutSeconds: opts.runTimeoutSeconds,
       now,
     });
     for (const tag of opts.tags ?? []) pipeline.addTag(tag, owner.id, now);

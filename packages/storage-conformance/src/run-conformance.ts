@@ -1,5 +1,6 @@
 import { describe } from '@jest/globals';
 import type { StorageFactory, Suite } from './harness.js';
+import { apiDeploymentSuite } from './suites/api-deployments.js';
 import { apiKeySuite } from './suites/api-keys.js';
 import { connectionSuite } from './suites/connections.js';
 import { fileHistorySuite } from './suites/file-histories.js';
@@ -10,16 +11,21 @@ import { pipelineSortSuite } from './suites/pipeline-sorting.js';
 import { pipelineStreamSuite } from './suites/pipeline-stream.js';
 import { pipelineTotalsSuite } from './suites/pipeline-totals.js';
 import { pipelineSuite } from './suites/pipelines.js';
+import { runDeletionSuite } from './suites/run-deletion.js';
 import { runLogSuite } from './suites/run-logs.js';
 import { runQuerySuite } from './suites/run-queries.js';
 import { runSuite } from './suites/runs.js';
 import { tagSuite } from './suites/tags.js';
 import { transactionSuite } from './suites/transactions.js';
+import { userProfilesSuite } from './suites/user-profiles.js';
+import { userSeqsSuite } from './suites/user-seqs.js';
 import { visibilitySuite } from './suites/visibility.js';
 import { workflowSuite } from './suites/workflows.js';
 
 const SUITES: readonly Suite[] = [
   organizationSuite,
+  userSeqsSuite,
+  userProfilesSuite,
   pipelineSuite,
   pipelineFilterSuite,
   pipelineSortSuite,
@@ -30,9 +36,11 @@ const SUITES: readonly Suite[] = [
   runSuite,
   runQuerySuite,
   runLogSuite,
+  runDeletionSuite,
   workflowSuite,
   fileHistorySuite,
   apiKeySuite,
+  apiDeploymentSuite,
   tagSuite,
   connectionSuite,
   transactionSuite,

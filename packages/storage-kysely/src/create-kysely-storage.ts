@@ -1,11 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Storage } from '@pipewright/core';
-import { CompiledQuery, Kysely, PostgresDialect, type Dialect, type KyselyConfig, type PostgresPool } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type Dialect, type KyselyConfig } from 'kysely';
 import pg from 'pg';
+import { lockDataFolder } from './dialects/pglite-data-lock.js';
 import { PgliteDialect } from './dialects/pglite-dialect.js';
+import { borrowed } from './dialects/pg-pool.js';
+import { PgliteMaintenance } from './dialects/pglite-maintenance.js';
 import { kyselyStorage } from './kysely-storage.js';
 import { migrateToLatest } from './migrate.js';
+import { statementTimeoutMs, statementTimeoutSql, unbounded } from './statement-timeout.js';
 import type { Database } from './schema.js';
 
 /**
@@ -28,6 +32,24 @@ export interface KyselyStorageOptions {
   schema?: string;
   /** Connections of the pool created for `url` (default 10). */
   poolSize?: number;
+  /**
+   * PGlite has no autovacuum: every this many ms the tables that changed enough are vacuumed
+   * or analyzed, with autovacuum's thresholds (default 60 s; 0: never). Postgres: ignored.
+   */
+  maintenanceIntervalMs?: number;
+  /** Failures of background work (PGlite maintenance). */
+  onError?: (error: unknown) => void;
+  /**
+   * Postgres cancels any statement of this storage's connections that runs longer (SQLSTATE
+   * 57014, thrown as UnavailableError); 0 or unset: no limit. `migrate()` runs without it.
+   * PGlite: ignored (its WebAssembly build has no timer to enforce it).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * At most this many list queries of one organization run at once for requests (work in a
+   * query scope, see `withQueryScope`); more wait their turn. 0 or unset: no limit.
+   */
+  listsPerOrganization?: number;
   /** Kysely's query log hook (query text, parameters, duration), e.g. for slow-query logging. */
   log?: KyselyConfig['log'];
 }
@@ -54,37 +76,13 @@ export interface KyselyStorage {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/**
- * The pool as Kysely sees it, minus `end`: closing is ours (Kysely ends a pool only if it was used).
- * A connection that dies while checked out (between a transaction's statements, say) emits
- * 'error' on its client, which the pool only listens for while the client is idle: without a
- * listener of our own, a database outage would crash the process. The query in flight fails
- * on its own; the pool discards the dead client when it is released.
- */
-function borrowed(pool: pg.Pool): PostgresPool {
-  const guarded = new WeakSet<pg.PoolClient>();
-  return {
-    connect: async () => {
-      const client = await pool.connect();
-      if (!guarded.has(client)) {
-        guarded.add(client);
-        client.on('error', () => {});
-      }
-      return client;
-    },
-    end: async () => {},
-    options: pool.options,
-  };
-}
-
-function postgresDialect(pool: pg.Pool, schema: string | undefined): Dialect {
+function postgresDialect(pool: pg.Pool, schema: string | undefined, statementTimeoutMs: number): Dialect {
   return new PostgresDialect({
     pool: borrowed(pool),
-    onCreateConnection: schema
-      ? async (connection) => {
-          await connection.executeQuery(CompiledQuery.raw(`set search_path to ${quoteIdent(schema)}`));
-        }
-      : undefined,
+    onCreateConnection: async (connection) => {
+      if (schema) await connection.executeQuery(CompiledQuery.raw(`set search_path to ${quoteIdent(schema)}`));
+      if (statementTimeoutMs > 0) await connection.executeQuery(CompiledQuery.raw(statementTimeoutSql(statementTimeoutMs)));
+    },
   });
 }
 
@@ -96,12 +94,17 @@ function createPool(options: KyselyStorageOptions): pg.Pool {
   return pool;
 }
 
-async function openPglite(options: KyselyStorageOptions): Promise<PGlite> {
-  if (options.dataDir) {
-    await mkdir(options.dataDir, { recursive: true });
-    return PGlite.create({ dataDir: options.dataDir });
+/** Opens PGlite (in `dataDir`, locked against other processes, or in memory); `unlock` releases the folder. */
+async function openPglite(options: KyselyStorageOptions): Promise<{ pglite: PGlite; unlock: () => void }> {
+  if (!options.dataDir) return { pglite: await PGlite.create(), unlock: () => {} };
+  await mkdir(options.dataDir, { recursive: true });
+  const unlock = lockDataFolder(options.dataDir);
+  try {
+    return { pglite: await PGlite.create({ dataDir: options.dataDir }), unlock };
+  } catch (e) {
+    unlock();
+    throw e;
   }
-  return PGlite.create();
 }
 
 /**
@@ -114,30 +117,41 @@ export async function createKyselyStorage(options: KyselyStorageOptions): Promis
   let dialect: Dialect;
   let pool: pg.Pool | null = null;
   let pglite: PGlite | null = null;
+  let unlock = () => {};
   if (options.url || options.pool) {
     pool = options.pool ?? createPool(options);
-    dialect = postgresDialect(pool, options.schema);
+    dialect = postgresDialect(pool, options.schema, statementTimeoutMs(options));
+  } else if (options.pglite) {
+    pglite = options.pglite;
+    dialect = new PgliteDialect({ pglite, schema: options.schema, closeOnDestroy: false });
   } else {
-    pglite = options.pglite ?? (await openPglite(options));
+    ({ pglite, unlock } = await openPglite(options));
     dialect = new PgliteDialect({ pglite, schema: options.schema, closeOnDestroy: false });
   }
   const db = new Kysely<Database>({ dialect, log: options.log });
   const owned = { pool: options.pool ? null : pool, pglite: options.pglite ? null : pglite };
+  const maintenance = pglite ? new PgliteMaintenance(db, options.schema ?? 'public', options.onError) : null;
+  maintenance?.start(options.maintenanceIntervalMs ?? 60_000);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await maintenance?.stop();
       await db.destroy();
       await owned.pool?.end();
       if (owned.pglite && !owned.pglite.closed) await owned.pglite.close();
+      unlock();
     })());
   return {
-    storage: kyselyStorage(db, close),
+    storage: kyselyStorage(db, close, { listsPerOrganization: options.listsPerOrganization }),
     db,
     driver: pool ? 'postgres' : 'pglite',
     pool,
     pglite,
     migrate: async () => {
-      await migrateToLatest(db, { schema: options.schema });
+      // A migration may rightly take long (an index on a big table, a lock held by another process's migration).
+      await unbounded(db, pool ? statementTimeoutMs(options) : 0, (conn) => migrateToLatest(conn, { schema: options.schema }));
+      // The planner's estimates are still those of an empty database (PGlite never analyzes by itself).
+      await maintenance?.analyzeAll();
     },
     close,
   };

@@ -1,4 +1,4 @@
-import { ConflictError, RunInProgressError, type DomainError } from '@pipewright/core';
+import { ConflictError, RunInProgressError, UnavailableError, type DomainError } from '@pipewright/core';
 
 /** What a failed statement was writing, to name the conflicting value. */
 type Written = Record<string, unknown>;
@@ -17,6 +17,9 @@ const UNIQUE_CONSTRAINTS: Record<string, (row: Written) => DomainError> = {
   users_email_key: conflict('user', 'email', 'email'),
   workflows_pkey: conflict('workflow', 'id', 'id'),
   workflows_org_name_key: conflict('workflow', 'name', 'name'),
+  users_seq_key: conflict('user', 'seq', 'seq'),
+  api_deployments_pkey: conflict('api deployment', 'id', 'id'),
+  api_deployments_org_api_name_key: conflict('api deployment', 'apiName', 'api_name'),
   connections_pkey: conflict('connection', 'id', 'id'),
   connections_seq_key: conflict('connection', 'seq', 'seq'),
   connections_org_name_key: conflict('connection', 'name', 'name'),
@@ -53,4 +56,20 @@ export async function writing<T>(row: Written, statement: () => Promise<T>): Pro
   } catch (error) {
     throw translateError(error, row);
   }
+}
+
+/** SQLSTATE query_canceled: the statement timeout expired, or someone cancelled the statement. */
+const QUERY_CANCELED = '57014';
+
+export const STATEMENT_TIMEOUT_MESSAGE = 'The query took too long and was cancelled (statement timeout); narrow the request or try again shortly.';
+export const ABANDONED_MESSAGE = 'The query was cancelled: nobody waits for its answer any more.';
+
+/**
+ * A statement the database cancelled becomes UnavailableError (retry later, answered 503 by every
+ * dialect), keeping the driver's error as `cause`; `abandoned` tells a cancel of ours (the
+ * caller went away) from the statement timeout. Any other error is returned as it is.
+ */
+export function translateCancel(error: unknown, abandoned: boolean): unknown {
+  if ((error as PgError)?.code !== QUERY_CANCELED) return error;
+  return new UnavailableError(abandoned ? ABANDONED_MESSAGE : STATEMENT_TIMEOUT_MESSAGE, { cause: error });
 }

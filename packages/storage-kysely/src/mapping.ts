@@ -39,17 +39,29 @@ export type RunRow = Row<'runs'> & { linked_pipeline_ids: string[] };
 export const toRow = {
   organization(org: Organization): NewRow<'organizations'> {
     const s = org.toState();
-    return { id: s.id, seq: s.seq, slug: s.slug, name: s.name, mode: s.mode, created_at: s.createdAt, updated_at: s.updatedAt };
+    return {
+      id: s.id,
+      seq: s.seq,
+      slug: s.slug,
+      name: s.name,
+      mode: s.mode,
+      max_concurrent_runs: s.maxConcurrentRuns,
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+    };
   },
 
   user(user: User): NewRow<'users'> {
     const s = user.toState();
     return {
       id: s.id,
+      seq: s.seq,
       email: s.email,
       name: s.name,
       password_hash: s.passwordHash,
       is_active: s.isActive,
+      email_opted_in: s.emailOptedIn,
+      user_metadata: JSON.stringify(s.metadata),
       created_at: s.createdAt,
       updated_at: s.updatedAt,
     };
@@ -126,6 +138,7 @@ export const toRow = {
         retry_backoff_seconds: s.retry.backoffSeconds,
         retry_backoff_multiplier: s.retry.backoffMultiplier,
         retry_max_backoff_seconds: s.retry.maxBackoffSeconds,
+        run_timeout_seconds: s.runTimeoutSeconds,
         run_count: s.runCount,
         last_run_id: s.lastRun?.id ?? null,
         last_run_at: s.lastRun?.at ?? null,
@@ -258,6 +271,7 @@ export const fromRow = {
       seq: r.seq,
       name: r.name,
       mode: r.mode as OrganizationState['mode'],
+      maxConcurrentRuns: r.max_concurrent_runs,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
@@ -267,10 +281,13 @@ export const fromRow = {
   user(r: Row<'users'>): User {
     const state: UserState = {
       id: r.id,
+      seq: r.seq,
       email: r.email,
       name: r.name,
       passwordHash: r.password_hash,
       isActive: r.is_active,
+      emailOptedIn: r.email_opted_in,
+      metadata: r.user_metadata ?? {},
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
@@ -347,6 +364,7 @@ export const fromRow = {
         backoffMultiplier: r.retry_backoff_multiplier,
         maxBackoffSeconds: r.retry_max_backoff_seconds,
       },
+      runTimeoutSeconds: r.run_timeout_seconds,
       tagIds: r.tag_ids,
       runCount: r.run_count,
       lastRun:

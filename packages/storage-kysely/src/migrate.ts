@@ -4,6 +4,10 @@ import * as initialSchema from './migrations/20261123090000-initial-schema.js';
 import * as runRetries from './migrations/20261125090000-run-retries.js';
 import * as orgPipelineCounts from './migrations/20261125100000-org-pipeline-counts.js';
 import * as connections from './migrations/20261203090000-connections.js';
+import * as runLimits from './migrations/20261203120000-run-limits.js';
+import * as userSeq from './migrations/20261203130000-user-seq.js';
+import * as apiDeployments from './migrations/20261203131000-api-deployments.js';
+import * as userMetadata from './migrations/20261203133000-user-metadata.js';
 
 /**
  * The frozen migrations, listed here rather than read from a folder so the package
@@ -14,6 +18,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261125090000-run-retries': runRetries,
   '20261125100000-org-pipeline-counts': orgPipelineCounts,
   '20261203090000-connections': connections,
+  '20261203120000-run-limits': runLimits,
+  '20261203130000-user-seq': userSeq,
+  '20261203131000-api-deployments': apiDeployments,
+  '20261203133000-user-metadata': userMetadata,
 };
 
 /** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */

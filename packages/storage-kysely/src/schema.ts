@@ -13,16 +13,22 @@ export interface OrganizationsTable {
   slug: string;
   name: string;
   mode: string;
+  max_concurrent_runs: number | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export interface UsersTable {
   id: string;
+  seq: number;
   email: string;
   name: string;
   password_hash: string | null;
   is_active: boolean;
+  /** Optional on insert (column default), as rows written by older code have none. */
+  email_opted_in: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The client's metadata object (ZenML's `user_metadata`). */
+  user_metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: Date;
   updated_at: Date;
 }
@@ -92,6 +98,7 @@ export interface PipelinesTable {
   retry_backoff_seconds: number;
   retry_backoff_multiplier: number;
   retry_max_backoff_seconds: number;
+  run_timeout_seconds: number | null;
   run_count: number;
   last_run_id: string | null;
   last_run_at: Date | null;
@@ -189,6 +196,23 @@ export interface FileHistoriesTable {
   updated_at: Date;
 }
 
+export interface ApiDeploymentsTable {
+  id: string;
+  org_id: string;
+  workflow_id: string;
+  api_name: string;
+  display_name: string;
+  description: string;
+  is_active: boolean;
+  owner_id: string;
+  shared_user_ids: string[];
+  shared_to_org: boolean;
+  created_by: string;
+  modified_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface ApiKeysTable {
   id: string;
   org_id: string;
@@ -230,6 +254,7 @@ export interface Database {
   file_executions: FileExecutionsTable;
   file_histories: FileHistoriesTable;
   api_keys: ApiKeysTable;
+  api_deployments: ApiDeploymentsTable;
   org_pipeline_counts: OrgPipelineCountsTable;
 }
 

@@ -67,10 +67,10 @@ describe.each(backends)('on %s', (backend) => {
   it('maps unique violations to ConflictError and rolls the transaction back', async () => {
     const test = await createTestStorage({ backend });
     try {
-      const ann = User.create({ id: uuid(), email: 'ann@example.test', name: 'ann', passwordHash: null, now: T0 });
+      const ann = User.create({ id: uuid(), seq: 1, email: 'ann@example.test', name: 'ann', passwordHash: null, now: T0 });
       await test.storage.users.insert(ann);
-      const twin = User.create({ id: uuid(), email: 'ann@example.test', name: 'twin', passwordHash: null, now: T0 });
-      const bob = User.create({ id: uuid(), email: 'bob@example.test', name: 'bob', passwordHash: null, now: T0 });
+      const twin = User.create({ id: uuid(), seq: 2, email: 'ann@example.test', name: 'twin', passwordHash: null, now: T0 });
+      const bob = User.create({ id: uuid(), seq: 3, email: 'bob@example.test', name: 'bob', passwordHash: null, now: T0 });
       const error = await test.storage
         .transaction(async (tx) => {
           await tx.users.insert(bob);

@@ -6,6 +6,7 @@ import { closeTestPglite, createTestDatabase, testServerUrl, type TestBackend } 
 
 const ALL = Object.keys(MIGRATIONS);
 const TABLES = [
+  'api_deployments',
   'api_keys',
   'connections',
   'file_executions',

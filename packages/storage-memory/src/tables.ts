@@ -1,4 +1,5 @@
 import type {
+  ApiDeploymentState,
   ApiKeyState,
   ConnectionState,
   FileExecution,
@@ -31,6 +32,7 @@ export interface Tables {
   connections: Map<string, ConnectionState>;
   fileHistories: Map<string, FileHistoryState>;
   apiKeys: Map<string, ApiKeyState>;
+  apiDeployments: Map<string, ApiDeploymentState>;
   tags: Map<string, TagState>;
 }
 
@@ -50,6 +52,7 @@ export function emptyTables(): Tables {
     connections: new Map(),
     fileHistories: new Map(),
     apiKeys: new Map(),
+    apiDeployments: new Map(),
     tags: new Map(),
   };
 }

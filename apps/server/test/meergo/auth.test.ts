@@ -74,7 +74,7 @@ describe('meergo authentication and workspace selection', () => {
       }
       // …so another workspace's pipeline stays out of reach.
       const res = await get(`/v1/pipelines/${otherPipeline}`, { authorization: `Bearer ${server.admin.apiKey}`, 'meergo-workspace': String(other.seq) });
-      await expectError(res, 404, 'NotFound', 'pipeline does not exist');
+      await expectError(res, 404, 'NotFound', `pipeline ${otherPipeline} does not exist`);
     });
   });
 
@@ -99,13 +99,13 @@ describe('meergo authentication and workspace selection', () => {
     });
 
     it('404 for a workspace that does not exist, or one the user is not a member of', async () => {
-      await expectError(await get('/v1/pipelines/runs', { authorization: bearer(), 'meergo-workspace': '2147483647' }), 404, 'NotFound', 'workspace does not exist');
+      await expectError(await get('/v1/pipelines/runs', { authorization: bearer(), 'meergo-workspace': '2147483647' }), 404, 'NotFound', 'workspace 2147483647 does not exist');
       const outsider = await server.user();
       await expectError(
         await get('/v1/pipelines/runs', { authorization: `Bearer ${outsider.token}`, 'meergo-workspace': String(other.seq) }),
         404,
         'NotFound',
-        'workspace does not exist',
+        `workspace ${other.seq} does not exist`,
       );
     });
 
@@ -113,7 +113,7 @@ describe('meergo authentication and workspace selection', () => {
       const inOther = await get(`/v1/pipelines/${otherPipeline}`, { authorization: bearer(), 'meergo-workspace': String(other.seq) });
       expect((await jsonOf(inOther)).id).toBe(otherPipeline);
       const inAcme = await get(`/v1/pipelines/${otherPipeline}`, { authorization: bearer(), 'meergo-workspace': String(server.org.seq) });
-      await expectError(inAcme, 404, 'NotFound', 'pipeline does not exist');
+      await expectError(inAcme, 404, 'NotFound', `pipeline ${otherPipeline} does not exist`);
       const leadingZeros = await get(`/v1/pipelines/${acmePipeline}`, { authorization: bearer(), 'meergo-workspace': `00${server.org.seq}` });
       expect(leadingZeros.status).toBe(200);
       await leadingZeros.arrayBuffer();

@@ -2,7 +2,7 @@ import { query } from '@pipewright/core';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server.js';
 import { createPipeline, expectEmpty, expectError, insertRun, jsonOf, statusAndCode, uniqueName } from './meergo-support.js';
 
-const PERIODS = '"5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", "24h"';
+const PERIODS = '"5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", or "24h"';
 
 // Meergo pipelines: create (workflow uuid or inline definition), get, update, delete, status, schedule.
 describe('meergo pipelines', () => {
@@ -61,6 +61,14 @@ describe('meergo pipelines', () => {
       expect(await getPipeline(id)).toMatchObject({ workflow: wf.id, enabled: false, incremental: true, updatedAtColumn: 'updated_at' });
     });
 
+    it('400 for an incremental pipeline without an update time column, on create and on update', async () => {
+      const message = 'incremental requires an update time column';
+      await expectError(await call('POST', '/v1/pipelines', { name: uniqueName(), incremental: true }), 400, 'BadRequest', message);
+      const p = await createPipeline(server, admin, { incremental: true, updatedAtColumn: 'updated_at' });
+      await expectError(await call('PUT', `/v1/pipelines/${p.seq}`, { name: p.name, incremental: true }), 400, 'BadRequest', message);
+      expect(await getPipeline(p.seq)).toMatchObject({ incremental: true, updatedAtColumn: 'updated_at' });
+    });
+
     it('creates an empty workflow when neither is given', async () => {
       const p = await createPipeline(server, admin);
       expect((await server.core.workflows.get(admin.actor, p.workflow)).definition.source).toBeNull();
@@ -108,13 +116,13 @@ describe('meergo pipelines', () => {
     });
 
     it('404 for a pipeline that does not exist or that the caller may not see', async () => {
-      await expectError(await call('GET', '/v1/pipelines/2147483647'), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call('GET', '/v1/pipelines/2147483647'), 404, 'NotFound', 'pipeline 2147483647 does not exist');
       const member = await server.user();
       const p = await createPipeline(server, admin);
-      await expectError(await call('GET', `/v1/pipelines/${p.seq}`, undefined, member), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call('GET', `/v1/pipelines/${p.seq}`, undefined, member), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
       const elsewhere = await server.organization(uniqueName('org').toLowerCase());
       const theirs = await createPipeline(server, elsewhere.admin);
-      await expectError(await call('GET', `/v1/pipelines/${theirs.seq}`), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call('GET', `/v1/pipelines/${theirs.seq}`), 404, 'NotFound', `pipeline ${theirs.seq} does not exist`);
     });
   });
 
@@ -203,7 +211,7 @@ describe('meergo pipelines', () => {
     it('400 for a non-boolean; 404 for a missing pipeline (checked before the body)', async () => {
       const p = await createPipeline(server, admin);
       await expectError(await call('PUT', `/v1/pipelines/${p.seq}/status`, { enabled: 'yes' }), 400, 'BadRequest', 'enabled must be a boolean value');
-      await expectError(await call('PUT', '/v1/pipelines/2147483647/status', { enabled: 'yes' }), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call('PUT', '/v1/pipelines/2147483647/status', { enabled: 'yes' }), 404, 'NotFound', 'pipeline 2147483647 does not exist');
     });
 
     it('403 for a user who may see the pipeline but not change it', async () => {
@@ -247,11 +255,11 @@ describe('meergo pipelines', () => {
       const run = await insertRun(server, { orgId: server.org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'COMPLETED' });
       expect((await call('GET', `/v1/pipelines/runs/${run.seq}`)).status).toBe(200);
       await expectEmpty(await call('DELETE', `/v1/pipelines/${p.seq}`));
-      await expectError(await call('GET', `/v1/pipelines/${p.seq}`), 404, 'NotFound', 'pipeline does not exist');
-      await expectError(await call('GET', `/v1/pipelines/runs/${run.seq}`), 404, 'NotFound', 'pipeline run does not exist');
+      await expectError(await call('GET', `/v1/pipelines/${p.seq}`), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
+      await expectError(await call('GET', `/v1/pipelines/runs/${run.seq}`), 404, 'NotFound', `pipeline run ${run.seq} does not exist`);
       const list = await jsonOf<{ runs: Array<{ id: number }> }>(await call('GET', '/v1/pipelines/runs'));
       expect(list.runs.map((r) => r.id)).not.toContain(run.seq);
-      await expectError(await call('DELETE', `/v1/pipelines/${p.seq}`), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call('DELETE', `/v1/pipelines/${p.seq}`), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
     });
   });
 });

@@ -58,18 +58,18 @@ describe('meergo runs', () => {
 
     it('checks in Meergo’s order: incremental column, enabled, in progress, warehouse mode', async () => {
       const { org, admin } = await workspace();
-      // 1. incremental without an update time column wins over everything else.
-      const p = await createPipeline(server, admin, { enabled: false, incremental: true });
+      // 1. incremental asked for without an update time column wins over everything else.
+      const p = await createPipeline(server, admin, { enabled: false });
       await insertRun(server, { orgId: org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'PENDING' });
       await expectEmpty(await call(admin, 'PUT', '/v1/warehouse/mode', { mode: 'Inspection' }));
       const run = (body: unknown) => call(admin, 'POST', `/v1/pipelines/${p.seq}/runs`, body);
-      await expectError(await run({}), 422, 'CannotRunIncrementally', 'incremental requires an update time column');
       await expectError(await run({ incremental: true }), 422, 'CannotRunIncrementally', 'incremental requires an update time column');
-      // 2. then the pipeline must be enabled.
-      await expectError(await run({ incremental: false }), 422, 'PipelineDisabled', 'pipeline is disabled');
+      // 2. then the pipeline must be enabled (the column is not checked when `incremental` is not given).
+      await expectError(await run({}), 422, 'PipelineDisabled', `pipeline ${p.seq} is disabled`);
+      await expectError(await run({ incremental: false }), 422, 'PipelineDisabled', `pipeline ${p.seq} is disabled`);
       // 3. then no run may be in progress.
       await call(admin, 'PUT', `/v1/pipelines/${p.seq}/status`, { enabled: true });
-      await expectError(await run({ incremental: false }), 422, 'RunInProgress', 'pipeline is already in progress');
+      await expectError(await run({ incremental: false }), 422, 'RunInProgress', `pipeline ${p.seq} is already in progress`);
       // 4. then the warehouse must be in Normal mode.
       const q = await createPipeline(server, admin);
       await expectError(await call(admin, 'POST', `/v1/pipelines/${q.seq}/runs`, {}), 422, 'InspectionMode', 'data warehouse is in inspection mode');
@@ -90,7 +90,7 @@ describe('meergo runs', () => {
       expect(winners.length).toBeGreaterThanOrEqual(1);
       const losers = bodies.filter((b) => b.error);
       expect(losers).toHaveLength(10 - winners.length);
-      for (const b of losers) expect(b).toEqual({ error: { code: 'RunInProgress', message: 'pipeline is already in progress' } });
+      for (const b of losers) expect(b).toEqual({ error: { code: 'RunInProgress', message: `pipeline ${p.seq} is already in progress` } });
       let runs: RunBody[] = [];
       for (let i = 0; i < 100; i++) {
         ({ runs } = await jsonOf<{ runs: RunBody[] }>(await call(admin, 'GET', '/v1/pipelines/runs')));
@@ -106,7 +106,7 @@ describe('meergo runs', () => {
       const { admin } = await workspace();
       const p = await createPipeline(server, admin);
       await expectError(await call(admin, 'POST', `/v1/pipelines/${p.seq}/runs`, { incremental: 'yes' }), 400, 'BadRequest', 'incremental must be a boolean value');
-      await expectError(await call(admin, 'POST', '/v1/pipelines/2147483647/runs', {}), 404, 'NotFound', 'pipeline does not exist');
+      await expectError(await call(admin, 'POST', '/v1/pipelines/2147483647/runs', {}), 404, 'NotFound', 'pipeline 2147483647 does not exist');
       await expectError(await call(admin, 'POST', '/v1/pipelines/abc/runs', {}), 400, 'BadRequest', 'identifier "abc" is not a valid pipeline identifier');
       const reader = await server.user({ orgSlug: (await server.core.auth.findOrganization({ id: admin.actor.orgId }))!.slug });
       await server.core.pipelines.share(admin.actor, p.uuid, { userIds: [], toOrg: true });
@@ -147,7 +147,7 @@ describe('meergo runs', () => {
       });
     });
 
-    it('shows only the runs the caller may see; a workflow run has no pipeline', async () => {
+    it('shows only the pipeline runs the caller may see, each with its int pipeline id', async () => {
       const { org, admin } = await workspace();
       const member = await server.user({ orgSlug: (await server.core.auth.findOrganization({ id: org.id }))!.slug });
       const hidden = await createPipeline(server, admin);
@@ -157,8 +157,8 @@ describe('meergo runs', () => {
       const b = await insertRun(server, { orgId: org.id, pipelineId: shared.uuid, workflowId: shared.workflow, status: 'COMPLETED' });
       const c = await insertRun(server, { orgId: org.id, pipelineId: null, workflowId: hidden.workflow, status: 'COMPLETED' });
       const { runs: forAdmin } = await jsonOf<{ runs: RunBody[] }>(await call(admin, 'GET', '/v1/pipelines/runs'));
+      // A workflow run without a pipeline (another dialect's) is not a pipeline run: not listed, 404 by id.
       expect(forAdmin.map((r) => [r.id, r.pipeline])).toEqual([
-        [c.seq, null],
         [b.seq, shared.seq],
         [a.seq, hidden.seq],
       ]);
@@ -168,6 +168,7 @@ describe('meergo runs', () => {
       const outside = await workspace();
       const { runs: forOutsider } = await jsonOf<{ runs: RunBody[] }>(await call(outside.admin, 'GET', '/v1/pipelines/runs'));
       expect(forOutsider).toEqual([]);
+      await expectError(await call(admin, 'GET', `/v1/pipelines/runs/${c.seq}`), 404, 'NotFound', `pipeline run ${c.seq} does not exist`);
     });
 
     it('streams a long list as one valid JSON document', async () => {
@@ -190,9 +191,9 @@ describe('meergo runs', () => {
       const p = await createPipeline(server, admin);
       const run = await insertRun(server, { orgId: org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'COMPLETED' });
       expect((await jsonOf<RunBody>(await call(admin, 'GET', `/v1/pipelines/runs/${run.seq}`))).id).toBe(run.seq);
-      await expectError(await call(admin, 'GET', '/v1/pipelines/runs/2147483647'), 404, 'NotFound', 'pipeline run does not exist');
+      await expectError(await call(admin, 'GET', '/v1/pipelines/runs/2147483647'), 404, 'NotFound', 'pipeline run 2147483647 does not exist');
       const outside = await workspace();
-      await expectError(await call(outside.admin, 'GET', `/v1/pipelines/runs/${run.seq}`), 404, 'NotFound', 'pipeline run does not exist');
+      await expectError(await call(outside.admin, 'GET', `/v1/pipelines/runs/${run.seq}`), 404, 'NotFound', `pipeline run ${run.seq} does not exist`);
       for (const bad of ['abc', '0', '2147483648'])
         await expectError(await call(admin, 'GET', `/v1/pipelines/runs/${bad}`), 400, 'BadRequest', `identifier "${bad}" is not a valid pipeline run identifier`);
     });

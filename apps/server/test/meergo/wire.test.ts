@@ -94,6 +94,8 @@ describe('meergo wire format', () => {
     it('never lets caches keep an answer', async () => {
       const res = await server.fetch('/v1/pipelines/runs', { auth: key });
       expect(res.headers.get('cache-control')).toBe('no-store, max-age=0');
+      expect(res.headers.get('pragma')).toBe('no-cache');
+      expect(res.headers.get('expires')).toBe('0');
       await res.arrayBuffer();
     });
   });

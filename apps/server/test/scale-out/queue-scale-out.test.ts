@@ -14,7 +14,7 @@ import { WebhookSink } from './webhook-sink.js';
 // with SIGKILL midway. Needs Postgres (the queue lives there), so only with TEST_DATABASE_URL.
 const describeWithPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
-const SECRET = 'test-secret-for-pipewright'; // the one startTestServer uses: API keys made here verify there
+const SECRET = 'test-secret-for-pipewright-0123456789'; // the one startTestServer uses: API keys made here verify there
 const LEASE_MS = 6_000; // heartbeat every 2 s: a cancel seen sooner came through NOTIFY
 // 10 records, one unreadable; the filter keeps even n: exact counters per completed run.
 const RECORDS = [...Array.from({ length: 10 }, (_, n) => ({ n })), 'not an object'];
@@ -54,6 +54,8 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
       PIPEWRIGHT_SECRET: SECRET,
       PIPEWRIGHT_DATA_DIR: dataDir,
       PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS),
+      // One organization here, and every worker's slots for it (fair share has nothing to share): the kill must hit runs.
+      PIPEWRIGHT_ORG_RUN_CONCURRENCY: '9',
       PIPEWRIGHT_SCHEDULER: 'off',
       PIPEWRIGHT_EGRESS_ALLOW: 'loopback,private',
     };

@@ -91,7 +91,7 @@ export async function startTestServer(options: { storage?: StorageHandle; config
       dataDir,
       // Each test server has its own file root (each organization's files under <fileRoot>/<slug>/).
       fileRoot: join(dataDir, 'files'),
-      secret: 'test-secret-for-pipewright',
+      secret: 'test-secret-for-pipewright-0123456789',
       adminEmail: ADMIN_EMAIL,
       adminPassword: ADMIN_PASSWORD,
       defaultOrg: 'acme',

@@ -44,9 +44,15 @@ describe('unstract workflow execute, executions and logs', () => {
       // Observe what reaches the executor (it forwards to whatever executes runs).
       const executor = server.core.deps.executor as Executor;
       const submit = executor.submit;
-      const seen: UploadedFile[][] = [];
+      const seen: Array<Array<[string, string, string | undefined, number]>> = [];
+      // Read as the executor gets them: the run deletes them from disk once it ends.
+      const text = async (f: UploadedFile) => {
+        const parts: Uint8Array[] = [];
+        for await (const chunk of f.stream()) parts.push(chunk);
+        return Buffer.concat(parts).toString('utf8');
+      };
       executor.submit = async (run, options) => {
-        seen.push(options?.files ?? []);
+        seen.push(await Promise.all((options?.files ?? []).map(async (f) => [f.name, await text(f), f.mimeType, f.size] as [string, string, string | undefined, number])));
         return submit.call(executor, run, options);
       };
       try {
@@ -57,9 +63,9 @@ describe('unstract workflow execute, executions and logs', () => {
         const r = await call(server, 'POST', `${base}/workflow/execute/`, { as: who.owner, body: form });
         expect(r.status).toBe(200);
         expect(seen).toHaveLength(1);
-        expect(seen[0]!.map((f) => [f.name, Buffer.from(f.content).toString('utf8'), f.mimeType])).toEqual([
-          ['one.ndjson', '{"a":1}\n', 'application/x-ndjson'],
-          ['two é.csv', 'x,y\n', 'text/csv'],
+        expect(seen[0]).toEqual([
+          ['one.ndjson', '{"a":1}\n', 'application/x-ndjson', 8],
+          ['two é.csv', 'x,y\n', 'text/csv', 4],
         ]);
         await settleRun(server.core, serviceActor(server), r.body.execution_id);
       } finally {

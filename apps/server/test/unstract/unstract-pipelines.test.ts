@@ -1,6 +1,6 @@
 import type { Run } from '@pipewright/core';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { api, call, cast, createPipeline, createWorkflow, serviceActor, settleRun, type Cast } from './unstract-support.js';
+import { api, call, cast, createPipeline, createWorkflow, intId, serviceActor, settleRun, type Cast } from './unstract-support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +50,7 @@ describe('unstract pipelines', () => {
         last_run_status: 'YET_TO_START',
         last_5_run_statuses: [],
         is_owner: true,
-        created_by: who.owner.id,
+        created_by: await intId(server, who.owner),
         created_by_email: who.owner.email,
         shared_to_org: false,
         shared_users: [],
@@ -344,7 +344,8 @@ describe('unstract pipelines', () => {
     it('PATCH with shared_users/shared_to_org shares (the pre-June-2026 way)', async () => {
       const p = await createPipeline(server, who.owner, 'patch-share');
       const r = await call(server, 'PATCH', `${base}/pipeline/${p.id}/`, { as: who.owner, json: { shared_users: [who.shared.id] } });
-      expect(r.body.shared_users).toEqual([who.shared.id]);
+      // A UUID is still accepted on input; users show by int id.
+      expect(r.body.shared_users).toEqual([await intId(server, who.shared)]);
       expect((await call(server, 'GET', `${base}/pipeline/${p.id}/`, { as: who.shared })).status).toBe(200);
     });
 
@@ -481,20 +482,21 @@ describe('unstract pipelines', () => {
         shared_users: [],
         shared_to_org: false,
         shared_groups: [],
-        co_owners: [{ id: who.owner.id, email: who.owner.email }],
-        created_by: who.owner.id,
+        co_owners: [{ id: await intId(server, who.owner), email: who.owner.email }],
+        created_by: await intId(server, who.owner),
         created_by_email: who.owner.email,
       });
-      const shared = await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id, who.member.id] } });
+      const [sharedId, memberId] = [await intId(server, who.shared), await intId(server, who.member)];
+      const shared = await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [sharedId, memberId] } });
       expect(shared.status).toBe(200);
-      expect(shared.body.shared_users.map((u: { id: string }) => u.id).sort()).toEqual([who.shared.id, who.member.id].sort());
-      expect(shared.body.shared_users[0]).toEqual({ id: expect.any(String), username: expect.any(String) });
+      expect(shared.body.shared_users.map((u: { id: number }) => u.id).sort()).toEqual([sharedId, memberId].sort());
+      expect(shared.body.shared_users[0]).toEqual({ id: expect.any(Number), username: expect.any(String) });
       // Replace-style: what is given replaces, what is not is kept.
       const toOrg = await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_to_org: true } });
       expect(toOrg.body.shared_to_org).toBe(true);
       expect(toOrg.body.shared_users).toHaveLength(2);
       const fewer = await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id] } });
-      expect(fewer.body.shared_users.map((u: { id: string }) => u.id)).toEqual([who.shared.id]);
+      expect(fewer.body.shared_users.map((u: { id: number }) => u.id)).toEqual([sharedId]);
       // Users the pipeline is shared with can read the sharing, not change it.
       expect((await call(server, 'GET', `${base}/pipeline/${p.id}/users/`, { as: who.shared })).status).toBe(200);
       expect((await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.shared, json: { shared_to_org: false } })).status).toBe(403);

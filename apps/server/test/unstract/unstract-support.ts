@@ -76,6 +76,13 @@ export async function createPipeline(server: TestServer, user: TestUser, name: s
 
 export const serviceActor = (server: TestServer): Actor => ({ kind: 'service', userId: server.admin.id, orgId: server.org.id, role: 'admin' });
 
+/** A user's int id: how the Unstract dialect shows and takes user ids. */
+export async function intId(server: TestServer, user: { id: string }): Promise<number> {
+  const [found] = await server.core.admin.usersByIds(serviceActor(server), [user.id]);
+  if (!found) throw new Error(`no user ${user.id}`);
+  return found.seq;
+}
+
 export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { api, call, cast, createPipeline, createWorkflow, type Cast } from './unstract-support.js';
+import { api, call, cast, createPipeline, createWorkflow, intId, type Cast } from './unstract-support.js';
 
 describe('unstract workflows', () => {
   let server: TestServer;
@@ -20,15 +20,16 @@ describe('unstract workflows', () => {
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({
         workflow_name: 'wf-only-name',
-        description: null,
+        // Unstract's default for a workflow created without one.
+        description: '',
         is_active: true,
         deployment_type: 'DEFAULT',
         source_settings: null,
         destination_settings: null,
         stage_settings: { input_schema: null, filter: null, transformation: null, output_schema: null },
         max_file_execution_count: null,
-        workflow_owner: who.owner.id,
-        created_by: who.owner.id,
+        workflow_owner: await intId(server, who.owner),
+        created_by: await intId(server, who.owner),
         is_owner: true,
         owner_emails: [who.owner.email],
         shared_users: [],
@@ -248,11 +249,11 @@ describe('unstract workflows', () => {
       expect(shared.body).toEqual({
         id: wf.id,
         workflow_name: 'wf-share',
-        shared_users: [{ id: who.shared.id, email: who.shared.email }],
+        shared_users: [{ id: await intId(server, who.shared), email: who.shared.email }],
         shared_to_org: true,
         shared_groups: [],
-        co_owners: [{ id: who.owner.id, email: who.owner.email }],
-        created_by: who.owner.id,
+        co_owners: [{ id: await intId(server, who.owner), email: who.owner.email }],
+        created_by: await intId(server, who.owner),
         created_by_email: who.owner.email,
       });
       expect((await call(server, 'GET', `${base}/workflow/${wf.id}/users/`, { as: who.member })).body).toEqual(shared.body);

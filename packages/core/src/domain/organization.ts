@@ -11,11 +11,19 @@ export interface OrganizationState {
   seq: number;
   name: string;
   mode: OrgMode;
+  /**
+   * Runs of this organization executing at once, at most; null: the operator's default
+   * (engine option `organizationConcurrency`). Set by a server admin.
+   */
+  maxConcurrentRuns: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const SLUG_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Highest per-organization limit on concurrent runs (a process never runs more than its own concurrency anyway). */
+export const MAX_CONCURRENT_RUNS_LIMIT = 10_000;
 
 /** A tenant. Runs are allowed only while it is in `normal` mode. */
 export class Organization {
@@ -33,13 +41,15 @@ export class Organization {
       slug: input.slug,
       name: input.name?.trim() || input.slug,
       mode: 'normal',
+      maxConcurrentRuns: null,
       createdAt: input.now,
       updatedAt: input.now,
     });
   }
 
   static restore(state: OrganizationState): Organization {
-    return new Organization({ ...state });
+    // Rows saved before the limit existed have none.
+    return new Organization({ ...state, maxConcurrentRuns: state.maxConcurrentRuns ?? null });
   }
 
   get id(): string {
@@ -57,11 +67,23 @@ export class Organization {
   get mode(): OrgMode {
     return this.state.mode;
   }
+  /** Its own limit on runs executing at once, or null for the operator's default. */
+  get maxConcurrentRuns(): number | null {
+    return this.state.maxConcurrentRuns;
+  }
 
   changeMode(mode: OrgMode, now: Date): void {
     if (!ORG_MODES.includes(mode)) throw ValidationError.field('mode', `Mode must be one of ${ORG_MODES.join(', ')}.`);
     if (mode === this.state.mode) return;
     this.state = { ...this.state, mode, updatedAt: now };
+  }
+
+  /** Sets its own limit on runs executing at once (an integer ≥ 1), or null for the operator's default. */
+  limitConcurrentRuns(limit: number | null, now: Date): void {
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONCURRENT_RUNS_LIMIT))
+      throw ValidationError.field('maxConcurrentRuns', `Must be null or an integer from 1 to ${MAX_CONCURRENT_RUNS_LIMIT}.`);
+    if (limit === this.state.maxConcurrentRuns) return;
+    this.state = { ...this.state, maxConcurrentRuns: limit, updatedAt: now };
   }
 
   /** Throws unless runs may start now. */

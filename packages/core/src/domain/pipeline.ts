@@ -36,6 +36,11 @@ export interface PipelineState {
   cursor: string | null;
   /** How runs failing with a retryable error are tried again (default: once, no retry). */
   retry: RetryPolicySpec;
+  /**
+   * Wall-clock limit of one run, in seconds; null: the operator's maximum only. The effective
+   * limit is the smaller of this and the operator's maximum (engine option `runTimeoutMs`).
+   */
+  runTimeoutSeconds: number | null;
   tagIds: string[];
   runCount: number;
   lastRun: LastRun | null;
@@ -61,10 +66,14 @@ export interface CreatePipelineInput {
   updatedAtColumn?: string | null;
   /** Fields not given take the defaults (one attempt). */
   retry?: RetryPolicyInput;
+  /** Wall-clock limit of a run in seconds (null or absent: the operator's maximum only). */
+  runTimeoutSeconds?: number | null;
   now: Date;
 }
 
 export const PIPELINE_NAME_MAX = 255;
+/** Longest per-pipeline run time limit: 7 days (the operator's maximum still applies). */
+export const RUN_TIMEOUT_SECONDS_MAX = 7 * 24 * 3600;
 
 function validateCommon(issues: Issues, input: { name?: unknown; description?: unknown; type?: unknown }): void {
   if (input.name !== undefined) issues.text('name', input.name, { max: PIPELINE_NAME_MAX, required: true });
@@ -78,6 +87,17 @@ function validColumn(issues: Issues, column: unknown): void {
   if (column === null || column === undefined) return;
   if (typeof column !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(column))
     issues.add('updatedAtColumn', 'Must be a column name (letters, digits and "_").');
+}
+
+/** Meergo's save rule: a pipeline that reads incrementally by default must name the column it reads by. */
+function validIncremental(issues: Issues, incremental: boolean | undefined, column: string | null | undefined): void {
+  if (incremental && !column) issues.add('incremental', 'incremental requires an update time column');
+}
+
+function validRunTimeout(issues: Issues, seconds: unknown): void {
+  if (seconds === null || seconds === undefined) return;
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds <= 0 || seconds > RUN_TIMEOUT_SECONDS_MAX)
+    issues.add('runTimeoutSeconds', `Must be null or an integer from 1 to ${RUN_TIMEOUT_SECONDS_MAX} (seconds).`);
 }
 
 /** The policy `input` over `base`, or null with its issues added (so create reports them with the others). */
@@ -99,6 +119,8 @@ export class Pipeline {
     const issues = new Issues();
     validateCommon(issues, { name: input.name, description: input.description, type: input.type });
     validColumn(issues, input.updatedAtColumn);
+    validIncremental(issues, input.incremental, input.updatedAtColumn);
+    validRunTimeout(issues, input.runTimeoutSeconds);
     if (!Number.isInteger(input.seq) || input.seq < 1 || input.seq > MAX_SEQ) issues.add('seq', 'Out of range.');
     const retry = validRetry(issues, input.retry ?? {});
     issues.throwIfAny();
@@ -120,6 +142,7 @@ export class Pipeline {
       updatedAtColumn: input.updatedAtColumn ?? null,
       cursor: null,
       retry: { ...retry!.spec },
+      runTimeoutSeconds: input.runTimeoutSeconds ?? null,
       tagIds: [],
       runCount: 0,
       lastRun: null,
@@ -131,7 +154,8 @@ export class Pipeline {
   }
 
   static restore(state: PipelineState): Pipeline {
-    return new Pipeline(copyState(state));
+    // Rows saved before the limit existed have none.
+    return new Pipeline(copyState({ ...state, runTimeoutSeconds: state.runTimeoutSeconds ?? null }));
   }
 
   get id(): string {
@@ -184,6 +208,10 @@ export class Pipeline {
   }
   get retry(): RetryPolicy {
     return RetryPolicy.fromSpec(this.state.retry);
+  }
+  /** Its own wall-clock limit of a run in seconds, or null (the operator's maximum only). */
+  get runTimeoutSeconds(): number | null {
+    return this.state.runTimeoutSeconds;
   }
   get tagIds(): readonly string[] {
     return this.state.tagIds;
@@ -251,6 +279,7 @@ export class Pipeline {
   configureIncremental(incremental: boolean, updatedAtColumn: string | null, by: string, now: Date): void {
     const issues = new Issues();
     validColumn(issues, updatedAtColumn);
+    validIncremental(issues, incremental, updatedAtColumn);
     issues.throwIfAny();
     this.touch(by, now, { incremental, updatedAtColumn });
   }
@@ -261,6 +290,14 @@ export class Pipeline {
     const retry = validRetry(issues, changes, this.state.retry);
     issues.throwIfAny();
     this.touch(by, now, { retry: { ...retry!.spec } });
+  }
+
+  /** Sets its own wall-clock limit of a run (seconds, > 0), or clears it (null). */
+  limitRunTime(seconds: number | null, by: string, now: Date): void {
+    const issues = new Issues();
+    validRunTimeout(issues, seconds);
+    issues.throwIfAny();
+    if (seconds !== this.state.runTimeoutSeconds) this.touch(by, now, { runTimeoutSeconds: seconds });
   }
 
   /** Replaces who the pipeline is shared with. The owner is never in the shared list. */
@@ -291,14 +328,17 @@ export class Pipeline {
   }
 
   /**
-   * Decides whether a run may start, in Meergo's order: incremental needs a column,
-   * then the pipeline must be enabled. (Open runs and org mode are checked elsewhere:
-   * one by the database, the other by the organization.) Returns the effective mode.
+   * Decides whether a run may start, in Meergo's order: an incremental run asked for needs
+   * a column, then the pipeline must be enabled. (Open runs and org mode are checked
+   * elsewhere: one by the database, the other by the organization.) As in Meergo, the column
+   * is checked only when the request says `incremental`; the pipeline's own default was
+   * checked when it was saved (a row saved before that rule without a column runs in full).
+   * Returns the effective mode.
    */
   assertCanRun(incremental: boolean | null | undefined): boolean {
-    const effective = incremental ?? this.state.incremental;
-    if (effective && !this.state.updatedAtColumn) throw new CannotRunIncrementallyError();
-    if (!this.state.enabled) throw new PipelineDisabledError(this.state.id);
+    if (incremental === true && !this.state.updatedAtColumn) throw new CannotRunIncrementallyError();
+    const effective = incremental ?? (this.state.incremental && this.state.updatedAtColumn !== null);
+    if (!this.state.enabled) throw new PipelineDisabledError(this.state.id, this.state.seq);
     return effective;
   }
 
@@ -319,6 +359,15 @@ export class Pipeline {
         ? this.state.lastRun
         : { id: run.id, at: run.createdAt, status: run.status };
     this.state = { ...this.state, lastRun };
+  }
+
+  /**
+   * Bookkeeping when a run is deleted: if it was the latest, the newest remaining run (or
+   * none) takes its place. `runCount` stays, so later runs keep numbering on.
+   */
+  recordRunDeleted(runId: string, newest: { id: string; status: RunStatus; createdAt: Date } | null): void {
+    if (this.state.lastRun?.id !== runId) return;
+    this.state = { ...this.state, lastRun: newest ? { id: newest.id, at: newest.createdAt, status: newest.status } : null };
   }
 
   /** Bookkeeping when a run ends: last run status, and the cursor it advanced to. */

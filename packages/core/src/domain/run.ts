@@ -39,6 +39,7 @@ export interface RunState {
   createdAt: Date;
   startedAt: Date | null;
   endedAt: Date | null;
+  /** When the run last changed (status, cancel, retry, links); lease renewals and progress leave it. */
   updatedAt: Date;
   stages: StageCounters;
   files: FileCounters;
@@ -196,16 +197,21 @@ export class Run {
    * Renews the lease of a run that is still open. A PENDING run is leased too while it waits
    * in a process's queue, so that runs queued by a process that died are recovered as well.
    */
-  heartbeat(now: Date, leaseUntil: Date): void {
+  heartbeat(_now: Date, leaseUntil: Date): void {
     this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'renew the lease of');
-    this.state = { ...this.state, leaseExpiresAt: leaseUntil, updatedAt: now };
+    // `updatedAt` is when the run last changed state; a lease renewal every few seconds is not
+    // a change (lists sorted by `updated` must not reshuffle while runs execute).
+    this.state = { ...this.state, leaseExpiresAt: leaseUntil };
   }
 
-  /** Progress while executing (counters are kept as they grow; dialects hide them until the end). */
-  recordProgress(stages: StageCounters, files: FileCounters, now: Date): void {
+  /**
+   * Progress while executing (counters are kept as they grow; dialects hide them until the end).
+   * Saved with the heartbeat, so, like it, it leaves `updatedAt` alone.
+   */
+  recordProgress(stages: StageCounters, files: FileCounters, _now: Date): void {
     this.expect(['EXECUTING', 'STOPPING'], 'record progress on');
     validateCounters(stages);
-    this.state = { ...this.state, stages: copyCounters(stages), files: { ...files }, updatedAt: now };
+    this.state = { ...this.state, stages: copyCounters(stages), files: { ...files } };
   }
 
   complete(now: Date, stages?: StageCounters, files?: FileCounters): void {

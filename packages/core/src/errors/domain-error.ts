@@ -81,7 +81,11 @@ export class ConflictError extends DomainError {
 
 export class PipelineDisabledError extends DomainError {
   readonly code = 'PIPELINE_DISABLED' as const;
-  constructor(readonly pipelineId: string) {
+  /** `pipelineSeq` is the int id dialects that word the message with it (Meergo) show. */
+  constructor(
+    readonly pipelineId: string,
+    readonly pipelineSeq?: number,
+  ) {
     super('pipeline is disabled');
   }
 }
@@ -89,7 +93,11 @@ export class PipelineDisabledError extends DomainError {
 /** The pipeline already has an open run (guaranteed by storage, not by a check in memory). */
 export class RunInProgressError extends DomainError {
   readonly code = 'RUN_IN_PROGRESS' as const;
-  constructor(readonly pipelineId: string) {
+  /** `pipelineSeq` is known when the service (not only storage) saw the pipeline. */
+  constructor(
+    readonly pipelineId: string,
+    readonly pipelineSeq?: number,
+  ) {
     super('pipeline is already in progress');
   }
 }

@@ -14,9 +14,9 @@ export function isOwnerOrSharedUserOrSharedToOrg(actor: Actor, resource: Shareab
   return resource.sharedToOrg || resource.sharedUserIds.includes(actor.userId);
 }
 
-/** Throws NotFound when the actor may not see the resource. */
-export function assertCanSee<T extends Shareable>(actor: Actor, resource: T | null, entity: string): T {
-  if (!resource || !isOwnerOrSharedUserOrSharedToOrg(actor, resource)) throw new NotFoundError(entity);
+/** Throws NotFound (naming `id`, the one asked for, when given) when the actor may not see the resource. */
+export function assertCanSee<T extends Shareable>(actor: Actor, resource: T | null, entity: string, id?: string | number): T {
+  if (!resource || !isOwnerOrSharedUserOrSharedToOrg(actor, resource)) throw new NotFoundError(entity, id);
   return resource;
 }
 

@@ -1,16 +1,32 @@
 import type { Run } from '../domain/run.js';
 import type { WorkflowDefinition } from '../domain/workflow.js';
 
-/** An uploaded file handed to a run (the `upload` source). */
+/**
+ * A file uploaded with a run (the `upload` source). Its bytes stay where they were received
+ * (a temporary file, rows of the run queue) and are read on demand, one file at a time, so a
+ * run never needs all of them in memory.
+ */
 export interface UploadedFile {
   name: string;
-  content: Uint8Array;
+  /** Size in bytes. */
+  size: number;
   mimeType?: string;
+  /** The bytes from the start, in chunks; may be called again (a retried run reads them anew). */
+  stream(): AsyncIterable<Uint8Array>;
+  /**
+   * Frees the bytes (deletes the temporary file, gives its bytes back to the organization's
+   * upload budget); idempotent. Absent when there is nothing to free.
+   */
+  discard?(): Promise<void>;
 }
 
 /** Executes runs. The in-process engine and the queue-backed workers implement it. */
 export interface Executor {
-  /** Accepts a PENDING run for execution; resolves once accepted, not when finished. */
+  /**
+   * Accepts a PENDING run for execution; resolves once accepted, not when finished. The files
+   * are the executor's from this call on: it discards them once the run no longer needs them
+   * (the run ended, or the bytes were copied elsewhere).
+   */
   submit(run: Run, options?: { files?: UploadedFile[] }): Promise<void>;
   /**
    * Asks the process running the run to stop it (second phase of cancel); called too for a

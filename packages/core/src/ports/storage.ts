@@ -1,3 +1,4 @@
+import type { ApiDeployment } from '../domain/api-deployment.js';
 import type { ApiKey, ApiKeyKind } from '../domain/api-key.js';
 import type { Connection } from '../domain/connection.js';
 import type { FileHistory } from '../domain/file-history.js';
@@ -55,6 +56,10 @@ export const RUN_FIELDS = {
   updatedAt: 'datetime',
   startedAt: 'datetime',
   endedAt: 'datetime',
+  /** The run's display name: `<pipeline name>-<index>`, or `run-<seq>` for a run without a pipeline. */
+  name: 'string',
+  /** The name of the run's pipeline (no value for a run without one). */
+  pipelineName: 'string',
 } as const satisfies Record<string, FieldType>;
 export type RunField = keyof typeof RUN_FIELDS;
 export const RUN_SORTS = ['createdAt', 'updatedAt', 'seq', 'index', 'status', 'startedAt', 'endedAt'] as const;
@@ -104,6 +109,24 @@ export const TAG_SORTS = ['createdAt', 'updatedAt', 'name', 'id'] as const;
 export type TagSort = (typeof TAG_SORTS)[number];
 export type TagQuery = Query<TagField, TagSort>;
 
+/** Members of an organization (a user with their role there). */
+export const USER_FIELDS = {
+  id: 'uuid',
+  email: 'string',
+  /** The display name. */
+  name: 'string',
+  isActive: 'bool',
+  emailOptedIn: 'bool',
+  /** The member's role in the organization (`admin`, `member`). */
+  role: 'string',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+} as const satisfies Record<string, FieldType>;
+export type UserField = keyof typeof USER_FIELDS;
+export const USER_SORTS = ['createdAt', 'updatedAt', 'email', 'name', 'id'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+export type UserQuery = Query<UserField, UserSort>;
+
 export const CONNECTION_FIELDS = {
   id: 'uuid',
   seq: 'int',
@@ -133,9 +156,13 @@ export interface OrganizationRepository {
   findBySeq(seq: number): Promise<Organization | null>;
   /** Organizations the user belongs to, with the user's role, ordered by slug. */
   listForUser(userId: string): Promise<Array<{ organization: Organization; role: Role }>>;
+  /** Organizations with their own limit on concurrent runs (`maxConcurrentRuns` not null), in any order. */
+  listWithRunLimit(): Promise<Organization[]>;
 }
 
 export interface UserRepository {
+  /** Reserves the int id (`seq`, ≤ 2^31-1) for a new user. */
+  nextSeq(): Promise<number>;
   /** Inserts a user; ConflictError on `email`. */
   insert(user: User): Promise<void>;
   update(user: User): Promise<void>;
@@ -143,12 +170,16 @@ export interface UserRepository {
   findByEmail(email: string): Promise<User | null>;
   /** Users by id, in any order, skipping unknown ids (one query for a page of rows). */
   findByIds(ids: readonly string[]): Promise<User[]>;
+  /** Users by int id, in any order, skipping unknown ones (one query for the ids a request names). */
+  findBySeqs(seqs: readonly number[]): Promise<User[]>;
   /** Users by id with their role in the org (null for a non-member), skipping unknown ids: one query for a page's users. */
   findByIdsWithRole(orgId: string, ids: readonly string[]): Promise<Array<{ user: User; role: Role | null }>>;
   /** Number of users, to know whether the server needs bootstrapping. */
   count(): Promise<number>;
   /** Members of an organization with their role, ordered by email. */
   listByOrg(orgId: string, page: PageRequest): Promise<Page<{ user: User; role: Role }>>;
+  /** Members of an organization with their role, filtered, sorted and paged by the query (exact total). */
+  queryMembers(orgId: string, query: UserQuery): Promise<Page<{ user: User; role: Role }>>;
 }
 
 export interface MembershipRepository {
@@ -203,6 +234,8 @@ export interface RunRepository {
   findBySeq(seq: number): Promise<Run | null>;
   /** The open (PENDING, EXECUTING or STOPPING) run of a pipeline, if any. */
   findOpenForPipeline(pipelineId: string): Promise<Run | null>;
+  /** Deletes a run with its logs, file executions and pipeline links; unknown ids are a no-op. */
+  delete(id: string): Promise<void>;
   /**
    * One page of runs visible under `visibility`: a run is visible when its pipeline is,
    * when it has no pipeline and its workflow is, or when any linked pipeline is.
@@ -231,12 +264,36 @@ export interface FileExecutionRepository {
   listByRun(runId: string, page: PageRequest): Promise<Page<FileExecution>>;
 }
 
+/** Filters of the API deployment list (all optional, ANDed). */
+export interface ApiDeploymentFilter {
+  workflowId?: string;
+  /** Exact API name. */
+  apiName?: string;
+  /** Display name contains, case-insensitive. */
+  search?: string;
+}
+
+export interface ApiDeploymentRepository {
+  /** Inserts a deployment; ConflictError on `apiName` within the org. */
+  insert(deployment: ApiDeployment): Promise<void>;
+  /** Saves the deployment's state; ConflictError on `apiName` within the org. */
+  update(deployment: ApiDeployment): Promise<void>;
+  /** Deletes the deployment with its API keys (its runs are the workflow's and stay). */
+  delete(id: string): Promise<void>;
+  findById(id: string): Promise<ApiDeployment | null>;
+  findByApiName(orgId: string, apiName: string): Promise<ApiDeployment | null>;
+  /** One page of the deployments visible under `visibility`, newest first, with the exact total. */
+  list(visibility: Visibility, filter: ApiDeploymentFilter, page: PageRequest): Promise<Page<ApiDeployment>>;
+  /** Every deployment of a workflow, in any order (a workflow has few). */
+  listByWorkflow(workflowId: string): Promise<ApiDeployment[]>;
+}
+
 export interface WorkflowRepository {
   /** Inserts a workflow; ConflictError on `name` within the org. */
   insert(workflow: Workflow): Promise<void>;
   /** Saves the workflow; ConflictError on `name` within the org. */
   update(workflow: Workflow): Promise<void>;
-  /** Deletes the workflow with its file histories and pipeline-less runs. */
+  /** Deletes the workflow with its file histories, pipeline-less runs and API deployments (with their keys). */
   delete(id: string): Promise<void>;
   findById(id: string): Promise<Workflow | null>;
   findByIdForUpdate(id: string): Promise<Workflow | null>;
@@ -327,6 +384,7 @@ export interface TagRepository {
 export interface Repositories {
   organizations: OrganizationRepository;
   users: UserRepository;
+  apiDeployments: ApiDeploymentRepository;
   memberships: MembershipRepository;
   pipelines: PipelineRepository;
   runs: RunRepository;

@@ -35,7 +35,7 @@ export class AdminService {
         (await tx.organizations.findBySlug(input.orgSlug)) ??
         Organization.create({ id: ids.uuid(), seq: await tx.organizations.nextSeq(), slug: input.orgSlug, now });
       if (!(await tx.organizations.findById(org.id))) await tx.organizations.insert(org);
-      const user = User.create({ id: ids.uuid(), email: input.email, name: 'admin', passwordHash, now });
+      const user = User.create({ id: ids.uuid(), seq: await tx.users.nextSeq(), email: input.email, name: 'admin', passwordHash, now });
       await tx.users.insert(user);
       await tx.memberships.upsert({ orgId: org.id, userId: user.id, role: 'admin', createdAt: now });
       return { org, user };
@@ -78,6 +78,25 @@ export class AdminService {
     });
   }
 
+  /**
+   * Sets an organization's own limit on runs executing at once (null: the operator's default).
+   * Server admins only (admins of `settings.serverOrgSlug`): an org admin may read the limit
+   * but not raise it, or one tenant could take every run slot again.
+   */
+  async setRunLimit(userId: string, slug: string, maxConcurrentRuns: number | null): Promise<Organization> {
+    const { storage, settings, clock } = this.deps;
+    const server = await storage.organizations.findBySlug(settings.serverOrgSlug);
+    const membership = server ? await storage.memberships.find(server.id, userId) : null;
+    if (membership?.role !== 'admin') throw new PermissionDeniedError();
+    return storage.transaction(async (tx) => {
+      const org = await tx.organizations.findBySlug(slug);
+      if (!org) throw new NotFoundError('Organization', slug);
+      org.limitConcurrentRuns(maxConcurrentRuns, clock.now());
+      await tx.organizations.update(org);
+      return org;
+    });
+  }
+
   /** Creates a user in the actor's organization (or adds an existing one by email). Org admins only. */
   async createUser(actor: Actor, input: NewUser): Promise<{ user: User; role: Role }> {
     assertOrgAdmin(actor);
@@ -88,7 +107,7 @@ export class AdminService {
     const { storage, clock, ids } = this.deps;
     return storage.transaction(async (tx) => {
       const now = clock.now();
-      const user = User.create({ id: ids.uuid(), email: input.email, name: input.name, passwordHash, now });
+      const user = User.create({ id: ids.uuid(), seq: await tx.users.nextSeq(), email: input.email, name: input.name, passwordHash, now });
       if (await tx.users.findByEmail(user.email)) throw new ConflictError('user', 'email', user.email);
       await tx.users.insert(user);
       await tx.memberships.upsert({ orgId: actor.orgId, userId: user.id, role, createdAt: now });
@@ -131,6 +150,14 @@ export class AdminService {
   async usersByIds(_actor: Actor, userIds: readonly string[]): Promise<User[]> {
     const ids = [...new Set(userIds)];
     return ids.length ? this.deps.storage.users.findByIds(ids) : [];
+  }
+
+  /** Members of the actor's organization by int id (`seq`), skipping unknown ids and non-members. */
+  async membersBySeq(actor: Actor, seqs: readonly number[]): Promise<User[]> {
+    const users = seqs.length ? await this.deps.storage.users.findBySeqs(seqs) : [];
+    if (!users.length) return [];
+    const withRoles = await this.deps.storage.users.findByIdsWithRole(actor.orgId, users.map((u) => u.id));
+    return withRoles.filter(({ role }) => role !== null).map(({ user }) => user);
   }
 
   /**

@@ -11,7 +11,7 @@ export interface IssuedKey {
   secret: string;
 }
 
-/** Personal keys (a user in an org) and pipeline keys (the public deployment route). */
+/** Personal keys (a user in an org), pipeline keys (the public pipeline route) and API deployment keys. */
 export class ApiKeyService {
   constructor(private readonly deps: CoreDeps) {}
 
@@ -46,6 +46,14 @@ export class ApiKeyService {
   async issuePipelineKey(tx: Repositories, actor: Actor, pipelineId: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
     const secret = this.deps.ids.uuid();
     const key = this.build(actor.orgId, 'pipeline', { pipeline: pipelineId }, secret, actor.userId, input.description ?? null, input.isActive ?? true, null);
+    await tx.apiKeys.insert(key);
+    return { key, secret };
+  }
+
+  /** Issues an API deployment key (a UUID) inside the caller's transaction; the caller checks ownership. */
+  async issueDeploymentKey(tx: Repositories, actor: Actor, deploymentId: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
+    const secret = this.deps.ids.uuid();
+    const key = this.build(actor.orgId, 'deployment', { deployment: deploymentId }, secret, actor.userId, input.description ?? null, input.isActive ?? true, null);
     await tx.apiKeys.insert(key);
     return { key, secret };
   }
@@ -94,16 +102,16 @@ export class ApiKeyService {
       if (key.targetId !== actor.userId) throw new NotFoundError('API key', id);
       return;
     }
-    const pipeline = await tx.pipelines.findById(key.targetId);
-    assertCanSee(actor, pipeline, 'API key');
-    assertCanChange(actor, pipeline, 'API key');
-    if (!pipeline) throw new PermissionDeniedError();
+    const parent = key.kind === 'deployment' ? await tx.apiDeployments.findById(key.targetId) : await tx.pipelines.findById(key.targetId);
+    assertCanSee(actor, parent, 'API key');
+    assertCanChange(actor, parent, 'API key');
+    if (!parent) throw new PermissionDeniedError();
   }
 
   private build(
     orgId: string,
-    kind: 'personal' | 'pipeline',
-    targets: { user?: string; pipeline?: string },
+    kind: 'personal' | 'pipeline' | 'deployment',
+    targets: { user?: string; pipeline?: string; deployment?: string },
     secret: string,
     createdBy: string,
     description: string | null | undefined,

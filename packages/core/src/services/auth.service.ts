@@ -1,4 +1,4 @@
-import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../errors/domain-error.js';
+import { NotFoundError, PermissionDeniedError, UnauthenticatedError, ValidationError } from '../errors/domain-error.js';
 import type { Organization } from '../domain/organization.js';
 import type { Role, User } from '../domain/user.js';
 import type { KeyCredential } from '../ports/storage.js';
@@ -13,6 +13,9 @@ export type Principal =
   | { via: 'token'; userId: string }
   | { via: 'personal-key'; userId: string; keyId: string; orgId: string }
   | { via: 'pipeline-key'; keyId: string; orgId: string; pipelineId: string; issuedBy: string };
+
+/** Longest life of an API token (ZenML's maximum: 7 days). */
+export const API_TOKEN_MAX_TTL_SECONDS = 7 * 24 * 3600;
 
 /** How a dialect names the organization a request is for. */
 export type OrgSelector = { slug: string } | { seq: number } | { id: string };
@@ -60,6 +63,18 @@ export class AuthService {
   async issueToken(userId: string): Promise<{ accessToken: string; expiresIn: number | null }> {
     const ttl = this.deps.settings.tokenTtlSeconds;
     return { accessToken: await this.deps.tokens.sign({ sub: userId }, ttl), expiresIn: ttl };
+  }
+
+  /**
+   * A short-lived token for the caller (ZenML's API token), living `ttlSeconds`: from 1 s to
+   * API_TOKEN_MAX_TTL_SECONDS.
+   */
+  async issueApiToken(principal: Principal, ttlSeconds: number): Promise<{ accessToken: string; expiresIn: number }> {
+    if (principal.via === 'pipeline-key') throw new PermissionDeniedError();
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > API_TOKEN_MAX_TTL_SECONDS)
+      throw ValidationError.field('expires_in', `The token lifetime must be from 1 to ${API_TOKEN_MAX_TTL_SECONDS} seconds.`);
+    await this.requireActiveUser(principal.userId);
+    return { accessToken: await this.deps.tokens.sign({ sub: principal.userId }, ttlSeconds), expiresIn: ttlSeconds };
   }
 
   /** Resolves a bearer credential; Unauthenticated when it is unknown, malformed, inactive or expired. */

@@ -27,6 +27,11 @@ export interface CoreSettings {
   minScheduleIntervalSeconds: number;
   /** Access token lifetime (seconds); null: tokens do not expire (ZenML's default). */
   tokenTtlSeconds: number | null;
+  /**
+   * The server's own organization (the one it was bootstrapped with): its admins are server
+   * admins, who may set other organizations' limits (concurrent runs). Default "default".
+   */
+  serverOrgSlug: string;
 }
 
-export const DEFAULT_SETTINGS: CoreSettings = { minScheduleIntervalSeconds: 60, tokenTtlSeconds: 24 * 3600 };
+export const DEFAULT_SETTINGS: CoreSettings = { minScheduleIntervalSeconds: 60, tokenTtlSeconds: 24 * 3600, serverOrgSlug: 'default' };

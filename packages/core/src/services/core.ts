@@ -1,10 +1,12 @@
 import { AdminService } from './admin.service.js';
+import { ApiDeploymentService } from './api-deployment.service.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuthService } from './auth.service.js';
 import { ConnectionService } from './connection.service.js';
 import { DEFAULT_SETTINGS, type CoreDeps } from './context.js';
 import { FileHistoryService } from './file-history.service.js';
 import { PipelineService } from './pipeline.service.js';
+import { UserService } from './user.service.js';
 import { RunLifecycle } from './run-lifecycle.js';
 import { RunService } from './run.service.js';
 import { TagService } from './tag.service.js';
@@ -20,7 +22,9 @@ export interface Core {
   deps: CoreDeps;
   admin: AdminService;
   auth: AuthService;
+  users: UserService;
   apiKeys: ApiKeyService;
+  apiDeployments: ApiDeploymentService;
   tags: TagService;
   pipelines: PipelineService;
   workflows: WorkflowService;
@@ -49,16 +53,19 @@ export function createCore(options: CoreOptions): Core {
   const tags = new TagService(deps);
   const apiKeys = new ApiKeyService(deps);
   const connections = new ConnectionService(deps);
+  const runs = new RunService(deps);
   return {
     deps,
     admin: new AdminService(deps),
     auth: new AuthService(deps),
+    users: new UserService(deps),
     apiKeys,
+    apiDeployments: new ApiDeploymentService(deps, apiKeys, runs),
     tags,
     pipelines: new PipelineService(deps, tags, apiKeys),
     workflows: new WorkflowService(deps, connections),
     connections,
-    runs: new RunService(deps),
+    runs,
     lifecycle: new RunLifecycle(deps),
     fileHistories: new FileHistoryService(deps),
   };

@@ -24,6 +24,8 @@ export interface NewPipeline {
   updatedAtColumn?: string | null;
   /** Retries of runs failing with a retryable error; fields not given take the defaults (no retry). */
   retry?: RetryPolicyInput;
+  /** Wall-clock limit of a run in seconds (absent or null: the operator's maximum only). */
+  runTimeoutSeconds?: number | null;
   tags?: string[];
 }
 
@@ -39,6 +41,8 @@ export interface PipelineChanges {
   updatedAtColumn?: string | null;
   /** Given fields of the retry policy replace the current ones. */
   retry?: RetryPolicyInput;
+  /** Wall-clock limit of a run in seconds; null clears it (the operator's maximum only). */
+  runTimeoutSeconds?: number | null;
   addTags?: string[];
   removeTags?: string[];
 }
@@ -76,6 +80,7 @@ export class PipelineService {
         incremental: input.incremental,
         updatedAtColumn: input.updatedAtColumn,
         retry: input.retry,
+        runTimeoutSeconds: input.runTimeoutSeconds,
         now: this.deps.clock.now(),
       });
       for (const t of input.tags ?? []) pipeline.addTag(await this.tags.resolveForAdd(tx, actor, t), actor.userId, this.deps.clock.now());
@@ -93,7 +98,7 @@ export class PipelineService {
 
   /** By the int id Meergo-style routes use. */
   async getBySeq(actor: Actor, seq: number): Promise<Pipeline> {
-    return assertCanSee(actor, await this.deps.storage.pipelines.findBySeq(seq), 'Pipeline');
+    return assertCanSee(actor, await this.deps.storage.pipelines.findBySeq(seq), 'Pipeline', seq);
   }
 
   /** The visible pipelines matching the query (pushed down to storage). */
@@ -132,6 +137,7 @@ export class PipelineService {
       if (changes.incremental !== undefined || changes.updatedAtColumn !== undefined)
         p.configureIncremental(changes.incremental ?? p.incremental, changes.updatedAtColumn === undefined ? p.updatedAtColumn : changes.updatedAtColumn, by, now);
       if (changes.retry !== undefined) p.configureRetry(changes.retry, by, now);
+      if (changes.runTimeoutSeconds !== undefined) p.limitRunTime(changes.runTimeoutSeconds, by, now);
       for (const t of changes.addTags ?? []) p.addTag(await this.tags.resolveForAdd(tx, actor, t), by, now);
       for (const t of changes.removeTags ?? []) {
         const tag = await this.tags.resolveForRemove(tx, actor, t);

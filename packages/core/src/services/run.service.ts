@@ -1,4 +1,4 @@
-import { NotFoundError, PermissionDeniedError, RunInProgressError, ValidationError } from '../errors/domain-error.js';
+import { InvalidStateError, NotFoundError, PermissionDeniedError, RunInProgressError, ValidationError } from '../errors/domain-error.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { Run, type RunTrigger } from '../domain/run.js';
 import type { LogLevel, RunLog } from '../domain/run-log.js';
@@ -7,7 +7,7 @@ import type { Actor } from '../policies/actor.js';
 import { canExecute, flowAccess } from '../policies/flow.policy.js';
 import { assertCanSee, isOwner, visibilityFor } from '../policies/resource.policy.js';
 import type { UploadedFile } from '../ports/executor.js';
-import type { Page, PageRequest } from '../ports/query.js';
+import { query, type Page, type PageRequest } from '../ports/query.js';
 import { RUN_FIELDS, RUN_SORTS, type Repositories, type RunQuery } from '../ports/storage.js';
 import type { CoreDeps } from './context.js';
 import { checkQuery } from './query-check.js';
@@ -93,7 +93,7 @@ export class RunService {
 
   private async open(tx: Repositories, pipeline: Pipeline, triggeredBy: string | null, options: TriggerOptions): Promise<Run> {
     const incremental = pipeline.assertCanRun(options.incremental);
-    if (await tx.runs.findOpenForPipeline(pipeline.id)) throw new RunInProgressError(pipeline.id);
+    if (await tx.runs.findOpenForPipeline(pipeline.id)) throw new RunInProgressError(pipeline.id, pipeline.seq);
     const org = await tx.organizations.findById(pipeline.orgId);
     org?.assertRunsAllowed();
     const id = this.deps.ids.uuid();
@@ -113,7 +113,10 @@ export class RunService {
       input: options.input ?? null,
       now,
     });
-    await tx.runs.insert(run);
+    await tx.runs.insert(run).catch((e: unknown) => {
+      // Storage knows only the pipeline's uuid; say which pipeline as the check above does.
+      throw e instanceof RunInProgressError ? new RunInProgressError(pipeline.id, pipeline.seq) : e;
+    });
     await tx.pipelines.update(pipeline);
     return run;
   }
@@ -139,6 +142,29 @@ export class RunService {
     });
     await this.deps.executor.cancel(run.id);
     return run;
+  }
+
+  /**
+   * Deletes a run that has ended, with its logs; who may cancel it may delete it. An open run
+   * must be stopped first (InvalidStateError), so no executor is left writing to a deleted row.
+   */
+  async delete(actor: Actor, runId: string): Promise<void> {
+    await this.deps.storage.transaction(async (tx) => {
+      const run = await assertCanSeeRun(tx, actor, isUuid(runId) ? await tx.runs.findByIdForUpdate(runId) : null, runId);
+      if (!(await canChangeRun(tx, actor, run))) throw new PermissionDeniedError();
+      if (run.isOpen) throw new InvalidStateError(`Cannot delete a run that is ${run.status}; stop it first.`);
+      const pipeline = run.pipelineId ? await tx.pipelines.findByIdForUpdate(run.pipelineId) : null;
+      await tx.runs.delete(run.id);
+      if (pipeline) {
+        const newest = await tx.runs.list(
+          // Bookkeeping sees every run of the pipeline, whoever deletes.
+          { orgId: pipeline.orgId, userId: actor.userId, all: true },
+          query({ required: [{ field: 'pipelineId', op: 'equals', value: pipeline.id }], sort: [{ field: 'createdAt', direction: 'desc' }], page: { page: 1, size: 1 } }),
+        );
+        pipeline.recordRunDeleted(run.id, newest.items[0] ?? null);
+        await tx.pipelines.update(pipeline);
+      }
+    });
   }
 
   async get(actor: Actor, runId: string): Promise<Run> {

@@ -70,8 +70,13 @@ export interface FileSourceContext extends ConnectorContext {
 /** One file offered by a file-based source; the engine reads, hashes and parses it. */
 export interface SourceFile extends FileRef {
   mimeType?: string;
-  /** The file's bytes (read once, when the engine gets to the file). */
+  /** The file's bytes (read once, when the engine gets to the file, unless `stream` is given). */
   read(): Promise<Uint8Array>;
+  /**
+   * Optional: the bytes in chunks, from the start; called twice (to hash, then to parse), so a
+   * large file is never whole in memory. The engine prefers it to `read`.
+   */
+  stream?(): AsyncIterable<Uint8Array>;
 }
 
 /** The connection a connector reaches its target with. */

@@ -33,7 +33,10 @@ export interface EngineWorld {
   /** Creates a connection in the organization (as its admin); returns its id. */
   connection(kind: string, settings: Record<string, unknown>, name?: string): Promise<string>;
   workflow(definition: Partial<WorkflowDefinition>, extra?: { maxFileExecutionCount?: number }): Promise<string>;
-  pipeline(workflowId: string, extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean; retry?: RetryPolicyInput }): Promise<string>;
+  pipeline(
+    workflowId: string,
+    extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean; retry?: RetryPolicyInput; runTimeoutSeconds?: number | null },
+  ): Promise<string>;
   /** Triggers the pipeline's run and waits until the executor is done with it. */
   run(pipelineId: string, options?: Parameters<Core['runs']['trigger']>[2]): Promise<Run>;
   close(): Promise<void>;

@@ -12,6 +12,8 @@ const STATUS: Record<ErrorKind, number> = {
   VALIDATION: 200,
   MALFORMED_BODY: 200,
   PAYLOAD_TOO_LARGE: 200,
+  // Too many filter values (the server's limit): 422, so clients see it is the request's size.
+  FILTER_LIMIT: 422,
   NOT_FOUND: 200,
   PERMISSION_DENIED: 200,
   CONFLICT: 200,

@@ -55,12 +55,12 @@ async function authenticate(core: Core, credential: string): Promise<Principal> 
   return principal;
 }
 
-/** Membership lost or a key bound elsewhere reads as "workspace does not exist" (never leak it). */
+/** Membership lost or a key bound elsewhere reads as "workspace N does not exist" (never leak it). */
 async function actorIn(core: Core, principal: Principal, selector: { id: string } | { seq: number }): Promise<Actor> {
   try {
     return await core.auth.actorFor(principal, selector);
   } catch (e) {
-    if (e instanceof PermissionDeniedError || e instanceof NotFoundError) throw new NotFoundError('Workspace');
+    if (e instanceof PermissionDeniedError || e instanceof NotFoundError) throw new NotFoundError('Workspace', 'seq' in selector ? selector.seq : undefined);
     throw e;
   }
 }

@@ -3,7 +3,9 @@ import { MAX_SEQ, PERIOD_NAMES } from '@pipewright/core';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 
 /** Meergo's schedule periods in its own error message. */
-export const PERIOD_MESSAGE = `schedule period can be ${PERIOD_NAMES.map((p) => `"${p}"`).join(', ')}`;
+export const PERIOD_MESSAGE = `schedule period can be ${PERIOD_NAMES.slice(0, -1)
+  .map((p) => `"${p}"`)
+  .join(', ')}, or "${PERIOD_NAMES.at(-1)}"`;
 
 export const WAREHOUSE_MODES = ['Normal', 'Inspection', 'Maintenance'] as const;
 export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];

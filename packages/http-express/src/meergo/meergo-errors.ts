@@ -1,4 +1,4 @@
-import { NotFoundError, OrgNotNormalError, ValidationError } from '@pipewright/core';
+import { NotFoundError, OrgNotNormalError, PipelineDisabledError, RunInProgressError, ValidationError } from '@pipewright/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import { classifyError, type ClassifiedError, type ErrorKind } from '../shared/classify-error.js';
 import { issueText } from '../shared/issue-text.js';
@@ -18,11 +18,13 @@ const TABLE: Record<ErrorKind, [number, string]> = {
   // Not Meergo's: our pipeline names are unique per organization; 422 like TargetExist.
   CONFLICT: [422, 'AlreadyExists'],
   INVALID_STATE: [422, 'InvalidState'],
+  // Not Meergo's: the server's limit on filter values per request.
+  FILTER_LIMIT: [422, 'FilterLimitExceeded'],
   UNAVAILABLE: [503, 'ServiceUnavailable'],
   INTERNAL: [500, 'InternalServerError'],
 };
 
-/** What a core entity is called in Meergo's "… does not exist" messages (the docs' wording, without ids). */
+/** What a core entity is called in Meergo's "… N does not exist" messages. */
 const ENTITY: Record<string, string> = {
   Pipeline: 'pipeline',
   Run: 'pipeline run',
@@ -45,8 +47,15 @@ function codeAndMessage(c: ClassifiedError): { status: number; code: string; mes
   const [status, code] = TABLE[c.kind];
   switch (c.kind) {
     case 'NOT_FOUND': {
-      const entity = (c.cause as NotFoundError).entity;
-      return { status, code, message: ENTITY[entity] ? `${ENTITY[entity]} does not exist` : 'not found' };
+      // Meergo's code names the int id asked for ("pipeline 12 does not exist"); uuids are not Meergo ids.
+      const { entity, id } = c.cause as NotFoundError;
+      if (!ENTITY[entity]) return { status, code, message: 'not found' };
+      return { status, code, message: typeof id === 'number' ? `${ENTITY[entity]} ${id} does not exist` : `${ENTITY[entity]} does not exist` };
+    }
+    case 'PIPELINE_DISABLED':
+    case 'RUN_IN_PROGRESS': {
+      const seq = (c.cause as PipelineDisabledError | RunInProgressError).pipelineSeq;
+      return { status, code, message: seq === undefined ? c.message : c.message.replace(/^pipeline /, `pipeline ${seq} `) };
     }
     case 'ORG_NOT_NORMAL': {
       const mode = (c.cause as OrgNotNormalError).mode;

@@ -3,8 +3,8 @@ import { NotFoundError, type Actor, type Core, type Run } from '@pipewright/core
 /**
  * The int id of a run's pipeline, as the actor may see it. Runs store the pipeline's uuid;
  * Meergo shows its int id. A run seen only through a linked pipeline (a Flow job) may belong
- * to a pipeline the actor cannot see: then, and for pipeline-less runs, the answer is null,
- * so nothing leaks. Lookups are cached per request, with a bound so a stream of a million
+ * to a pipeline the actor cannot see: then, and for pipeline-less runs, the answer is null
+ * (and Meergo's routes do not show the run), so nothing leaks. Lookups are cached per request, with a bound so a stream of a million
  * runs over as many pipelines stays in flat memory.
  */
 export class PipelineSeqs {
@@ -42,6 +42,18 @@ export class PipelineSeqs {
     }
     await this.prefetch(batch.map((r) => r.pipelineId));
     yield* batch;
+  }
+
+  /**
+   * Only the pipeline runs of a stream, each with its pipeline's int id: runs of a workflow
+   * without a pipeline (another dialect's) and runs of pipelines the actor cannot see are left
+   * out, as Meergo's list holds only runs of the workspace's pipelines.
+   */
+  async *pipelineRuns(runs: AsyncIterable<Run>): AsyncIterable<{ run: Run; pipeline: number }> {
+    for await (const run of this.resolving(runs)) {
+      const pipeline = this.known(run.pipelineId) ?? (run.pipelineId === null ? null : await this.of(run.pipelineId));
+      if (pipeline !== null) yield { run, pipeline };
+    }
   }
 
   private remember(pipelineId: string, seq: number | null): void {

@@ -1,4 +1,4 @@
-import type { Core, Run } from '@pipewright/core';
+import { NotFoundError, type Core, type Run } from '@pipewright/core';
 import { parseBody } from '../shared/dto.js';
 import { streamJsonArray } from '../shared/json-array-stream.js';
 import type { RouteSpec } from '../shared/openapi.js';
@@ -22,7 +22,7 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
       method: 'get',
       path: '/v1/pipelines/runs',
       summary: 'List pipeline runs',
-      description: 'Every run of the workspace the caller may see, newest first, streamed (no paging).',
+      description: 'Every pipeline run of the workspace the caller may see, newest first, streamed (no paging). Runs without a pipeline (a workflow run through another dialect) are not listed.',
       tags: ['runs'],
       headers: workspaceHeader,
       middleware: [forbidBody],
@@ -30,14 +30,11 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
         const seqs = new PipelineSeqs(core, actor);
-        await streamJsonArray<Run>(res, {
+        await streamJsonArray<{ run: Run; pipeline: number }>(res, {
           head: '{"runs":[',
           tail: ']}\n',
-          items: seqs.resolving(core.runs.stream(actor)),
-          render: (run) => {
-            const known = seqs.known(run.pipelineId);
-            return known !== undefined ? runView(run, known) : seqs.of(run.pipelineId).then((seq) => runView(run, seq));
-          },
+          items: seqs.pipelineRuns(core.runs.stream(actor)),
+          render: ({ run, pipeline }) => runView(run, pipeline),
           headers: { 'Content-Type': 'application/json' },
         });
       },
@@ -52,8 +49,12 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
       responses: { 200: { description: 'The run', schema: runSchema }, ...auth, 404: err('workspace or pipeline run does not exist') },
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
-        const run = await core.runs.getBySeq(actor, pathId(req.params.id, 'pipeline run'));
-        sendJson(res, runView(run, await new PipelineSeqs(core, actor).of(run.pipelineId)));
+        const seq = pathId(req.params.id, 'pipeline run');
+        const run = await core.runs.getBySeq(actor, seq);
+        // A run without a (visible) pipeline is not a pipeline run.
+        const pipeline = await new PipelineSeqs(core, actor).of(run.pipelineId);
+        if (pipeline === null) throw new NotFoundError('Run', seq);
+        sendJson(res, runView(run, pipeline));
       },
     },
     {

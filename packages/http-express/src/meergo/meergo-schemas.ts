@@ -8,7 +8,7 @@ export const runSchema: JsonSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    pipeline: { type: ['integer', 'null'], description: 'Null for a run without pipeline, or whose pipeline the caller cannot see.' },
+    pipeline: { type: 'integer', description: "The int id of the run's pipeline (runs without a visible pipeline are not listed)." },
     startTime: { type: 'string', format: 'date-time' },
     endTime: { type: ['string', 'null'], format: 'date-time' },
     passed: counters,

@@ -43,9 +43,9 @@ export function pipelineView(p: Pipeline, running: boolean) {
 /**
  * A run as Meergo shows it: `startTime` is when it was started (created); while the run is
  * open, counters are all zero, `endTime` is null and `error` empty. `pipeline` is the int id
- * of the run's pipeline, or null (see PipelineSeqs).
+ * of the run's pipeline (runs without one are not shown; see PipelineSeqs).
  */
-export function runView(run: Run, pipeline: number | null) {
+export function runView(run: Run, pipeline: number) {
   const open = run.isOpen;
   const { passed, failed } = open ? emptyCounters() : run.stages;
   return {

@@ -15,9 +15,11 @@ import { meergoWarehouseRoutes } from './meergo-warehouse.routes.js';
 export function meergoRouteSet(ctx: RouteSetContext): RouteSet {
   const specs: RouteSpec[] = [...meergoRunRoutes(ctx.core), ...meergoPipelineRoutes(ctx.core), ...meergoWarehouseRoutes(ctx.core), ...meergoConnectionRoutes(ctx.core)];
   const router = Router();
-  // Meergo's API answers are never cached.
+  // Meergo's API answers are never cached (its headers, for HTTP/1.0 caches too).
   router.use('/v1', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store, max-age=0');
+    res.setHeader('Pragma', 'no-cache');
+    res.setHeader('Expires', '0');
     next();
   });
   mountRoutes(router, specs);

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { IsDateString, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { MAX_CONCURRENT_RUNS_LIMIT } from '@pipewright/core';
+import { IsDateString, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 export class CreateOrganizationDto {
   @IsString()
@@ -15,6 +17,16 @@ export class CreateOrganizationDto {
 export class SetModeDto {
   @IsIn(['normal', 'inspection', 'maintenance'])
   mode!: 'normal' | 'inspection' | 'maintenance';
+}
+
+/** An organization's own limit on runs executing at once; null: the operator's default. */
+export class SetRunLimitDto {
+  @JSONSchema({ description: `Runs of the organization executing at once, 1–${MAX_CONCURRENT_RUNS_LIMIT}; null: the operator's default (PIPEWRIGHT_ORG_RUN_CONCURRENCY).` })
+  @ValidateIf((o: SetRunLimitDto) => o.maxConcurrentRuns !== null)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CONCURRENT_RUNS_LIMIT)
+  maxConcurrentRuns!: number | null;
 }
 
 export class CreateUserDto {

@@ -13,12 +13,18 @@ const STATUS: Record<ErrorKind, number> = {
   RUN_IN_PROGRESS: 422,
   CANNOT_RUN_INCREMENTALLY: 422,
   ORG_NOT_NORMAL: 422,
+  FILTER_LIMIT: 422,
   UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
+/**
+ * Express error middleware answering any thrown value as the native API does: core errors by
+ * their code (404, 403, 400 with field issues, 409, 422, 401 …), others 500, as problem+json.
+ * Custom route sets mount it last on their router to map errors like the built-in dialects.
+ */
 export const nativeErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const c = classifyError(err);
   const status = STATUS[c.kind];

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { PIPELINE_NAME_MAX, PIPELINE_TYPES, RETRY_LIMITS, type PipelineType, type RetryPolicyInput } from '@pipewright/core';
+import { PIPELINE_NAME_MAX, PIPELINE_TYPES, RETRY_LIMITS, RUN_TIMEOUT_SECONDS_MAX, type PipelineType, type RetryPolicyInput } from '@pipewright/core';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 /** A pipeline's retry policy; fields left out keep their value (or take the defaults on create). */
@@ -69,6 +69,12 @@ export class CreatePipelineDto {
   @ValidateNested()
   @Type(() => RetryPolicyDto)
   retry?: RetryPolicyDto;
+  @JSONSchema({ description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.` })
+  @ValidateIf((o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null)
+  @IsInt()
+  @Min(1)
+  @Max(RUN_TIMEOUT_SECONDS_MAX)
+  runTimeoutSeconds?: number | null;
 }
 
 /** A partial update: fields left out stay as they are. */
@@ -92,4 +98,10 @@ export class UpdatePipelineDto {
   @ValidateNested()
   @Type(() => RetryPolicyDto)
   retry?: RetryPolicyDto;
+  @JSONSchema({ description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.` })
+  @ValidateIf((o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null)
+  @IsInt()
+  @Min(1)
+  @Max(RUN_TIMEOUT_SECONDS_MAX)
+  runTimeoutSeconds?: number | null;
 }

@@ -30,6 +30,7 @@ export function pipelineRoutes(core: Core): RouteSpec[] {
           type: dto.type ?? undefined,
           enabled: dto.enabled ?? undefined,
           retry: retryInput(dto.retry),
+          runTimeoutSeconds: dto.runTimeoutSeconds ?? null,
         });
         res.status(201).json({ ...pipelineView(pipeline), key: key.secret });
       },
@@ -48,7 +49,7 @@ export function pipelineRoutes(core: Core): RouteSpec[] {
     {
       method: 'patch',
       path: `${BASE}/pipelines/:id`,
-      summary: "Change a pipeline's name, description, enabled flag or retry policy (owners only); fields left out stay",
+      summary: "Change a pipeline's name, description, enabled flag, retry policy or run time limit (owners only); fields left out stay",
       body: UpdatePipelineDto,
       query: org,
       responses: { 200: { description: 'The pipeline', schema: obj }, 400: problem, 403: problem, 404: problem, 409: problem },
@@ -60,6 +61,7 @@ export function pipelineRoutes(core: Core): RouteSpec[] {
           description: dto.description,
           enabled: dto.enabled ?? undefined,
           retry: retryInput(dto.retry),
+          runTimeoutSeconds: dto.runTimeoutSeconds,
         });
         res.json(pipelineView(pipeline));
       },

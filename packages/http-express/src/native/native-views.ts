@@ -7,6 +7,8 @@ export const orgView = (o: Organization, role?: Role) => ({
   seq: o.seq,
   name: o.name,
   mode: o.mode,
+  /** Its own limit on runs executing at once (null: the operator's default); members may read it, server admins set it. */
+  max_concurrent_runs: o.maxConcurrentRuns,
   ...(role ? { role } : {}),
 });
 
@@ -48,6 +50,8 @@ export const pipelineView = (p: Pipeline) => ({
   incremental: p.incremental,
   updated_at_column: p.updatedAtColumn,
   retry: retryView(p.retry),
+  /** Its own wall-clock limit of a run, in seconds (null: the operator's maximum only). */
+  run_timeout_seconds: p.runTimeoutSeconds,
   run_count: p.runCount,
   last_run: p.lastRun ? { id: p.lastRun.id, at: p.lastRun.at.toISOString(), status: p.lastRun.status } : null,
   created_at: p.createdAt.toISOString(),

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError, type Core } from '@pipewright/core';
+import { NotFoundError, PermissionDeniedError, ValidationError, type Core } from '@pipewright/core';
 import express, { Router } from 'express';
 import { authenticate } from '../shared/bearer.js';
 import { parseBody } from '../shared/dto.js';
@@ -7,7 +7,7 @@ import { single } from '../shared/request-url.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
 import { nativeActor } from './native-actor.js';
 import { connectionRoutes } from './native-connections.routes.js';
-import { AddMemberDto, ChangePasswordDto, CreateApiKeyDto, CreateOrganizationDto, CreateUserDto, SetModeDto } from './native-dtos.js';
+import { AddMemberDto, ChangePasswordDto, CreateApiKeyDto, CreateOrganizationDto, CreateUserDto, SetModeDto, SetRunLimitDto } from './native-dtos.js';
 import { nativeErrorHandler } from './native-errors.js';
 import { pipelineRoutes } from './native-pipelines.routes.js';
 import { decodeCursor, encodeCursor, keyView, orgView, userView } from './native-views.js';
@@ -65,6 +65,20 @@ function routes(core: Core): RouteSpec[] {
         const actor = await core.auth.actorFor(principal, { slug: String(req.params.slug) });
         const dto = parseBody(SetModeDto, req.body);
         res.json(orgView(await core.admin.setMode(actor, dto.mode)));
+      },
+    },
+    {
+      method: 'put',
+      path: `${BASE}/organizations/:slug/run-limit`,
+      summary: "Set the organization's own limit on runs executing at once (null: the operator's default); server admins only",
+      body: SetRunLimitDto,
+      responses: { 200: { description: 'Organization', schema: obj }, 400: problem, 401: problem, 403: problem, 404: problem },
+      handler: async (req, res) => {
+        const principal = await authenticate(core, req, res);
+        // A pipeline key acts for one pipeline, never as a server admin.
+        if (principal.via === 'pipeline-key') throw new PermissionDeniedError();
+        const dto = parseBody(SetRunLimitDto, req.body);
+        res.json(orgView(await core.admin.setRunLimit(principal.userId, String(req.params.slug), dto.maxConcurrentRuns)));
       },
     },
     {

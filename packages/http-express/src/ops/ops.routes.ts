@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { OpenApiDocument } from '../shared/openapi.js';
 
@@ -6,6 +7,8 @@ export interface OpsOptions {
   ready: () => Promise<boolean>;
   /** Prometheus exposition text and its content type. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** When set, `/metrics` answers only a request with `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** The OpenAPI documents, by route set name. */
   documents: () => Record<string, OpenApiDocument>;
 }
@@ -22,7 +25,12 @@ export function opsRouter(options: OpsOptions): Router {
   });
   if (options.metrics) {
     const metrics = options.metrics;
-    router.get('/metrics', async (_req, res) => {
+    const wanted = options.metricsToken ? digest(`Bearer ${options.metricsToken}`) : null;
+    router.get('/metrics', async (req, res) => {
+      if (wanted && !timingSafeEqual(wanted, digest(req.get('authorization') ?? ''))) {
+        res.status(401).set('WWW-Authenticate', 'Bearer').json({ detail: 'The metrics need a bearer token (PIPEWRIGHT_METRICS_TOKEN).' });
+        return;
+      }
       const m = await metrics();
       res.type(m.contentType).send(m.body);
     });
@@ -38,3 +46,6 @@ export function opsRouter(options: OpsOptions): Router {
   });
   return router;
 }
+
+/** Fixed-length digests, so that the comparison takes the same time whatever the header's length. */
+const digest = (value: string) => createHash('sha256').update(value).digest();

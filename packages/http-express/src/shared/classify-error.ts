@@ -1,6 +1,7 @@
 import { isDomainError, type ErrorCode, type FieldIssue } from '@pipewright/core';
+import { FilterLimitError } from './filter-limits.js';
 
-export type ErrorKind = ErrorCode | 'PAYLOAD_TOO_LARGE' | 'MALFORMED_BODY' | 'INTERNAL';
+export type ErrorKind = ErrorCode | 'PAYLOAD_TOO_LARGE' | 'MALFORMED_BODY' | 'FILTER_LIMIT' | 'INTERNAL';
 
 export interface ClassifiedError {
   kind: ErrorKind;
@@ -23,6 +24,8 @@ export function classifyError(err: unknown): ClassifiedError {
     const issues = 'issues' in err ? ((err as { issues: FieldIssue[] }).issues ?? []) : [];
     return { kind: err.code, message: err.message, issues, reason: (err as { reason?: string }).reason, cause: err };
   }
+  if (err instanceof FilterLimitError)
+    return { kind: 'FILTER_LIMIT', message: err.message, issues: [{ field: err.parameter ?? 'non_field_errors', message: err.message, code: err.limitCode }], cause: err };
   const e = err as { type?: string; status?: number; code?: string; message?: string };
   if (e?.type === 'entity.too.large' || e?.status === 413) return { kind: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large.', issues: [], cause: err };
   // The router throws a URIError (status 400) for a path parameter that is not valid percent-encoded UTF-8.

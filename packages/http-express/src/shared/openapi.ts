@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { queryLimits } from './filter-limits.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -57,9 +58,13 @@ function toOpenApiPath(path: string): { path: string; params: string[] } {
   return { path: converted, params };
 }
 
-/** Registers every route on the router (in order). */
+/**
+ * Registers every route on the router (in order). Reading routes check their query string
+ * against the filter limits first (a 422 in the dialect's shape, from its error handler).
+ */
 export function mountRoutes(router: Router, routes: readonly RouteSpec[]): void {
-  for (const r of routes) router[r.method](r.path, ...(r.middleware ?? []), r.handler);
+  const limits = queryLimits();
+  for (const r of routes) router[r.method](r.path, ...(r.method === 'get' ? [limits] : []), ...(r.middleware ?? []), r.handler);
 }
 
 /** Builds an OpenAPI 3.1 document from route declarations. */

@@ -1,6 +1,7 @@
 import type { Core } from '@pipewright/core';
 import type { Router } from 'express';
 import type { OpenApiDocument } from './openapi.js';
+import type { UploadSpool } from './upload-spool.js';
 
 /** A connector the engine offers, with the JSON Schema of its settings (served by dialects that describe connectors). */
 export interface ConnectorInfo {
@@ -33,6 +34,8 @@ export interface RouteSetContext {
   version?: string;
   /** A stable id of this deployment (ZenML's server id). */
   deploymentId?: string;
+  /** Where uploaded files are received and held until their runs consume them, with their caps. */
+  uploads?: UploadSpool;
 }
 
 /** One API dialect (or the native API): an Express router owning its full paths, and its OpenAPI document. */

@@ -21,10 +21,10 @@ async function withPipeline<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A pipeline key (personal keys are not served here), for the owner of its pipeline. */
+/** A pipeline or API deployment key (personal keys are not served here), for the owner of its parent. */
 async function pipelineKey(core: Core, actor: Actor, id: string): Promise<ApiKey> {
   const key = await core.apiKeys.getKey(actor, id);
-  if (key.kind !== 'pipeline') throw new NotFoundError('API key', id);
+  if (key.kind === 'personal') throw new NotFoundError('API key', id);
   return key;
 }
 

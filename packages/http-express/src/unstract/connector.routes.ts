@@ -1,5 +1,6 @@
 import { ValidationError, query, type Connection, type ConnectionField, type Filter } from '@pipewright/core';
 import { mergedSettings } from '../shared/connection-settings.js';
+import type { Response } from 'express';
 import { parseBody } from '../shared/dto.js';
 import type { RouteSpec } from '../shared/openapi.js';
 import { single } from '../shared/request-url.js';
@@ -9,6 +10,7 @@ import { CONNECTOR_ATTRS, attrsFor } from './unstract-errors.js';
 import { BASE, idParam, paginatedSchema, responses, type UnstractDeps } from './unstract-http.js';
 import { drfMetadata } from './unstract-metadata.js';
 import { assertPageExists, pageRequest, paginated } from './unstract-pages.js';
+import { UserIntIds } from './unstract-users.js';
 import { connectorInstanceView } from './unstract-views.js';
 
 const CN = `${BASE}/connector`;
@@ -43,6 +45,11 @@ function assertSameKind(current: Connection, connectorId: string | undefined): v
  * org admins create, update and delete them (others: 403 permission_denied).
  */
 export function connectorRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] {
+  /** One connector instance, its authors shown by int id. */
+  const connectorRow = async (res: Response, c: Connection) => {
+    const { actor, org } = requestContext(res);
+    return connectorInstanceView(c, org.id, await UserIntIds.load(core, actor, [c.createdBy, c.modifiedBy]));
+  };
   const routes: RouteSpec[] = [
     {
       method: 'options',
@@ -79,7 +86,8 @@ export function connectorRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] 
         if (search) filters.push({ field: 'search', op: 'contains', value: search });
         const result = await core.connections.list(actor, query({ filters, sort: [{ field: 'name', direction: 'asc' }], page }));
         assertPageExists(page, result);
-        res.json(paginated(req, publicUrl, page, result.total, result.items.map((c) => connectorInstanceView(c, org.id))));
+        const users = await UserIntIds.load(core, actor, result.items.flatMap((c) => [c.createdBy, c.modifiedBy]));
+        res.json(paginated(req, publicUrl, page, result.total, result.items.map((c) => connectorInstanceView(c, org.id, users))));
       },
     },
     {
@@ -98,7 +106,7 @@ export function connectorRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] 
           description: dto.description ?? null,
           settings: settingsOf(dto.connector_metadata),
         });
-        res.status(201).json(connectorInstanceView(connection, org.id));
+        res.status(201).json(await connectorRow(res, connection));
       },
     },
     {
@@ -109,7 +117,7 @@ export function connectorRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] 
       responses: responses({ status: 200, description: 'The connector' }, 404),
       handler: async (req, res) => {
         const { actor, org } = requestContext(res);
-        res.json(connectorInstanceView(await core.connections.get(actor, idParam(req, 'id', 'Connection')), org.id));
+        res.json(await connectorRow(res, await core.connections.get(actor, idParam(req, 'id', 'Connection'))));
       },
     },
     ...(['put', 'patch'] as const).map(
@@ -137,7 +145,7 @@ export function connectorRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] 
             ...(dto.description !== undefined ? { description: dto.description } : {}),
             ...(settings !== undefined ? { settings } : {}),
           });
-          res.json(connectorInstanceView(connection, org.id));
+          res.json(await connectorRow(res, connection));
         },
       }),
     ),

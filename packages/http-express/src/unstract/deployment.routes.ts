@@ -1,15 +1,17 @@
 import { isDomainError, type Actor, type Run } from '@pipewright/core';
 import type { RequestHandler } from 'express';
 import type { RouteSpec } from '../shared/openapi.js';
+import { requestUploads } from '../shared/request-uploads.js';
 import { pipelineKeyActor } from './unstract-auth.js';
 import { PIPELINE_ATTRS, attrsFor, inactivePipeline } from './unstract-errors.js';
-import { multipart, responses, uploadedFiles, type UnstractDeps } from './unstract-http.js';
+import { multipart, responses, type UnstractDeps } from './unstract-http.js';
 import { executionStatus } from './unstract-views.js';
 
 export const DEPLOYMENT_PATH = '/deployment/pipeline/api/:org_id/:pipeline_id/';
 
 /** The public route a pipeline's API key triggers (what the Postman collection calls). */
-export function deploymentRoutes({ core }: UnstractDeps): RouteSpec[] {
+export function deploymentRoutes(deps: UnstractDeps): RouteSpec[] {
+  const { core } = deps;
   const checkKey: RequestHandler = async (req, res, next) => {
     res.locals.deploymentActor = await pipelineKeyActor(core, req, String(req.params.org_id), String(req.params.pipeline_id));
     next();
@@ -23,16 +25,16 @@ export function deploymentRoutes({ core }: UnstractDeps): RouteSpec[] {
       secured: false,
       bodyContentTypes: ['multipart/form-data', 'application/json'],
       body: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } },
-      responses: responses({ status: 200, description: '{"message": "Triggered …", "execution_id"}' }, 409, 422),
-      // The key is checked before any upload is read.
-      middleware: [attrsFor(PIPELINE_ATTRS), checkKey, multipart],
+      responses: responses({ status: 200, description: '{"message": "Triggered …", "execution_id"}' }, 409, 413, 422),
+      // The key is checked (and the organization known) before any upload is read.
+      middleware: [attrsFor(PIPELINE_ATTRS), checkKey, multipart(deps, (res) => (res.locals.deploymentActor as Actor).orgId)],
       handler: async (req, res) => {
         const pipelineId = String(req.params.pipeline_id);
         const actor = res.locals.deploymentActor as Actor;
         const pipeline = await core.pipelines.get(actor, pipelineId);
         let run: Run;
         try {
-          run = await core.runs.trigger(actor, pipeline.id, { trigger: 'public', files: uploadedFiles(req) });
+          run = await requestUploads(res).handTo((files) => core.runs.trigger(actor, pipeline.id, { trigger: 'public', files }));
         } catch (e) {
           throw isDomainError(e) && e.code === 'PIPELINE_DISABLED' ? inactivePipeline(pipeline.name) : e;
         }

@@ -1,12 +1,13 @@
 import { PermissionDeniedError, isOwner } from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { parseBody } from '../shared/dto.js';
+import { requestUploads } from '../shared/request-uploads.js';
 import type { RouteSpec } from '../shared/openapi.js';
 import { requestContext } from './unstract-auth.js';
 import { UnstractExecuteWorkflowDto } from './unstract-dtos.js';
 import { WORKFLOW_ATTRS, attrsFor } from './unstract-errors.js';
 import { executeWorkflow } from './unstract-execute.js';
-import { BASE, idParam, multipart, paginatedSchema, responses, uploadedFiles, type UnstractDeps } from './unstract-http.js';
+import { BASE, idParam, multipart, paginatedSchema, responses, type UnstractDeps } from './unstract-http.js';
 import { UNPAGINATED_LIMIT, assertPageExists, pageRequest, paginated } from './unstract-pages.js';
 import { executionListQuery, logFilter } from './unstract-query.js';
 import { executeView, executionView, logView } from './unstract-views.js';
@@ -19,7 +20,8 @@ const pageQuery = {
 };
 
 /** Workflow execute, executions and their logs. */
-export function executionRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] {
+export function executionRoutes(deps: UnstractDeps): RouteSpec[] {
+  const { core, publicUrl } = deps;
   const getExecution = async (req: Request, res: Response) => {
     const { actor } = requestContext(res);
     res.json(executionView(await core.runs.get(actor, idParam(req, 'id', 'Run'))));
@@ -32,12 +34,13 @@ export function executionRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] 
       tags,
       body: UnstractExecuteWorkflowDto,
       bodyContentTypes: ['application/json', 'multipart/form-data'],
-      middleware: [multipart],
-      responses: responses({ status: 200, description: '{workflow_id, execution_id, execution_status, log_id, error, result}' }, 400, 404, 409),
+      // The caller is authenticated (and its organization known) before any upload is read.
+      middleware: [multipart(deps, (res) => requestContext(res).org.id)],
+      responses: responses({ status: 200, description: '{workflow_id, execution_id, execution_status, log_id, error, result}' }, 400, 404, 409, 413),
       handler: async (req, res) => {
         const { actor } = requestContext(res);
         const dto = parseBody(UnstractExecuteWorkflowDto, req.body ?? {});
-        const run = await executeWorkflow(core, actor, dto, uploadedFiles(req), () => !req.socket.destroyed);
+        const run = await executeWorkflow(core, actor, dto, requestUploads(res), () => !req.socket.destroyed);
         res.json(executeView(run));
       },
     },

@@ -5,13 +5,14 @@ import { requestContext } from './unstract-auth.js';
 import { UnstractExecutePipelineDto, UnstractPipelineDto, UnstractPipelinePatchDto, UnstractShareDto } from './unstract-dtos.js';
 import { PIPELINE_ATTRS, apiException, attrsFor, inactivePipeline } from './unstract-errors.js';
 import { BASE, idParam, paginatedSchema, responses, type UnstractDeps } from './unstract-http.js';
-import { cronOf, pipelineChanges, sharingOf, wantsSharing } from './unstract-inputs.js';
+import { cronOf, pipelineChanges, wantsSharing } from './unstract-inputs.js';
 import { drfMetadata } from './unstract-metadata.js';
 import { assertPageExists, pageRequest, paginated } from './unstract-pages.js';
 import { postmanCollection, publicBase } from './unstract-postman.js';
 import { executionListQuery, pipelineListQuery } from './unstract-query.js';
 import { pipelineRow, pipelineRows } from './unstract-rows.js';
 import { executeView, executionView, usersView } from './unstract-views.js';
+import { sharingInput } from './unstract-users.js';
 
 const P = `${BASE}/pipeline`;
 const tags = ['Pipelines'];
@@ -143,7 +144,7 @@ export function pipelineRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] {
           const current = await core.pipelines.get(actor, pipelineId);
           const dto: UnstractPipelinePatchDto = parseBody<UnstractPipelinePatchDto>(method === 'put' ? UnstractPipelineDto : UnstractPipelinePatchDto, req.body);
           let pipeline = await core.pipelines.update(actor, pipelineId, pipelineChanges(current, dto));
-          if (wantsSharing(dto)) pipeline = await core.pipelines.share(actor, pipelineId, sharingOf(pipeline, dto));
+          if (wantsSharing(dto)) pipeline = await core.pipelines.share(actor, pipelineId, await sharingInput(core, actor, pipeline, dto));
           res.json(await pipelineRow(core, actor, pipeline, { orgSlug: org.slug, detailed: false }));
         },
       }),
@@ -205,7 +206,7 @@ export function pipelineRoutes({ core, publicUrl }: UnstractDeps): RouteSpec[] {
         const pipelineId = idParam(req, 'id', 'Pipeline');
         const current = await core.pipelines.get(actor, pipelineId);
         const dto = parseBody(UnstractShareDto, req.body ?? {});
-        const pipeline = await core.pipelines.share(actor, pipelineId, sharingOf(current, dto));
+        const pipeline = await core.pipelines.share(actor, pipelineId, await sharingInput(core, actor, current, dto));
         res.json(usersView(pipeline, 'pipeline', await core.pipelines.sharing(actor, pipeline.id)));
       },
     },

@@ -19,6 +19,7 @@ import {
   Min,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
+import { IsUserRef, type UserRef } from './unstract-users.js';
 
 /**
  * Request bodies in Unstract's field names, with DRF's messages. Their metadata also
@@ -90,8 +91,8 @@ export class UnstractPipelinePatchDto {
 
   @IsOptional()
   @IsArray()
-  @IsUUID('all', { each: true, ...uuid })
-  shared_users?: string[];
+  @IsUserRef({ each: true })
+  shared_users?: UserRef[];
 
   @IsOptional()
   @IsBoolean(bool)
@@ -102,8 +103,8 @@ export class UnstractPipelinePatchDto {
 export class UnstractShareDto {
   @IsOptional()
   @IsArray()
-  @IsUUID('all', { each: true, ...uuid })
-  shared_users?: string[];
+  @IsUserRef({ each: true })
+  shared_users?: UserRef[];
 
   @IsOptional()
   @IsBoolean(bool)
@@ -216,8 +217,8 @@ export class UnstractWorkflowPatchDto {
 
   @IsOptional()
   @IsArray()
-  @IsUUID('all', { each: true, ...uuid })
-  shared_users?: string[];
+  @IsUserRef({ each: true })
+  shared_users?: UserRef[];
 
   @IsOptional()
   @IsBoolean(bool)

@@ -119,7 +119,8 @@ export interface EndpointWrite {
  * - a connection type alone picks its default connector (source: FILESYSTEM → filesystem,
  *   DATABASE → postgres, API → upload; destination: FILESYSTEM → filesystem, DATABASE →
  *   postgres, API → webhook), keeping the current one when it is already of that type;
- * - `connection_type: ""` without a connector instance clears the endpoint (no source/destination);
+ * - `connection_type: ""` without a connector instance clears the endpoint (no source/destination),
+ *   except one that already shows "" (inline, none): it is kept, so what a GET showed round-trips;
  * - `configuration` replaces the connector's settings; without it they are kept while the
  *   connector stays, and emptied when it changes.
  * Core then checks the connection (organization, kind, required) and the engine the settings.
@@ -143,7 +144,11 @@ export function endpointChange(
     return { connector, connection: connection.id, settings: settingsFor(connector) };
   }
 
-  if (type === '') return null;
+  if (type === '') {
+    // What a GET showed as "" (inline, none) comes back unchanged, so a copied endpoint round-trips.
+    const unchosen = current !== null && !current.connection && connectionTypeOf(role, current, currentConnection) === '';
+    return unchosen ? { connector: current.connector, connection: null, settings: settingsFor(current.connector) } : null;
+  }
   if (type !== undefined) {
     const sameType = current !== null && connectionTypeOf(role, current, currentConnection) === type;
     const connector = sameType ? current.connector : DEFAULT_CONNECTORS[role][type];

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, type FieldIssue } from '@pipewright/core';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import multer from 'multer';
 import { classifyError, type ErrorKind } from '../shared/classify-error.js';
+import { UploadLimitError } from '../shared/upload-errors.js';
 
 /**
  * Unstract's error bodies (drf-standardized-errors): `{type, errors: [{code, detail, attr}]}`.
@@ -170,7 +170,7 @@ function validationErrors(issues: FieldIssue[], attrs: AttrMap): UnstractErrorIt
 }
 
 // A WorkflowEndpoint 404 is DRF's bare "Not found." (Unstract's view has no static queryset to name it by).
-const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', WorkflowEndpoint: '', Route: '', Page: '' };
+const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', WorkflowEndpoint: '', Route: '', Page: '', 'API deployment': '' };
 
 function notFoundDetail(err: unknown): string {
   const entity = err instanceof NotFoundError ? err.entity : '';
@@ -183,6 +183,8 @@ function notFoundDetail(err: unknown): string {
 const TABLE: Record<ErrorKind, [number, ErrorType, string]> = {
   VALIDATION: [400, 'validation_error', 'invalid'],
   MALFORMED_BODY: [400, 'client_error', 'parse_error'],
+  // The server's limit on filter values: a validation body, but 422 (the request is too large, not wrong).
+  FILTER_LIMIT: [422, 'validation_error', 'invalid'],
   NOT_FOUND: [404, 'client_error', 'not_found'],
   PERMISSION_DENIED: [403, 'client_error', 'permission_denied'],
   CONFLICT: [409, 'client_error', 'error'],
@@ -206,14 +208,12 @@ const DUPLICATE_NAME: Record<string, string> = {
 /** The status and body Unstract answers for any thrown value. */
 export function unstractError(err: unknown, attrs: AttrMap = {}): { status: number; body: unknown } {
   if (err instanceof UnstractResponseError) return { status: err.status, body: err.body };
-  if (err instanceof multer.MulterError) {
-    const status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-    return { status, body: errorBody('client_error', [{ code: 'error', detail: err.message, attr: err.field ?? null }]) };
-  }
+  if (err instanceof UploadLimitError) return { status: err.status, body: errorBody('client_error', [{ code: 'error', detail: err.message, attr: err.field }]) };
   const c = classifyError(err);
   // Unstract's auth middleware answers failures with a plain {"message"} body.
   if (c.kind === 'UNAUTHENTICATED') return { status: 401, body: { message: 'Unauthorized' } };
   if (c.kind === 'VALIDATION') return { status: 400, body: errorBody('validation_error', validationErrors(c.issues, attrs)) };
+  if (c.kind === 'FILTER_LIMIT') return { status: 422, body: errorBody('validation_error', c.issues.map((i) => ({ code: i.code ?? 'invalid', detail: i.message, attr: i.field }))) };
   if (c.kind === 'CONFLICT' && err instanceof ConflictError && err.field === 'name') {
     const detail = DUPLICATE_NAME[err.entity.toLowerCase()] ?? c.message;
     return { status: 400, body: errorBody('validation_error', [{ code: 'unique', detail, attr: unstractAttr('name', attrs) }]) };

@@ -1,4 +1,5 @@
-import { InvalidStateError, ValidationError, type Actor, type Core, type Run, type UploadedFile } from '@pipewright/core';
+import { InvalidStateError, ValidationError, type Actor, type Core, type Run } from '@pipewright/core';
+import type { RequestUploads } from '../shared/request-uploads.js';
 import type { UnstractExecuteWorkflowDto } from './unstract-dtos.js';
 
 export const DEFAULT_WAIT_SECONDS = 300;
@@ -17,13 +18,13 @@ export async function executeWorkflow(
   core: Core,
   actor: Actor,
   dto: UnstractExecuteWorkflowDto,
-  files: UploadedFile[],
+  uploads: Pick<RequestUploads, 'count' | 'handTo'>,
   stillWanted: () => boolean,
 ): Promise<Run> {
   const action = dto.execution_action ?? 'START';
   if (!dto.execution_id) {
     if (action !== 'START') throw ValidationError.field('execution_id', 'This field is required.', 'required');
-    return core.runs.triggerWorkflow(actor, dto.workflow_id, { files });
+    return uploads.handTo((files) => core.runs.triggerWorkflow(actor, dto.workflow_id, { files }));
   }
   const existing = await core.runs.get(actor, dto.execution_id);
   if (existing.workflowId !== dto.workflow_id) throw ValidationError.field('execution_id', 'Invalid execution id for this workflow.');
@@ -35,7 +36,7 @@ export async function executeWorkflow(
       throw e;
     });
   }
-  const run = files.length ? await core.runs.triggerWorkflow(actor, dto.workflow_id, { files }) : existing;
+  const run = uploads.count ? await uploads.handTo((files) => core.runs.triggerWorkflow(actor, dto.workflow_id, { files })) : existing;
   return waitForEnd(core, actor, run, (dto.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, stillWanted);
 }
 

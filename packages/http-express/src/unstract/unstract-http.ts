@@ -1,8 +1,8 @@
-import { NotFoundError, isUuid, type Core, type UploadedFile } from '@pipewright/core';
-import type { Request, RequestHandler } from 'express';
-import multer from 'multer';
+import { NotFoundError, isUuid, type Core } from '@pipewright/core';
+import type { Request, RequestHandler, Response } from 'express';
 import type { JsonSchema, RouteSpec } from '../shared/openapi.js';
 import type { ConnectorInfo } from '../shared/route-set.js';
+import { defaultUploadSpool, type UploadSpool } from '../shared/upload-spool.js';
 
 /** Small pieces every Unstract route file uses. */
 
@@ -13,6 +13,8 @@ export interface UnstractDeps {
   core: Core;
   publicUrl?: string;
   connectors?: () => ConnectorInfo[];
+  /** Where uploads are received, and their caps (default: one under the OS temp folder). */
+  uploads?: UploadSpool;
 }
 
 /** A path id that must be a UUID; anything else is simply not found (and never reaches storage). */
@@ -24,32 +26,14 @@ export function idParam(req: Request, name: string, entity: string): string {
 
 // ---- multipart uploads (workflow/execute/, the public deployment route) ----
 
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-export const MAX_UPLOAD_FILES = 100;
-
-const parseMultipart = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_UPLOAD_FILES },
-  defParamCharset: 'utf8',
-}).any();
-
 /**
- * Parses multipart bodies into memory (text fields → req.body, files → req.files); other
- * bodies pass through. A malformed body (no boundary, a truncated part) is the client's
- * error: the parser's plain Error becomes a 400 `multipart.parse.failed`.
+ * Receives a multipart body to disk (text fields → req.body, files → `requestUploads(res)`)
+ * for the organization `orgOf` names, held to the spool's caps; other bodies pass through.
+ * A refused upload is a 413 (a byte cap) or 400 (a count), a malformed body a 400
+ * `multipart.parse.failed`.
  */
-export const multipart: RequestHandler = (req, res, next) =>
-  parseMultipart(req, res, (err?: unknown) => {
-    if (!err || err instanceof multer.MulterError) return next(err);
-    next(Object.assign(new Error((err as Error).message ?? 'invalid multipart body'), { status: 400, type: 'multipart.parse.failed', cause: err }));
-  });
-
-/** The files posted under the `files` field, for the engine's `upload` source. */
-export function uploadedFiles(req: Request): UploadedFile[] {
-  const files = Array.isArray(req.files) ? req.files : [];
-  return files
-    .filter((f) => f.fieldname === 'files')
-    .map((f) => ({ name: f.originalname, content: new Uint8Array(f.buffer), ...(f.mimetype ? { mimeType: f.mimetype } : {}) }));
+export function multipart(deps: UnstractDeps, orgOf: (res: Response) => string): RequestHandler {
+  return (deps.uploads ?? defaultUploadSpool()).middleware(orgOf);
 }
 
 // ---- OpenAPI response declarations ----
@@ -83,6 +67,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Organization access denied ({"message"}) or permission denied',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Upload too large (a file, the request, or the organization\'s uploads waiting for their runs)',
   422: 'Unprocessable (e.g. inactive pipeline)',
 };
 

@@ -61,7 +61,8 @@ export function newWorkflow(dto: UnstractWorkflowPatchDto & { workflow_name: str
   const definition = definitionOf(dto);
   return {
     name: dto.workflow_name,
-    ...(dto.description !== undefined ? { description: dto.description } : {}),
+    // Unstract stores "" for a workflow created without a description.
+    description: dto.description ?? '',
     ...(dto.deployment_type !== undefined ? { deploymentType: dto.deployment_type } : {}),
     ...(definition ? { definition } : {}),
     ...(dto.max_file_execution_count !== undefined ? { maxFileExecutionCount: dto.max_file_execution_count } : {}),
@@ -80,14 +81,6 @@ export function workflowChanges(dto: UnstractWorkflowPatchDto): WorkflowChanges 
   if (dto.retry_on_interrupt !== undefined) changes.retryOnInterrupt = dto.retry_on_interrupt;
   if (dto.is_active !== undefined) changes.isActive = dto.is_active;
   return changes;
-}
-
-/** Sharing after a share body: fields not given keep their current value (replace-style). */
-export function sharingOf(
-  current: { sharedUserIds: readonly string[]; sharedToOrg: boolean },
-  body: { shared_users?: string[]; shared_to_org?: boolean },
-): { userIds: string[]; toOrg: boolean } {
-  return { userIds: body.shared_users ?? [...current.sharedUserIds], toOrg: body.shared_to_org ?? current.sharedToOrg };
 }
 
 export function wantsSharing(body: { shared_users?: unknown; shared_to_org?: unknown }): boolean {

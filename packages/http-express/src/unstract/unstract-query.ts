@@ -17,6 +17,7 @@ import {
   type WorkflowQuery,
 } from '@pipewright/core';
 import type { Request } from 'express';
+import { FilterBudget } from '../shared/filter-limits.js';
 import { single } from '../shared/request-url.js';
 import type { UnstractFileHistoryClearDto } from './unstract-dtos.js';
 
@@ -95,10 +96,13 @@ export function pipelineListQuery(req: Request, page: PageRequest): PipelineQuer
   return query({ filters, sort: pipelineOrdering(param(req, 'ordering')), page });
 }
 
-/** `GET workflow/`: filters `workflow_owner`, `is_active`, `workflow_name`, `search`; newest change first. */
-export function workflowListQuery(req: Request, page: PageRequest): WorkflowQuery {
+/**
+ * `GET workflow/`: filters `workflow_owner`, `is_active`, `workflow_name`, `search`; newest change first.
+ * `ownerId`: the owner the route resolved from an int `workflow_owner` (Unstract's user ids).
+ */
+export function workflowListQuery(req: Request, page: PageRequest, ownerId?: string): WorkflowQuery {
   const filters: WorkflowQuery['filters'] = [];
-  const owner = uuidParam(req, 'workflow_owner');
+  const owner = ownerId ?? uuidParam(req, 'workflow_owner');
   const active = boolParam(req, 'is_active');
   const name = param(req, 'workflow_name');
   const search = param(req, 'search');
@@ -119,11 +123,14 @@ export function executionListQuery(req: Request, page: PageRequest, scope?: Filt
 
 /** `GET …/file-histories/`: `status` (comma list), `execution_count_min`/`_max`, `file_path` (prefix). */
 export function fileHistoryListQuery(req: Request, page: PageRequest): FileHistoryQuery {
+  const status = param(req, 'status')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // Each status of the list is a term of its own (the server's filter limits).
+  if (status) new FilterBudget().take('status', status.length);
   const filters = fileHistoryFilters({
-    status: param(req, 'status')
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    status,
     execution_count_min: intParam(req, 'execution_count_min'),
     execution_count_max: intParam(req, 'execution_count_max'),
     file_path: param(req, 'file_path'),

@@ -1,5 +1,6 @@
-import { pageForIds, query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
+import { isUuid, pageForIds, query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
 import { lastRunsOf } from './unstract-last-runs.js';
+import { UserIntIds, namedUsers } from './unstract-users.js';
 import { pipelineView, workflowView } from './unstract-views.js';
 
 /**
@@ -8,8 +9,14 @@ import { pipelineView, workflowView } from './unstract-views.js';
  */
 
 async function usersById(core: Core, actor: Actor, ids: string[]): Promise<Map<string, User>> {
-  const users = await core.admin.usersByIds(actor, ids);
+  const users = await core.admin.usersByIds(actor, ids.filter(isUuid));
   return new Map(users.map((u) => [u.id, u]));
+}
+
+/** Owners, authors and shared users of a page of rows, in one query. */
+async function usersOf(core: Core, actor: Actor, rows: readonly Parameters<typeof namedUsers>[0][]) {
+  const users = await usersById(core, actor, rows.flatMap(namedUsers));
+  return { byId: users, ints: UserIntIds.of(users.values()) };
 }
 
 /** The workflows among `ids` the actor can see (one query). */
@@ -44,7 +51,7 @@ export interface PipelineRowOptions {
 
 export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly Pipeline[], options: PipelineRowOptions) {
   const [owners, workflows, lastRuns] = await Promise.all([
-    usersById(core, actor, pipelines.map((p) => p.ownerId)),
+    usersOf(core, actor, pipelines.map((p) => ({ ...p.toState(), sharedUserIds: p.sharedUserIds }))),
     options.detailed ? workflowsById(core, actor, pipelines.map((p) => p.workflowId)) : Promise.resolve(null),
     lastRunsOf(core, actor, pipelines),
   ]);
@@ -53,7 +60,8 @@ export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly
     pipelineView(p, {
       actor,
       orgSlug: options.orgSlug,
-      owner: owners.get(p.ownerId) ?? null,
+      owner: owners.byId.get(p.ownerId) ?? null,
+      users: owners.ints,
       nextRunTime: core.pipelines.nextRunTime(p),
       lastRuns: lastRuns.get(p.id) ?? [],
       ...(workflows ? { workflow: workflows.get(p.workflowId) ?? null, connectionNames } : {}),
@@ -66,8 +74,8 @@ export async function pipelineRow(core: Core, actor: Actor, pipeline: Pipeline, 
 }
 
 export async function workflowRows(core: Core, actor: Actor, workflows: readonly Workflow[]) {
-  const owners = await usersById(core, actor, workflows.map((w) => w.ownerId));
-  return workflows.map((w) => workflowView(w, { actor, owner: owners.get(w.ownerId) ?? null }));
+  const users = await usersOf(core, actor, workflows.map((w) => w.toState()));
+  return workflows.map((w) => workflowView(w, { actor, owner: users.byId.get(w.ownerId) ?? null, users: users.ints }));
 }
 
 export async function workflowRow(core: Core, actor: Actor, workflow: Workflow) {

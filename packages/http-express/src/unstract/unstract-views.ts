@@ -13,6 +13,7 @@ import {
   type User,
   type Workflow,
 } from '@pipewright/core';
+import type { UserIntIds } from './unstract-users.js';
 
 /** Domain objects → Unstract's JSON (serializer field names). */
 
@@ -55,6 +56,8 @@ export interface PipelineRowData {
   actor: Actor;
   orgSlug: string;
   owner: User | null;
+  /** Int ids of the users the row names (Unstract's user ids). */
+  users: UserIntIds;
   nextRunTime: Date | null;
   /** The pipeline's last runs, oldest first (at most 5). */
   lastRuns: Run[];
@@ -86,10 +89,10 @@ export function pipelineView(p: Pipeline, d: PipelineRowData) {
     app_icon: null,
     app_url: null,
     shared_to_org: p.sharedToOrg,
-    shared_users: [...p.sharedUserIds],
+    shared_users: d.users.list(p.sharedUserIds),
     organization: p.orgId,
-    created_by: state.createdBy,
-    modified_by: state.modifiedBy,
+    created_by: d.users.of(state.createdBy),
+    modified_by: d.users.of(state.modifiedBy),
     created_at: iso(p.createdAt),
     modified_at: iso(p.updatedAt),
     api_endpoint: apiEndpoint(d.orgSlug, p.id),
@@ -130,11 +133,11 @@ export function usersView(
   return {
     id: resource.id,
     [kind === 'pipeline' ? 'pipeline_name' : 'workflow_name']: resource.name,
-    shared_users: sharing.sharedUsers.map((u) => (kind === 'pipeline' ? { id: u.id, username: u.name } : { id: u.id, email: u.email })),
+    shared_users: sharing.sharedUsers.map((u) => (kind === 'pipeline' ? { id: u.seq, username: u.name } : { id: u.seq, email: u.email })),
     shared_to_org: sharing.sharedToOrg,
     shared_groups: [],
-    co_owners: sharing.owner ? [{ id: sharing.owner.id, email: sharing.owner.email }] : [],
-    created_by: resource.ownerId,
+    co_owners: sharing.owner ? [{ id: sharing.owner.seq, email: sharing.owner.email }] : [],
+    created_by: sharing.owner?.seq ?? null,
     created_by_email: sharing.owner?.email ?? null,
   };
 }
@@ -153,7 +156,7 @@ function stageView(s: StageSettings) {
   };
 }
 
-export function workflowView(wf: Workflow, d: { actor: Actor; owner: User | null }) {
+export function workflowView(wf: Workflow, d: { actor: Actor; owner: User | null; users: UserIntIds }) {
   const state = wf.toState();
   return {
     id: wf.id,
@@ -166,10 +169,10 @@ export function workflowView(wf: Workflow, d: { actor: Actor; owner: User | null
     stage_settings: stageView(state.stages),
     max_file_execution_count: state.maxFileExecutionCount,
     retry_on_interrupt: wf.retryOnInterrupt,
-    workflow_owner: wf.ownerId,
-    created_by: state.createdBy,
-    modified_by: state.modifiedBy,
-    shared_users: [...wf.sharedUserIds],
+    workflow_owner: d.users.of(wf.ownerId),
+    created_by: d.users.of(state.createdBy),
+    modified_by: d.users.of(state.modifiedBy),
+    shared_users: d.users.list(wf.sharedUserIds),
     shared_to_org: wf.sharedToOrg,
     organization: wf.orgId,
     tool_instances: [],
@@ -190,8 +193,8 @@ export function apiKeyView(key: ApiKey, plaintext: string | null) {
     api_key: plaintext,
     is_active: key.isActive,
     description: key.description,
-    api: null,
-    pipeline: key.targetId,
+    api: key.kind === 'deployment' ? key.targetId : null,
+    pipeline: key.kind === 'pipeline' ? key.targetId : null,
   };
 }
 
@@ -282,7 +285,7 @@ export function connectorMode(kind: string): 'DATABASE' | 'FILE_SYSTEM' | 'API' 
  * A connection as Unstract's ConnectorInstance: `connector_metadata` holds its settings with
  * every secret masked ("********"); `secret_fields` lists them. No secret value ever.
  */
-export function connectorInstanceView(c: Connection, orgId: string) {
+export function connectorInstanceView(c: Connection, orgId: string, users?: UserIntIds) {
   return {
     id: c.id,
     connector_name: c.name,
@@ -295,8 +298,8 @@ export function connectorInstanceView(c: Connection, orgId: string) {
     connector_mode: connectorMode(c.kind),
     connector_auth: null,
     icon: '',
-    created_by: c.createdBy,
-    modified_by: c.modifiedBy,
+    created_by: users?.of(c.createdBy) ?? null,
+    modified_by: users?.of(c.modifiedBy) ?? null,
     created_at: iso(c.createdAt),
     modified_at: iso(c.updatedAt),
     organization: orgId,

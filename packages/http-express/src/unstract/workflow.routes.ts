@@ -6,13 +6,14 @@ import { requestContext } from './unstract-auth.js';
 import { UnstractShareDto, UnstractWorkflowDto, UnstractWorkflowPatchDto } from './unstract-dtos.js';
 import { WORKFLOW_ATTRS, attrsFor } from './unstract-errors.js';
 import { BASE, idParam, objectSchema, paginatedSchema, responses, type UnstractDeps } from './unstract-http.js';
-import { newWorkflow, sharingOf, wantsSharing, workflowChanges } from './unstract-inputs.js';
+import { newWorkflow, wantsSharing, workflowChanges } from './unstract-inputs.js';
 import { drfMetadata } from './unstract-metadata.js';
 import { UNPAGINATED_LIMIT, assertPageExists, pageRequest, paginated } from './unstract-pages.js';
 import { workflowListQuery } from './unstract-query.js';
 import { workflowRow, workflowRows } from './unstract-rows.js';
 import { connectorSettingsSchema } from './unstract-schema.js';
 import { usersView } from './unstract-views.js';
+import { sharingInput } from './unstract-users.js';
 
 const W = `${BASE}/workflow`;
 const tags = ['Workflows'];
@@ -22,6 +23,9 @@ const pageQuery = {
 };
 
 /** Workflows: CRUD, activation, can-update, file marker, schema, sharing. */
+/** A user id no user has (the nil UUID). */
+const NOBODY = '00000000-0000-0000-0000-000000000000';
+
 export function workflowRoutes({ core, publicUrl, connectors }: UnstractDeps): RouteSpec[] {
   const routes: RouteSpec[] = [
     {
@@ -41,7 +45,7 @@ export function workflowRoutes({ core, publicUrl, connectors }: UnstractDeps): R
       tags,
       query: {
         ...pageQuery,
-        workflow_owner: { schema: { type: 'string', format: 'uuid' } },
+        workflow_owner: { schema: { type: 'string' }, description: "The owner's int id (a UUID is accepted too)" },
         is_active: { schema: { type: 'boolean' } },
         workflow_name: { schema: { type: 'string' }, description: 'Exact name' },
         search: { schema: { type: 'string' }, description: 'Name contains' },
@@ -50,7 +54,10 @@ export function workflowRoutes({ core, publicUrl, connectors }: UnstractDeps): R
       handler: async (req, res) => {
         const { actor } = requestContext(res);
         const page = pageRequest(req, { optional: true });
-        const result = await core.workflows.list(actor, workflowListQuery(req, page ?? { page: 1, size: UNPAGINATED_LIMIT }));
+        const owner = single(req.query.workflow_owner);
+        // An int id names a member (Unstract's user ids); one that names nobody matches nothing.
+        const ownerId = owner && /^\d{1,10}$/.test(owner) ? ((await core.admin.membersBySeq(actor, [Number(owner)]))[0]?.id ?? NOBODY) : undefined;
+        const result = await core.workflows.list(actor, workflowListQuery(req, page ?? { page: 1, size: UNPAGINATED_LIMIT }, ownerId));
         const rows = await workflowRows(core, actor, result.items);
         if (!page) return void res.json(rows);
         assertPageExists(page, result);
@@ -123,7 +130,7 @@ export function workflowRoutes({ core, publicUrl, connectors }: UnstractDeps): R
           const workflowId = (await core.workflows.get(actor, idParam(req, 'id', 'Workflow'))).id;
           const dto: UnstractWorkflowPatchDto = parseBody<UnstractWorkflowPatchDto>(method === 'put' ? UnstractWorkflowDto : UnstractWorkflowPatchDto, req.body);
           let wf = await core.workflows.update(actor, workflowId, workflowChanges(dto));
-          if (wantsSharing(dto)) wf = await core.workflows.share(actor, workflowId, sharingOf(wf, dto));
+          if (wantsSharing(dto)) wf = await core.workflows.share(actor, workflowId, await sharingInput(core, actor, wf, dto));
           res.json(await workflowRow(core, actor, wf));
         },
       }),
@@ -201,7 +208,7 @@ export function workflowRoutes({ core, publicUrl, connectors }: UnstractDeps): R
         const workflowId = idParam(req, 'id', 'Workflow');
         const current = await core.workflows.get(actor, workflowId);
         const dto = parseBody(UnstractShareDto, req.body ?? {});
-        const wf = await core.workflows.share(actor, workflowId, sharingOf(current, dto));
+        const wf = await core.workflows.share(actor, workflowId, await sharingInput(core, actor, current, dto));
         res.json(usersView(wf, 'workflow', await core.workflows.sharing(actor, wf.id)));
       },
     },

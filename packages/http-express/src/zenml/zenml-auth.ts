@@ -1,7 +1,8 @@
-import { NotFoundError, UnauthenticatedError, ValidationError, type Actor, type Core, type Organization, type Principal } from '@pipewright/core';
+import { NotFoundError, PermissionDeniedError, UnauthenticatedError, ValidationError, type Actor, type Core, type Organization, type Principal } from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { bearerCredential } from '../shared/bearer.js';
+import { isCrossSiteChange } from '../shared/cross-site.js';
 
 export const SESSION_COOKIE = 'zenml-token';
 
@@ -17,6 +18,7 @@ function headerCredential(req: Request): string | null {
 /**
  * The caller, from the session cookie (checked first, as ZenML does) or the bearer header:
  * an access token, or a personal key. Pipeline keys serve only the public execute routes.
+ * A change authenticated by the cookie alone must come from this server's own pages (CSRF).
  */
 export async function zenmlPrincipal(core: Core, req: Request, res: Response): Promise<Principal> {
   const cached = res.locals.principal as Principal | undefined;
@@ -31,6 +33,8 @@ export async function zenmlPrincipal(core: Core, req: Request, res: Response): P
       throw e;
     });
     if (principal && principal.via !== 'pipeline-key') {
+      if (credential === cookie && isCrossSiteChange(req))
+        throw new PermissionDeniedError('Cross-site request refused: a change authenticated by the session cookie must come from this server\'s own pages.');
       res.locals.principal = principal;
       return principal;
     }

@@ -10,6 +10,8 @@ const TABLE: Record<ErrorKind, [number, string]> = {
   // A ValueError raised inside ZenML's store is a 400; request-shape problems are tagged below.
   VALIDATION: [400, 'ValueError'],
   MALFORMED_BODY: [422, 'ValueError'],
+  // The server's limit on filter values, answered like the filter model's own 422.
+  FILTER_LIMIT: [422, 'ValueError'],
   CONFLICT: [409, 'EntityExistsError'],
   INVALID_STATE: [400, 'IllegalOperationError'],
   PIPELINE_DISABLED: [400, 'IllegalOperationError'],

@@ -8,7 +8,18 @@ import { SESSION_COOKIE } from './zenml-auth.js';
 export interface LoginLimits {
   /** Attempts per minute per client IP, and per account (username). */
   perMinute: number;
+  /** The server's public URL: an https one marks the session cookie `Secure` even when TLS ends at a proxy. */
+  publicUrl?: string;
 }
+
+/** A login parameter given more than once (`username=a&username=b`, a JSON array): refused, never guessed. */
+const repeated = (body: Record<string, unknown>) => ['username', 'password', 'grant_type'].find((k) => Array.isArray(body[k]) || (body[k] !== undefined && typeof body[k] === 'object'));
+
+/** The one account name a login uses, as the limiter counts it. */
+const accountOf = (req: Request) => {
+  const username = (req.body as Record<string, unknown> | undefined)?.username;
+  return typeof username === 'string' && username.trim() ? username.trim().toLowerCase() : null;
+};
 
 const tokenResponse = {
   type: 'object',
@@ -20,7 +31,7 @@ const tokenResponse = {
   required: ['access_token', 'token_type'],
 };
 
-/** POST /api/v1/login (OAuth2 password grant and API-key grant) and GET /api/v1/logout. */
+/** POST /api/v1/login (OAuth2 password grant and API-key grant) and POST (or GET) /api/v1/logout. */
 export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: RouteSpec[]; middleware: express.RequestHandler[] } {
   const limitKeyHandler = (res: Response, status: number) => res.status(status).json({ detail: ['AuthorizationException', 'Authentication error: too many login attempts; try again later'] });
   const byIp = rateLimit({ windowMs: 60_000, limit: limits.perMinute, standardHeaders: 'draft-7', legacyHeaders: false, handler: (_req, res) => limitKeyHandler(res, 429) });
@@ -29,20 +40,23 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
     limit: limits.perMinute,
     standardHeaders: false,
     legacyHeaders: false,
-    keyGenerator: (req: Request) => `account:${String(req.body?.username ?? '').trim().toLowerCase()}`,
-    skip: (req: Request) => !req.body?.username,
+    keyGenerator: (req: Request) => `account:${accountOf(req)}`,
+    // No single account named: the request is refused before any password is checked.
+    skip: (req: Request) => accountOf(req) === null,
     handler: (_req, res) => limitKeyHandler(res, 429),
   });
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   const login = async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    // ZenML's OAuth errors carry a plain string detail.
+    const badRequest = (detail: string) => void res.status(400).json({ detail });
+    const twice = repeated(body);
+    if (twice) return badRequest(`Invalid request: ${twice} must be given once, as a string.`);
     const username = single(body.username);
     const password = single(body.password);
     let grant = single(body.grant_type);
     if (!grant) grant = username ? 'password' : password ? 'zenml-api-key' : 'zenml-external';
-    // ZenML's OAuth errors carry a plain string detail.
-    const badRequest = (detail: string) => void res.status(400).json({ detail });
     let result;
     if (grant === 'password') {
       if (!username) return badRequest('Invalid request: username is required.');
@@ -58,7 +72,7 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
     res.cookie(SESSION_COOKIE, result.accessToken, {
       httpOnly: true,
       sameSite: 'lax',
-      secure: req.secure,
+      secure: req.secure || !!limits.publicUrl?.startsWith('https:'),
       path: '/',
       ...(result.expiresIn ? { maxAge: result.expiresIn * 1000 } : {}),
     });
@@ -90,17 +104,19 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
       },
       handler: login,
     },
-    {
-      method: 'get',
-      path: '/api/v1/logout',
-      summary: 'Clears the session cookie',
-      secured: false,
-      responses: { 200: { description: 'Logged out' } },
-      handler: (_req, res) => {
-        res.clearCookie(SESSION_COOKIE, { path: '/' });
-        res.json(null);
-      },
-    },
+    ...(['post', 'get'] as const).map(
+      (method): RouteSpec => ({
+        method,
+        path: '/api/v1/logout',
+        summary: method === 'post' ? 'Clears the session cookie' : 'Clears the session cookie (GET, as older ZenML clients call it)',
+        secured: false,
+        responses: { 200: { description: 'Logged out' } },
+        handler: (_req, res) => {
+          res.clearCookie(SESSION_COOKIE, { path: '/' });
+          res.json(null);
+        },
+      }),
+    ),
   ];
   return { specs, middleware: [form, express.json({ limit: '64kb' }), byIp, byAccount] };
 }

@@ -1,4 +1,5 @@
 import {
+  OPEN_RUN_STATUSES,
   isUuid,
   type Filter,
   type PipelineField,
@@ -9,10 +10,13 @@ import {
   type SortKey,
   type TagField,
   type TagSort,
+  type UserField,
+  type UserSort,
 } from '@pipewright/core';
 import type { Request } from 'express';
+import { FilterBudget } from '../shared/filter-limits.js';
 import { filterError, requestError } from './zenml-errors.js';
-import { parseCondition, type ZenmlType } from './zenml-filter.js';
+import { parseCondition, type Condition, type ZenmlType } from './zenml-filter.js';
 import { intParam, param, params } from './zenml-params.js';
 import { statusFilter } from './zenml-status.js';
 
@@ -32,6 +36,8 @@ interface FieldSpec<F extends string> {
   required?: boolean;
   /** Values are ZenML ExecutionStatus names, mapped to core statuses. */
   status?: boolean;
+  /** A ZenML field core has no column for, said in core terms (e.g. `is_admin` → the member's role). */
+  map?: (c: Condition) => Filter<F>;
 }
 
 export interface ResourceSpec<F extends string, S extends string> {
@@ -41,6 +47,8 @@ export interface ResourceSpec<F extends string, S extends string> {
   sorts: Record<string, S>;
   /** Filter fields ZenML refuses to sort by ("can not be sorted by this field"). */
   unsortable: readonly string[];
+  /** Query parameters the route reads besides the filters (any other is refused, never ignored). */
+  params?: readonly string[];
 }
 
 export const PIPELINE_LIST: ResourceSpec<PipelineField, PipelineSort> = {
@@ -74,10 +82,50 @@ export const RUN_LIST: ResourceSpec<RunField, RunSort> = {
     index: { type: 'int', to: 'index' },
     start_time: { type: 'datetime', to: 'startedAt' },
     end_time: { type: 'datetime', to: 'endedAt' },
+    // `<pipeline name>-<index>`, or `run-<seq>`: the name runs are shown with.
+    name: { type: 'str', to: 'name' },
+    pipeline_name: { type: 'str', to: 'pipelineName' },
+    // A run's orchestrator run id is its own id (see runView).
+    orchestrator_run_id: { type: 'uuid', to: 'id' },
+    in_progress: { type: 'bool', to: 'status', map: (c) => inProgressFilter(c) },
   },
   // Core sorts runs by no other column (`id` is only the tie-breaker).
   sorts: { created: 'createdAt', updated: 'updatedAt', index: 'index', status: 'status', start_time: 'startedAt', end_time: 'endedAt' },
   unsortable: ['scope_user', 'project', 'user'],
+};
+
+/** `in_progress` (bool) as a condition on the status: open runs are the in-progress ones. */
+function inProgressFilter(c: Condition): Filter<RunField> {
+  if (c.op === 'isempty') return { field: 'id', op: 'isempty' };
+  if (c.op === 'isnotempty') return { field: 'id', op: 'isnotempty' };
+  const open = (c.op === 'notequals') !== (c.value === true);
+  return { field: 'status', op: open ? 'oneof' : 'notoneof', value: [...OPEN_RUN_STATUSES] };
+}
+
+/** `is_admin` (bool) as a condition on the member's role. */
+function adminFilter(c: Condition): Filter<UserField> {
+  if (c.op === 'isempty') return { field: 'id', op: 'isempty' };
+  if (c.op === 'isnotempty') return { field: 'id', op: 'isnotempty' };
+  const admin = (c.op === 'notequals') !== (c.value === true);
+  return { field: 'role', op: admin ? 'equals' : 'notequals', value: 'admin' };
+}
+
+/** ZenML's UserFilter: `name` is the login (our email), `full_name` the display name. */
+export const USER_LIST: ResourceSpec<UserField, UserSort> = {
+  model: 'UserFilter',
+  filters: {
+    id: { type: 'uuid', to: 'id' },
+    created: { type: 'datetime', to: 'createdAt' },
+    updated: { type: 'datetime', to: 'updatedAt' },
+    name: { type: 'str', to: 'email' },
+    full_name: { type: 'str', to: 'name' },
+    email: { type: 'str', to: 'email' },
+    active: { type: 'bool', to: 'isActive' },
+    email_opted_in: { type: 'bool', to: 'emailOptedIn' },
+    is_admin: { type: 'bool', to: 'role', map: adminFilter },
+  },
+  sorts: { id: 'id', created: 'createdAt', updated: 'updatedAt', name: 'email', full_name: 'name', email: 'email' },
+  unsortable: ['scope_user', 'active', 'email_opted_in', 'is_admin'],
 };
 
 export const TAG_LIST: ResourceSpec<TagField, TagSort> = {
@@ -93,6 +141,20 @@ export const TAG_LIST: ResourceSpec<TagField, TagSort> = {
   sorts: { id: 'id', created: 'createdAt', updated: 'updatedAt', name: 'name' },
   unsortable: ['scope_user'],
 };
+
+/** Parameters every list route reads (paging, sorting, scope, hydration). */
+const LIST_PARAMS = ['sort_by', 'logical_operator', 'page', 'size', 'hydrate', 'project', 'project_name_or_id', 'scope_user'];
+
+/**
+ * A filter this server cannot apply is refused with a 422 naming it: ZenML would filter by
+ * it, and answering unfiltered rows as if they matched would be wrong.
+ */
+function refuseUnknownParams(req: Request, spec: ResourceSpec<string, string>): void {
+  for (const name of Object.keys(req.query)) {
+    if (Object.hasOwn(spec.filters, name) || LIST_PARAMS.includes(name) || spec.params?.includes(name)) continue;
+    throw filterError(spec.model, name, `Value error, This server can not filter ${spec.model.replace(/Filter$/, '')} by '${name}'`);
+  }
+}
 
 /** BaseFilter.FILTER_EXCLUDE_FIELDS: parameters that are never sort columns. */
 const NEVER_SORTED = ['sort_by', 'page', 'size', 'logical_operator'];
@@ -129,15 +191,24 @@ function logicalOperator(req: Request): 'and' | 'or' {
 /**
  * The Query for a list route: every value of every filter parameter is its own condition
  * (combined by `logical_operator`), except the resource's required ones, always ANDed.
+ * The conditions count against the server's filter limits (FILTER_LIMITS, a 422 past them).
  * `extra` adds required conditions of the route (scope_user, a pipeline from the path).
  */
 export function listQuery<F extends string, S extends string>(req: Request, spec: ResourceSpec<F, S>, extra: Filter<F>[] = []): Query<F, S> {
+  refuseUnknownParams(req, spec);
   const filters: Filter<F>[] = [];
   const required: Filter<F>[] = [...extra];
+  const budget = new FilterBudget();
   for (const [name, field] of Object.entries(spec.filters)) {
     for (const raw of params(req, name)) {
       const condition = parseCondition(raw, field.type, spec.model);
-      const filter = field.status ? (statusFilter(field.to, condition) as Filter<F>) : emptyListAware({ field: field.to, ...condition });
+      // Each item of a `oneof:[…]` list is a term of its own.
+      budget.take(name, (condition.op === 'oneof' || condition.op === 'notoneof') && Array.isArray(condition.value) ? Math.max(1, condition.value.length) : 1);
+      const filter = field.map
+        ? field.map(condition)
+        : field.status
+          ? (statusFilter(field.to, condition) as Filter<F>)
+          : emptyListAware({ field: field.to, ...condition });
       (field.required ? required : filters).push(filter);
     }
   }

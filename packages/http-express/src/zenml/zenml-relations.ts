@@ -36,7 +36,7 @@ export async function runRelations(core: Core, actor: Actor, runs: readonly Run[
       ? core.pipelines.list(actor, query({ required: [{ field: 'id', op: 'oneof', value: pipelineIds }], page: pageForIds(pipelineIds.length) }))
       : Promise.resolve({ items: [] as Pipeline[], total: 0 }),
   ]);
-  return { users, pipelineNames: new Map(pipelines.items.map((p) => [p.id, p.name])) };
+  return { users, pipelines: new Map(pipelines.items.map((p) => [p.id, p])) };
 }
 
 /** Creators and (when hydrated) tagged counts of a page of tags. */

@@ -28,7 +28,8 @@ export interface PipelineRelations {
 /** The related rows a page of runs is rendered with. */
 export interface RunRelations {
   users: Map<string, UserInfo>;
-  pipelineNames: Map<string, string>;
+  /** The runs' pipelines the actor may see. */
+  pipelines: Map<string, Pipeline>;
 }
 
 export type View = Record<string, unknown>;
@@ -46,13 +47,13 @@ export function userView(info: UserInfo, options: { hydrate: boolean; nested?: b
       active: s.isActive,
       activation_token: null,
       full_name: s.name,
-      email_opted_in: false,
+      email_opted_in: s.emailOptedIn,
       is_service_account: false,
       is_admin: info.isAdmin,
       default_project_id: info.projectId,
       avatar_url: null,
     },
-    metadata: options.hydrate && !options.nested ? { email: s.email, external_user_id: null, user_metadata: {} } : null,
+    metadata: options.hydrate && !options.nested ? { email: s.email, external_user_id: null, user_metadata: s.metadata } : null,
     resources: options.nested ? null : {},
   };
 }
@@ -99,10 +100,44 @@ export function pipelineView(p: Pipeline, rel: PipelineRelations, hydrate: boole
   };
 }
 
-/** ZenML's PipelineRunResponse: status under ZenML's names, `index` the run's sequence in its pipeline. */
+/** A pipeline nested in another model (a run's `resources.pipeline`): unhydrated, no resources. */
+function nestedPipeline(p: Pipeline | undefined): View | null {
+  if (!p) return null;
+  return {
+    id: p.id,
+    name: p.name,
+    permission_denied: false,
+    body: { created: iso(p.createdAt), updated: iso(p.updatedAt), user_id: p.ownerId, project_id: p.orgId },
+    metadata: null,
+    resources: null,
+  };
+}
+
+/** Where ZenML clients find a run's logs: one collection, this server's run log (`/runs/{id}/logs?source=…`). */
+export const RUN_LOG_SOURCE = 'orchestrator';
+
+function logCollection(s: ReturnType<Run['toState']>): View[] {
+  return [
+    {
+      // The run's log has no id of its own: the run's stands for it.
+      id: s.id,
+      permission_denied: false,
+      body: { created: iso(s.createdAt), updated: iso(s.updatedAt), uri: `/api/v1/runs/${s.id}/logs?source=${RUN_LOG_SOURCE}`, source: RUN_LOG_SOURCE },
+      metadata: { step_run_id: null, pipeline_run_id: s.id, artifact_store_id: null },
+      resources: null,
+    },
+  ];
+}
+
+/**
+ * ZenML's PipelineRunResponse: status under ZenML's names, `index` the run's sequence in its
+ * pipeline, `orchestrator_run_id` the run's own id (every run can be stopped through this
+ * server, and ZenML's dashboard enables Stop only when there is one).
+ */
 export function runView(run: Run, rel: RunRelations, hydrate: boolean): View {
   const s = run.toState();
-  const pipelineName = s.pipelineId ? rel.pipelineNames.get(s.pipelineId) : undefined;
+  const pipeline = s.pipelineId ? rel.pipelines.get(s.pipelineId) : undefined;
+  const pipelineName = pipeline?.name;
   return {
     id: s.id,
     name: pipelineName && s.index !== null ? `${pipelineName}-${s.index}` : `run-${s.seq}`,
@@ -126,11 +161,11 @@ export function runView(run: Run, rel: RunRelations, hydrate: boolean): View {
           config: {},
           client_environment: {},
           orchestrator_environment: {},
-          orchestrator_run_id: null,
+          orchestrator_run_id: s.id,
           trigger: s.trigger,
         }
       : null,
-    resources: { user: nestedUser(rel.users, s.triggeredBy), tags: [] },
+    resources: { user: nestedUser(rel.users, s.triggeredBy), pipeline: nestedPipeline(pipeline), tags: [], log_collection: logCollection(s) },
   };
 }
 

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { buildOpenApi, mountRoutes, type RouteSpec } from '../shared/openapi.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
+import { zenmlApiTokenRoutes } from './zenml-api-token.routes.js';
+import { zenmlEmptyRoutes } from './zenml-empty.routes.js';
 import { zenmlErrorHandler, zenmlRouteNotFound } from './zenml-errors.js';
 import { zenmlLoginRoutes } from './zenml-login.routes.js';
 import { zenmlPipelineRoutes } from './zenml-pipelines.routes.js';
@@ -21,7 +23,7 @@ const OTHER_DIALECTS = /^\/api\/v1\/(unstract|flow|jobs)(\/|$)/;
 /** The ZenML-style route set: login, sessions, pipelines, runs, projects, tags, users. */
 export function zenmlRouteSet(ctx: RouteSetContext, options: ZenmlOptions = {}): RouteSet {
   const { core } = ctx;
-  const login = zenmlLoginRoutes(core, { perMinute: options.loginPerMinute ?? 10 });
+  const login = zenmlLoginRoutes(core, { perMinute: options.loginPerMinute ?? 10, publicUrl: ctx.publicUrl });
   const specs: RouteSpec[] = [
     ...login.specs.map((s) => (s.path === '/api/v1/login' ? { ...s, middleware: login.middleware } : s)),
     ...zenmlServerRoutes(ctx),
@@ -30,6 +32,8 @@ export function zenmlRouteSet(ctx: RouteSetContext, options: ZenmlOptions = {}):
     ...zenmlRunRoutes(core),
     ...zenmlProjectRoutes(core),
     ...zenmlTagRoutes(core),
+    ...zenmlApiTokenRoutes(core),
+    ...zenmlEmptyRoutes(core),
   ];
   const router = Router();
   mountRoutes(router, specs);

@@ -11,7 +11,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '@pipewright/core';
-import multer from 'multer';
+import { UploadLimitError } from '../../src/shared/upload-errors.js';
 import { PIPELINE_ATTRS, WORKFLOW_ATTRS, apiException, endpointAttrs, unstractAttr, unstractError } from '../../src/unstract/unstract-errors.js';
 
 const body = (type: string, code: string, detail: string, attr: string | null = null) => ({ type, errors: [{ code, detail, attr }] });
@@ -98,7 +98,12 @@ describe('unstract error table', () => {
 
   it('passes hand-built responses through and maps upload limits', () => {
     expect(unstractError(apiException(422, 'inactive'))).toEqual({ status: 422, body: body('client_error', 'error', 'inactive') });
-    expect(unstractError(new multer.MulterError('LIMIT_FILE_SIZE', 'files')).status).toBe(413);
-    expect(unstractError(new multer.MulterError('LIMIT_FILE_COUNT')).status).toBe(400);
+    expect(unstractError(UploadLimitError.file(50 * 1024 * 1024, 'files'))).toEqual({
+      status: 413,
+      body: { type: 'client_error', errors: [{ code: 'error', detail: 'An uploaded file is larger than the limit of 50 MiB.', attr: 'files' }] },
+    });
+    expect(unstractError(UploadLimitError.request(200 * 1024 * 1024)).status).toBe(413);
+    expect(unstractError(UploadLimitError.organization(1024 * 1024 * 1024)).status).toBe(413);
+    expect(unstractError(UploadLimitError.files(100)).status).toBe(400);
   });
 });

@@ -56,6 +56,22 @@ export function organizationSuite(factory: StorageFactory): void {
       expect(saved.toState()).toEqual(loaded.toState());
     });
 
+    it('saves an organization\'s limit on concurrent runs and lists those that have one', async () => {
+      const limited = await ctx.fx.org();
+      const free = await ctx.fx.org();
+      expect((await ctx.storage.organizations.findById(limited.id))!.maxConcurrentRuns).toBeNull();
+      limited.limitConcurrentRuns(3, at(6));
+      await ctx.storage.organizations.update(limited);
+      const saved = (await ctx.storage.organizations.findById(limited.id))!;
+      expect(saved.maxConcurrentRuns).toBe(3);
+      expect(saved.toState()).toEqual(limited.toState());
+      const listed = (await ctx.storage.organizations.listWithRunLimit()).filter((o) => o.id === limited.id || o.id === free.id);
+      expect(listed.map((o) => [o.id, o.maxConcurrentRuns])).toEqual([[limited.id, 3]]);
+      limited.limitConcurrentRuns(null, at(7));
+      await ctx.storage.organizations.update(limited);
+      expect((await ctx.storage.organizations.listWithRunLimit()).some((o) => o.id === limited.id)).toBe(false);
+    });
+
     it('inserts a user and finds it by id, email and ids', async () => {
       const user = await ctx.fx.user({ name: 'ann', passwordHash: 'scrypt$hash', now: at(2, 5) });
       const other = await ctx.fx.user({ name: 'bob' });
@@ -69,7 +85,7 @@ export function organizationSuite(factory: StorageFactory): void {
 
     it('rejects a second user with the same email', async () => {
       const user = await ctx.fx.user();
-      const twin = User.create({ id: uuid(), email: user.email, passwordHash: null, now: at(0) });
+      const twin = User.create({ id: uuid(), seq: await ctx.storage.users.nextSeq(), email: user.email, passwordHash: null, now: at(0) });
       await expectConflict(ctx.storage.users.insert(twin), 'email');
       expect(await ctx.storage.users.findById(twin.id)).toBeNull();
     });

@@ -28,8 +28,10 @@ export function pipelineSuite(factory: StorageFactory): void {
         updatedAtColumn: 'updated_at',
         tags: [red, blue],
         retry: { maxAttempts: 4, backoffSeconds: 7, backoffMultiplier: 1.5, maxBackoffSeconds: 90 },
+        runTimeoutSeconds: 900,
         now: at(3, 456),
       });
+      expect((await ctx.storage.pipelines.findById(p.id))!.runTimeoutSeconds).toBe(900);
       expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual({ maxAttempts: 4, backoffSeconds: 7, backoffMultiplier: 1.5, maxBackoffSeconds: 90 });
       expect(comparable((await ctx.storage.pipelines.findById(p.id))!.toState())).toEqual(comparable(p.toState()));
       expect(comparable((await ctx.storage.pipelines.findBySeq(p.seq))!.toState())).toEqual(comparable(p.toState()));
@@ -68,6 +70,7 @@ export function pipelineSuite(factory: StorageFactory): void {
       p.addTag(tag, owner.id, at(1));
       p.advanceCursor('2026-01-01T00:00:00.000Z');
       p.configureRetry({ maxAttempts: 10, backoffSeconds: 3_600, backoffMultiplier: 2.25, maxBackoffSeconds: 86_400 }, owner.id, at(1));
+      p.limitRunTime(120, owner.id, at(1));
       const run = await ctx.fx.run({ org, pipeline: p, status: 'EXECUTING', createdAt: at(1, 1) });
       p.recordRunStarted({ id: run.id, status: run.status, createdAt: run.createdAt });
       await ctx.storage.pipelines.update(p);
@@ -78,6 +81,18 @@ export function pipelineSuite(factory: StorageFactory): void {
       const { org, owner, workflow } = await world();
       const p = await ctx.fx.pipeline(org, owner, workflow);
       expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual(DEFAULT_RETRY_POLICY);
+    });
+
+    it('stores no run time limit unless one is set, and clears it again', async () => {
+      const { org, owner, workflow } = await world();
+      const p = await ctx.fx.pipeline(org, owner, workflow);
+      expect((await ctx.storage.pipelines.findById(p.id))!.runTimeoutSeconds).toBeNull();
+      p.limitRunTime(30, owner.id, at(1));
+      await ctx.storage.pipelines.update(p);
+      expect((await ctx.storage.pipelines.findById(p.id))!.runTimeoutSeconds).toBe(30);
+      p.limitRunTime(null, owner.id, at(2));
+      await ctx.storage.pipelines.update(p);
+      expect((await ctx.storage.pipelines.findById(p.id))!.runTimeoutSeconds).toBeNull();
     });
 
     it('rejects a name already used in the organization, on insert and on update', async () => {

@@ -32,7 +32,7 @@ export function transactionSuite(factory: StorageFactory): void {
       const { org, owner, workflow, pipeline } = await world();
       const run = await ctx.fx.run({ org, pipeline, status: 'COMPLETED' });
       const newOrg = Organization.create({ id: uuid(), seq: await ctx.storage.organizations.nextSeq(), slug: unique('gone'), now: at(0) });
-      const newUser = User.create({ id: uuid(), email: `${unique('gone')}@example.test`, passwordHash: null, now: at(0) });
+      const newUser = User.create({ id: uuid(), seq: await ctx.storage.users.nextSeq(), email: `${unique('gone')}@example.test`, passwordHash: null, now: at(0) });
       const newPipeline = await ctx.fx.buildPipeline(org, owner, workflow);
       const newRun = await ctx.fx.buildRun({ org, pipeline: newPipeline });
       const boom = new Boom('boom');

@@ -11,6 +11,8 @@ import type {
   RunSort,
   TagField,
   TagSort,
+  UserField,
+  UserSort,
   WorkflowField,
   WorkflowSort,
 } from '@pipewright/core';
@@ -98,6 +100,8 @@ export const RUN_FILTERS: Record<RunField, FieldCondition> = {
   updatedAt: on(datetimeCondition, r('updated_at')),
   startedAt: on(datetimeCondition, r('started_at')),
   endedAt: on(datetimeCondition, r('ended_at')),
+  name: on(stringCondition, sql`coalesce((select rp.name from pipelines rp where rp.id = ${r('pipeline_id')}) || '-' || ${r('run_index')}, 'run-' || ${r('seq')})`),
+  pipelineName: on(stringCondition, sql`(select rp.name from pipelines rp where rp.id = ${r('pipeline_id')})`),
 };
 export const RUN_SORTS: Record<RunSort, SortColumn> = {
   createdAt: sortBy(r('created_at')),
@@ -159,6 +163,26 @@ export const TAG_SORTS: Record<TagSort, SortColumn> = {
   updatedAt: sortBy(t('updated_at')),
   name: sortBy(t('name')),
   id: sortBy(t('id')),
+};
+
+/** Members: users `u` joined with their membership `m` in the organization. */
+const u = (column: string) => sql.ref(`u.${column}`);
+export const USER_FILTERS: Record<UserField, FieldCondition> = {
+  id: on(uuidCondition, u('id')),
+  email: on(stringCondition, u('email')),
+  name: on(stringCondition, u('name')),
+  isActive: on(boolCondition, u('is_active')),
+  emailOptedIn: on(boolCondition, u('email_opted_in')),
+  role: on(stringCondition, sql.ref('m.role')),
+  createdAt: on(datetimeCondition, u('created_at')),
+  updatedAt: on(datetimeCondition, u('updated_at')),
+};
+export const USER_SORTS: Record<UserSort, SortColumn> = {
+  createdAt: sortBy(u('created_at')),
+  updatedAt: sortBy(u('updated_at')),
+  email: sortBy(u('email')),
+  name: sortBy(u('name')),
+  id: sortBy(u('id')),
 };
 
 const c = (column: string) => sql.ref(`c.${column}`);

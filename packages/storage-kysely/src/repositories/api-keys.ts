@@ -41,6 +41,7 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
           'o.slug as o_slug',
           'o.name as o_name',
           'o.mode as o_mode',
+          'o.max_concurrent_runs as o_max_concurrent_runs',
           'o.created_at as o_created_at',
           'o.updated_at as o_updated_at',
           'm.role as owner_role',
@@ -48,7 +49,7 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
         .where('k.secret_hash', '=', secretHash)
         .executeTakeFirst();
       if (!row) return null;
-      const { owner_is_active, o_id, o_seq, o_slug, o_name, o_mode, o_created_at, o_updated_at, owner_role, ...key } = row;
+      const { owner_is_active, o_id, o_seq, o_slug, o_name, o_mode, o_max_concurrent_runs, o_created_at, o_updated_at, owner_role, ...key } = row;
       const personal = key.kind === 'personal';
       return {
         key: fromRow.apiKey(key),
@@ -56,7 +57,16 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
         organization:
           o_id === null
             ? null
-            : fromRow.organization({ id: o_id, seq: o_seq!, slug: o_slug!, name: o_name!, mode: o_mode!, created_at: o_created_at!, updated_at: o_updated_at! }),
+            : fromRow.organization({
+                id: o_id,
+                seq: o_seq!,
+                slug: o_slug!,
+                name: o_name!,
+                mode: o_mode!,
+                max_concurrent_runs: o_max_concurrent_runs ?? null,
+                created_at: o_created_at!,
+                updated_at: o_updated_at!,
+              }),
         ownerRole: personal ? ((owner_role as Role | null) ?? null) : null,
       };
     },

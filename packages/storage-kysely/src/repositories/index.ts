@@ -1,4 +1,5 @@
 import type { Repositories } from '@pipewright/core';
+import { apiDeploymentRepository } from './api-deployments.js';
 import { apiKeyRepository } from './api-keys.js';
 import { connectionRepository } from './connections.js';
 import { fileExecutionRepository } from './file-executions.js';
@@ -27,6 +28,7 @@ export function createRepositories(db: Db): Repositories {
     connections: connectionRepository(db),
     fileHistories: fileHistoryRepository(db),
     apiKeys: apiKeyRepository(db),
+    apiDeployments: apiDeploymentRepository(db),
     tags: tagRepository(db),
   };
 }

@@ -37,5 +37,9 @@ export function organizationRepository(db: Db): OrganizationRepository {
         .execute();
       return rows.map(({ role, ...org }) => ({ organization: fromRow.organization(org), role: role as 'admin' | 'member' }));
     },
+    async listWithRunLimit() {
+      const rows = await db.selectFrom('organizations').selectAll().where('max_concurrent_runs', 'is not', null).execute();
+      return rows.map(fromRow.organization);
+    },
   };
 }

@@ -88,6 +88,10 @@ export function runRepository(db: Db): RunRepository {
       const row = await select().where('r.seq', '=', seq).executeTakeFirst();
       return row ? fromRow.run(row) : null;
     },
+    async delete(id) {
+      // Logs, file executions and pipeline links go with it (ON DELETE CASCADE).
+      if (isUuid(id)) await db.deleteFrom('runs').where('id', '=', id).execute();
+    },
     async findOpenForPipeline(pipelineId) {
       if (!isUuid(pipelineId)) return null;
       const row = await select().where('r.pipeline_id', '=', pipelineId).where(sql<SqlBool>`r.status in ${OPEN_STATUSES}`).executeTakeFirst();

@@ -14,7 +14,7 @@ export function atomically<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> 
 }
 
 /** Reserves the next value of a sequence (created `as integer`, so ≤ 2^31-1). */
-export async function nextValue(db: Db, sequence: 'organization_seq' | 'pipeline_seq' | 'run_seq' | 'connection_seq'): Promise<number> {
+export async function nextValue(db: Db, sequence: 'organization_seq' | 'pipeline_seq' | 'run_seq' | 'connection_seq' | 'user_seq'): Promise<number> {
   const { rows } = await sql<{ value: number }>`select nextval(${sequence})::int as value`.execute(db);
   return rows[0]!.value;
 }

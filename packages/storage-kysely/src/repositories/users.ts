@@ -2,11 +2,13 @@ import type { Role, UserRepository } from '@pipewright/core';
 import { sql } from 'kysely';
 import { writing } from '../errors.js';
 import { fromRow, toRow } from '../mapping.js';
-import { paged, total } from '../query/query-builder.js';
-import { isUuid, uuids, type Db } from './support.js';
+import { USER_FILTERS, USER_SORTS } from '../query/fields.js';
+import { matching, ordered, paged, total } from '../query/query-builder.js';
+import { isSeq, isUuid, nextValue, uuids, type Db } from './support.js';
 
 export function userRepository(db: Db): UserRepository {
   return {
+    nextSeq: () => nextValue(db, 'user_seq'),
     async insert(user) {
       const row = toRow.user(user);
       await writing(row, () => db.insertInto('users').values(row).execute());
@@ -44,9 +46,24 @@ export function userRepository(db: Db): UserRepository {
       const rows = await db.selectFrom('users').selectAll().where('id', 'in', wanted).execute();
       return rows.map(fromRow.user);
     },
+    async findBySeqs(seqs) {
+      const wanted = [...new Set(seqs)].filter(isSeq);
+      if (wanted.length === 0) return [];
+      const rows = await db.selectFrom('users').selectAll().where('seq', 'in', wanted).execute();
+      return rows.map(fromRow.user);
+    },
     async count() {
       const row = await db.selectFrom('users').select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
       return row.count;
+    },
+    async queryMembers(orgId, query) {
+      if (!isUuid(orgId)) return { items: [], total: 0 };
+      const members = db.selectFrom('users as u').innerJoin('memberships as m', 'm.user_id', 'u.id').where('m.org_id', '=', orgId).where(matching(query, USER_FILTERS));
+      const rows = await paged(ordered(members.selectAll('u').select('m.role'), query.sort, USER_SORTS, 'u.id'), query.page).execute();
+      return {
+        items: rows.map(({ role, ...user }) => ({ user: fromRow.user(user), role: role as Role })),
+        total: await total(members, query.page, rows.length),
+      };
     },
     async listByOrg(orgId, page) {
       if (!isUuid(orgId)) return { items: [], total: 0 };

@@ -41,7 +41,10 @@ export function workflowRepository(db: Db): WorkflowRepository {
     async delete(id) {
       if (!isUuid(id)) return;
       await atomically(db, async (tx) => {
-        // File histories go by foreign-key cascade; runs of its pipelines stay with the pipelines.
+        // File histories and API deployments go by foreign-key cascade (the deployments' keys
+        // first, as keys have no foreign key); runs of its pipelines stay with the pipelines.
+        const deployments = tx.selectFrom('api_deployments').select(sql<string>`id::text`.as('id')).where('workflow_id', '=', id);
+        await tx.deleteFrom('api_keys').where('kind', '=', 'deployment').where('target_id', 'in', deployments).execute();
         await tx.deleteFrom('runs').where('workflow_id', '=', id).where('pipeline_id', 'is', null).execute();
         await tx.deleteFrom('workflows').where('id', '=', id).execute();
       });

@@ -31,10 +31,14 @@ export function deletePipelineCascade(w: Writer, pipelineId: string): void {
   deleteWhere(w, 'apiKeys', (k) => k.kind === 'pipeline' && k.targetId === pipelineId);
 }
 
-/** Deletes a workflow with its file histories and pipeline-less runs. */
+/** Deletes a workflow with its file histories, pipeline-less runs and API deployments (with their keys). */
 export function deleteWorkflowCascade(w: Writer, workflowId: string): void {
   if (!w.table('workflows').has(workflowId)) return;
   w.mutable('workflows').delete(workflowId);
+  const deployments = new Set<string>();
+  for (const d of w.table('apiDeployments').values()) if (d.workflowId === workflowId) deployments.add(d.id);
+  deleteWhere(w, 'apiKeys', (k) => k.kind === 'deployment' && deployments.has(k.targetId));
+  deleteWhere(w, 'apiDeployments', (d) => deployments.has(d.id));
   deleteWhere(w, 'fileHistories', (h) => h.workflowId === workflowId);
   const own = new Set<string>();
   for (const run of w.table('runs').values()) if (run.pipelineId === null && run.workflowId === workflowId) own.add(run.id);

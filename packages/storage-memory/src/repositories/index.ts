@@ -1,6 +1,7 @@
 import type { Repositories } from '@pipewright/core';
 import type { Sequences } from '../sequences.js';
 import type { Db } from '../tables.js';
+import { apiDeploymentRepository } from './api-deployments.js';
 import { apiKeyRepository } from './api-keys.js';
 import { connectionRepository } from './connections.js';
 import { fileExecutionRepository } from './file-executions.js';
@@ -18,7 +19,7 @@ import { workflowRepository } from './workflows.js';
 export function createRepositories(db: Db, sequences: Sequences): Repositories {
   return {
     organizations: organizationRepository(db, sequences),
-    users: userRepository(db),
+    users: userRepository(db, sequences),
     memberships: membershipRepository(db),
     pipelines: pipelineRepository(db, sequences),
     runs: runRepository(db, sequences),
@@ -28,6 +29,7 @@ export function createRepositories(db: Db, sequences: Sequences): Repositories {
     connections: connectionRepository(db, sequences),
     fileHistories: fileHistoryRepository(db),
     apiKeys: apiKeyRepository(db),
+    apiDeployments: apiDeploymentRepository(db),
     tags: tagRepository(db),
   };
 }

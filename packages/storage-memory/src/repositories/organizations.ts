@@ -48,5 +48,10 @@ export function organizationRepository(db: Db, sequences: Sequences): Organizati
       }
       return out.sort((a, b) => (a.organization.slug < b.organization.slug ? -1 : a.organization.slug > b.organization.slug ? 1 : 0));
     },
+    async listWithRunLimit() {
+      const out: Organization[] = [];
+      for (const row of db.read().table('organizations').values()) if (row.maxConcurrentRuns !== null && row.maxConcurrentRuns !== undefined) out.push(fromRow.organization(row));
+      return out;
+    },
   };
 }

@@ -8,9 +8,10 @@ import {
   type RunState,
 } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
+import { deleteRuns } from './cascades.js';
 import { matchQuery, paginate, sortRows, type EvalRecord } from '../query-evaluator.js';
 import type { Sequences } from '../sequences.js';
-import type { Db, Writer } from '../tables.js';
+import type { Db, Reader, Writer } from '../tables.js';
 import { isRunVisible } from '../visibility.js';
 
 const DEFAULT_BATCH_SIZE = 500;
@@ -22,6 +23,13 @@ function assertNoOtherOpenRun(w: Writer, run: Run): void {
   if (run.pipelineId === null || !run.isOpen) return;
   for (const other of w.table('runs').values())
     if (other.pipelineId === run.pipelineId && other.id !== run.id && isOpen(other)) throw new RunInProgressError(run.pipelineId);
+}
+
+/** A run with the computed fields a query may name (its display name, its pipeline's name). */
+function withNames(t: Reader, run: RunState): EvalRecord {
+  const pipelineName = run.pipelineId ? t.table('pipelines').get(run.pipelineId)?.name : undefined;
+  const name = pipelineName !== undefined && run.index !== null ? `${pipelineName}-${run.index}` : `run-${run.seq}`;
+  return { ...(run as unknown as EvalRecord), name, pipelineName: pipelineName ?? null };
 }
 
 export function runRepository(db: Db, sequences: Sequences): RunRepository {
@@ -54,6 +62,9 @@ export function runRepository(db: Db, sequences: Sequences): RunRepository {
       for (const row of db.read().table('runs').values()) if (row.seq === seq) return fromRow.run(row);
       return null;
     },
+    async delete(id) {
+      await db.write((w) => deleteRuns(w, new Set([id])));
+    },
     async findOpenForPipeline(pipelineId) {
       for (const row of db.read().table('runs').values()) if (row.pipelineId === pipelineId && isOpen(row)) return fromRow.run(row);
       return null;
@@ -61,7 +72,7 @@ export function runRepository(db: Db, sequences: Sequences): RunRepository {
     async list(visibility, query) {
       const r = db.read();
       const rows = [...r.table('runs').values()].filter(
-        (run) => isRunVisible(visibility, r, run) && matchQuery(RUN_FIELDS, run as unknown as EvalRecord, query),
+        (run) => isRunVisible(visibility, r, run) && matchQuery(RUN_FIELDS, withNames(r, run), query),
       );
       const page = paginate(
         sortRows(rows, query.sort, (run, key) => run[key as keyof RunState] as string | number | Date | null),

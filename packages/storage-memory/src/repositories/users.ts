@@ -1,14 +1,18 @@
-import { ConflictError, type Role, type User, type UserRepository } from '@pipewright/core';
+import { ConflictError, USER_FIELDS, type Role, type User, type UserRepository } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
-import { paginate } from '../query-evaluator.js';
+import { matchQuery, paginate, sortRows } from '../query-evaluator.js';
+import type { Sequences } from '../sequences.js';
 import { membershipKey, type Db, type Writer } from '../tables.js';
 
 function assertEmailFree(w: Writer, id: string, email: string): void {
   for (const u of w.table('users').values()) if (u.email === email && u.id !== id) throw new ConflictError('user', 'email', email);
 }
 
-export function userRepository(db: Db): UserRepository {
+export function userRepository(db: Db, sequences: Sequences): UserRepository {
   return {
+    async nextSeq() {
+      return sequences.next('user');
+    },
     async insert(user: User) {
       await db.write((w) => {
         if (w.table('users').has(user.id)) throw new ConflictError('user', 'id', user.id);
@@ -45,8 +49,26 @@ export function userRepository(db: Db): UserRepository {
         return row ? [fromRow.user(row)] : [];
       });
     },
+    async findBySeqs(seqs) {
+      const wanted = new Set(seqs);
+      const found: User[] = [];
+      for (const row of db.read().table('users').values()) if (wanted.has(row.seq)) found.push(fromRow.user(row));
+      return found;
+    },
     async count() {
       return db.read().table('users').size;
+    },
+    async queryMembers(orgId, query) {
+      const r = db.read();
+      const rows: Array<{ id: string; user: User; role: Role; fields: Record<string, unknown> }> = [];
+      for (const m of r.table('memberships').values()) {
+        const u = m.orgId === orgId ? r.table('users').get(m.userId) : undefined;
+        if (!u) continue;
+        const fields = { id: u.id, email: u.email, name: u.name, isActive: u.isActive, emailOptedIn: u.emailOptedIn ?? false, role: m.role, createdAt: u.createdAt, updatedAt: u.updatedAt };
+        if (matchQuery(USER_FIELDS, fields, query)) rows.push({ id: u.id, user: fromRow.user(u), role: m.role, fields });
+      }
+      const result = paginate(sortRows(rows, query.sort, (row, key) => row.fields[key] as string | Date), query.page);
+      return { items: result.items.map(({ user, role }) => ({ user, role })), total: result.total };
     },
     async listByOrg(orgId, page) {
       const r = db.read();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { cancelOnAbort } from '../pg/cancel.js';
 import { checkout, isDataError, postgresTarget } from '../pg/client.js';
 import { IDENTIFIER_PATTERN, quoteIdent, quoteTable, TABLE_PATTERN } from '../pg/identifiers.js';
 import type { ConnectorContext, DestinationConnector, WriteResult } from '../types.js';
@@ -172,6 +173,8 @@ export const postgresDestination: DestinationConnector = {
   async open(raw, ctx) {
     const settings = raw as unknown as PostgresDestinationSettings;
     const { client, release } = await checkout(ctx.connection?.id ?? '', postgresTarget(ctx.connection), ctx.egress);
+    // A write waiting on a lock must not hold a stopped run (cancel, timeout): it is cancelled on the server.
+    const stopListening = cancelOnAbort(client, ctx.signal);
     try {
       const writer = new PostgresWriter(client, settings, await tableColumns(client, settings.table), ctx);
       let failed = false;
@@ -182,10 +185,15 @@ export const postgresDestination: DestinationConnector = {
             throw e;
           }),
         // Each write is its own statement (no transaction is left open), so a connection
-        // goes back to the pool after a run unless a write failed.
-        close: async () => release(failed),
+        // goes back to the pool after a run unless a write failed, or the run was stopped
+        // (a cancel request still on its way must not reach the next run's statement).
+        close: async () => {
+          stopListening();
+          release(failed || ctx.signal.aborted);
+        },
       };
     } catch (e) {
+      stopListening();
       release(true);
       throw e;
     }

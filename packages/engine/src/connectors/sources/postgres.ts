@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { cancelOnAbort } from '../pg/cancel.js';
 import { connect, postgresTarget } from '../pg/client.js';
 import { IDENTIFIER_PATTERN, quoteIdent, quoteTable, TABLE_PATTERN } from '../pg/identifiers.js';
 import type { RecordBatch, RecordSourceConnector, RecordSourceContext } from '../types.js';
@@ -102,9 +103,12 @@ export const postgresSource: RecordSourceConnector = {
   },
   async *read(settings, ctx) {
     const client = await connect(postgresTarget(ctx.connection), ctx.egress);
+    // A run stopped (cancel, timeout) must not wait for a long statement: it is cancelled on the server.
+    const stopListening = cancelOnAbort(client, ctx.signal);
     try {
       yield* readRows(client, settings as unknown as PostgresSourceSettings, ctx);
     } finally {
+      stopListening();
       await client.end().catch(() => {});
     }
   },

@@ -1,3 +1,4 @@
+import type { UploadedFile } from '@pipewright/core';
 import type { FileSourceConnector } from '../types.js';
 
 /** A posted file name without any folder part (clients may send paths). */
@@ -25,7 +26,14 @@ export const uploadSource: FileSourceConnector = {
   async *files(_settings, ctx) {
     for (const upload of ctx.uploads) {
       const name = uploadName(upload.name);
-      yield { name, path: name, mimeType: upload.mimeType, read: async () => upload.content };
+      // Read where the bytes were received (a temporary file, the run queue), chunk by chunk.
+      yield { name, path: name, mimeType: upload.mimeType, stream: () => upload.stream(), read: () => readWhole(upload) };
     }
   },
 };
+
+async function readWhole(upload: UploadedFile): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of upload.stream()) parts.push(chunk);
+  return Buffer.concat(parts);
+}

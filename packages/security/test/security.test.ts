@@ -1,10 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadServerSecret, securityFromSecret } from '@pipewright/server';
+import { createSecurity } from '@pipewright/security';
 
 describe('security adapters', () => {
-  const { hasher, sealer, tokens } = securityFromSecret('a-test-secret');
+  const { hasher, sealer, tokens } = createSecurity('a-test-secret');
 
   it('hashes passwords with scrypt and verifies them', async () => {
     const hash = await hasher.hashPassword('correct horse');
@@ -18,7 +15,7 @@ describe('security adapters', () => {
 
   it('derives a stable lookup hash per server secret', () => {
     expect(hasher.lookupHash('api_x')).toBe(hasher.lookupHash('api_x'));
-    expect(hasher.lookupHash('api_x')).not.toBe(securityFromSecret('other').hasher.lookupHash('api_x'));
+    expect(hasher.lookupHash('api_x')).not.toBe(createSecurity('other').hasher.lookupHash('api_x'));
   });
 
   it('seals and unseals, detecting tampering', () => {
@@ -33,23 +30,12 @@ describe('security adapters', () => {
   it('signs tokens that expire and are bound to the secret', async () => {
     const token = await tokens.sign({ sub: 'user-1' }, 60);
     expect(await tokens.verify(token)).toEqual({ sub: 'user-1' });
-    expect(await securityFromSecret('other').tokens.verify(token)).toBeNull();
+    expect(await createSecurity('other').tokens.verify(token)).toBeNull();
     expect(await tokens.verify(await tokens.sign({ sub: 'user-1' }, -60))).toBeNull();
     expect(await tokens.verify('not-a-token')).toBeNull();
   });
 
-  it('generates a server secret into the data folder once, private to the owner', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pw-secret-'));
-    try {
-      const first = loadServerSecret(undefined, dir);
-      expect(first.generated).toBe(true);
-      expect(statSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
-      const second = loadServerSecret(undefined, dir);
-      expect(second).toEqual({ secret: first.secret, generated: false });
-      expect(readFileSync(join(dir, 'secret'), 'utf8').trim()).toBe(first.secret);
-      expect(loadServerSecret('configured', dir)).toEqual({ secret: 'configured', generated: false });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('refuses an empty secret', () => {
+    expect(() => createSecurity('')).toThrow(/non-empty secret/);
   });
 });
