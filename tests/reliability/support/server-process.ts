@@ -17,7 +17,7 @@ const main = join(repoRoot, 'apps/server/dist/main.js');
  */
 export function startScriptNodeFlags(): string[] {
   const script = String(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts?.start ?? '');
-  const m = /(?:^|&&\s*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+apps\/server\/dist\/main\.js\s*$/.exec(script);
+  const m = /(?:^|&&\s*)(?:exec\s+)?node((?:\s+--[\w-]+(?:=\S+)?)*)\s+apps\/server\/dist\/main\.js\s*$/.exec(script);
   if (!m) throw new Error(`cannot read the node flags of "npm start" from: ${script}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);
 }
