@@ -43,10 +43,27 @@ async function waitReady(base: string, child: ChildProcess, output: () => string
   throw new Error(`server did not become ready:\n${output()}`);
 }
 
+/** A fresh database on TEST_DATABASE_URL's server for one describe block (none without it: PGlite). */
+async function processDatabase(prefix: string): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  if (!process.env.TEST_DATABASE_URL) return { url: undefined, drop: async () => {} };
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(process.env.TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 describe('the server process', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-proc-'));
-  const dbName = `pipewright_test_proc_${process.pid}_${Date.now()}`;
-  let admin: pg.Client | null = null;
+  let database: Awaited<ReturnType<typeof processDatabase>> | undefined;
   let databaseUrl: string | undefined;
   let child: ChildProcess;
   let base = '';
@@ -54,14 +71,8 @@ describe('the server process', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    if (process.env.TEST_DATABASE_URL) {
-      admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      const url = new URL(process.env.TEST_DATABASE_URL);
-      url.pathname = `/${dbName}`;
-      databaseUrl = url.toString();
-    }
+    database = await processDatabase('pipewright_test_proc');
+    databaseUrl = database.url;
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [main], {
@@ -91,10 +102,7 @@ describe('the server process', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-    if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -201,27 +209,17 @@ describe('the server process', () => {
 
 describe('stop signals, however the server is started', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-sig-'));
-  const dbName = `pipewright_test_sig_${process.pid}_${Date.now()}`;
-  let admin: pg.Client | null = null;
+  let database: Awaited<ReturnType<typeof processDatabase>> | undefined;
   let databaseUrl: string | undefined;
 
   beforeAll(async () => {
     ensureBuilt();
-    if (process.env.TEST_DATABASE_URL) {
-      admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      const url = new URL(process.env.TEST_DATABASE_URL);
-      url.pathname = `/${dbName}`;
-      databaseUrl = url.toString();
-    }
+    database = await processDatabase('pipewright_test_sig');
+    databaseUrl = database.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
