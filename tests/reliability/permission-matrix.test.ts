@@ -62,6 +62,9 @@ const sharedMay = (route: Route) => (isReading(route) && !ownerOnly(route)) || s
 const isStatic = (route: Route) => route.method === 'OPTIONS';
 
 /** Bodies valid enough that the outcome is about permission, not validation. */
+/** Query parameters a route cannot answer without (one of several, so OpenAPI marks none required). */
+const QUERY_NEEDED: Record<string, string> = { '/api/v1/runs/{run_id}/logs': '?source=orchestrator' };
+
 function bodyFor(route: Route, r: Resources): unknown {
   if (!['POST', 'PUT', 'PATCH'].includes(route.method)) return undefined;
   if (route.dialect === 'unstract' && route.method === 'PUT' && route.path.endsWith('/pipeline/{id}/')) return { pipeline_name: 'hijack', workflow: r.workflowId };
@@ -151,7 +154,7 @@ describe('cross-tenant and permission matrix', () => {
   const hit = (route: Route, who: Who, values: Record<string, string>): Promise<Reply> => {
     const p = as[who];
     // Unstract puts the org in the path: each caller names its own org, as a client of it would.
-    const path = fillPath(route.path, { ...values, org_id: route.dialect === 'unstract' ? p.org : values.org_id! });
+    const path = fillPath(route.path, { ...values, org_id: route.dialect === 'unstract' ? p.org : values.org_id! }) + (QUERY_NEEDED[route.path] ?? '');
     return call(server.base, route.method, path, { auth: p.key, json: bodyFor(route, res) });
   };
 
