@@ -3,7 +3,8 @@
  * core imports nothing of ours and no framework; adapters import core, never each other;
  * only apps/server knows every package.
  */
-const adapters = 'packages/(security|storage-memory|storage-kysely|scheduler-node-cron|engine|http-express|executor-queue)';
+const adapters =
+  'packages/(security|storage-memory|storage-kysely|scheduler-node-cron|engine|http-express|executor-queue)';
 
 module.exports = {
   forbidden: [

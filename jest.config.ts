@@ -2,7 +2,17 @@ import type { Config } from 'jest';
 
 // One config, a project per package. Tests import sibling packages from source
 // (moduleNameMapper), so `npm test` needs no build step.
-const packages = ['core', 'security', 'storage-memory', 'storage-conformance', 'storage-kysely', 'engine', 'scheduler-node-cron', 'http-express', 'executor-queue'];
+const packages = [
+  'core',
+  'security',
+  'storage-memory',
+  'storage-conformance',
+  'storage-kysely',
+  'engine',
+  'scheduler-node-cron',
+  'http-express',
+  'executor-queue',
+];
 const apps = ['server'];
 
 function project(dir: string, name: string): Config {
@@ -23,6 +33,8 @@ function project(dir: string, name: string): Config {
     transform: {
       '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: `${toRoot}/tsconfig.json` }],
     },
+    // HTTP tests run on PGlite without TEST_DATABASE_URL: each file closes its instance.
+    ...(name === 'server' ? { setupFilesAfterEnv: ['<rootDir>/test/support/close-pglite.ts'] } : {}),
   };
 }
 

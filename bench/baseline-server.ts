@@ -10,9 +10,19 @@ const ORG = process.env.BENCH_ORG_ID!;
 const app = express();
 const int = (v: unknown, d: number) => (v === undefined ? d : Number(v));
 
-async function page(res: express.Response, table: string, where: string, params: unknown[], pageNo: number, size: number) {
+async function page(
+  res: express.Response,
+  table: string,
+  where: string,
+  params: unknown[],
+  pageNo: number,
+  size: number,
+) {
   const total = await pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
-  const rows = await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY created_at DESC, id LIMIT ${size} OFFSET ${(pageNo - 1) * size}`, params);
+  const rows = await pool.query(
+    `SELECT * FROM ${table} WHERE ${where} ORDER BY created_at DESC, id LIMIT ${size} OFFSET ${(pageNo - 1) * size}`,
+    params,
+  );
   res.json({ total: total.rows[0].n, page: pageNo, items: rows.rows });
 }
 
@@ -21,11 +31,15 @@ app.get('/healthz', (_req, res) => void res.json({ ok: true }));
 app.get('/pipelines/:id', async (req, res) => {
   const { rows } = await pool.query('SELECT * FROM pipelines WHERE id = $1', [req.params.id]);
   if (!rows.length) return void res.status(404).end();
-  const tags = await pool.query('SELECT tag_id FROM pipeline_tags WHERE pipeline_id = $1 ORDER BY position', [req.params.id]);
+  const tags = await pool.query('SELECT tag_id FROM pipeline_tags WHERE pipeline_id = $1 ORDER BY position', [
+    req.params.id,
+  ]);
   res.json({ ...rows[0], tag_ids: tags.rows.map((t) => t.tag_id) });
 });
 
-app.get('/pipelines', (req, res) => page(res, 'pipelines', 'org_id = $1', [ORG], int(req.query.page, 1), int(req.query.size, 20)));
+app.get('/pipelines', (req, res) =>
+  page(res, 'pipelines', 'org_id = $1', [ORG], int(req.query.page, 1), int(req.query.size, 20)),
+);
 
 app.get('/pipelines-filtered', (req, res) =>
   page(
@@ -43,7 +57,9 @@ app.get('/all-pipelines', async (_req, res) => {
   res.json(rows);
 });
 
-app.get('/pipelines/:id/runs', (req, res) => page(res, 'runs', 'pipeline_id = $1', [req.params.id], int(req.query.page, 1), int(req.query.size, 50)));
+app.get('/pipelines/:id/runs', (req, res) =>
+  page(res, 'runs', 'pipeline_id = $1', [req.params.id], int(req.query.page, 1), int(req.query.size, 50)),
+);
 
 app.get('/runs', async (_req, res) => {
   // Every row in memory; written row by row (one JSON string of 1M runs exceeds V8's limit).
@@ -86,9 +102,14 @@ async function executeInline(runId: string, workflowId: string): Promise<void> {
        FROM workflows w, jsonb_array_elements(w.source->'settings'->'records') r WHERE w.id = $1`,
       [workflowId],
     );
-    await pool.query(`UPDATE runs SET status = 'COMPLETED', ended_at = now(), updated_at = now() WHERE id = $1`, [runId]);
+    await pool.query(`UPDATE runs SET status = 'COMPLETED', ended_at = now(), updated_at = now() WHERE id = $1`, [
+      runId,
+    ]);
   } catch (e) {
-    await pool.query(`UPDATE runs SET status = 'ERROR', error = $2, ended_at = now(), updated_at = now() WHERE id = $1`, [runId, String(e)]);
+    await pool.query(
+      `UPDATE runs SET status = 'ERROR', error = $2, ended_at = now(), updated_at = now() WHERE id = $1`,
+      [runId, String(e)],
+    );
   }
 }
 

@@ -66,7 +66,8 @@ const ADMIN = { email: 'admin@bench.local', password: 'pipewright-bench' };
 const RUN_CONCURRENCY = '4';
 const started = Date.now();
 // Progress goes to stderr with the time since start (the full run has a 15-minute budget).
-const log = (m: string) => process.stderr.write(m.startsWith('bench:') ? `${m} [${Math.round((Date.now() - started) / 1000)} s]\n` : `${m}\n`);
+const log = (m: string) =>
+  process.stderr.write(m.startsWith('bench:') ? `${m} [${Math.round((Date.now() - started) / 1000)} s]\n` : `${m}\n`);
 
 const SERVER = startCommand(ROOT);
 
@@ -95,7 +96,6 @@ function serverEnv(dataDir: string, databaseUrl: string): NodeJS.ProcessEnv {
   };
 }
 
-
 /** A server under test and what the scenarios address on it (the same ids for ours and the baseline). */
 interface Target {
   server: ServerProcess;
@@ -113,19 +113,56 @@ const U = `/api/v1/unstract/${ORG}`;
 
 /** Scenario 1: one pipeline through each dialect (Flow has no get: its list), on either server. */
 const GETS: { name: string; run: (t: Target) => Promise<Measurement> }[] = [
-  { name: 'get: ZenML (hydrated)', run: (t) => drive(t.server, t.ids.map((id) => `/api/v1/pipelines/${id}?hydrate=true`), t.auth, LOAD) },
-  { name: 'get: Unstract', run: (t) => drive(t.server, t.ids.map((id) => `${U}/pipeline/${id}/`), t.auth, LOAD) },
-  { name: 'get: Meergo', run: (t) => drive(t.server, t.seqs.map((s) => `/v1/pipelines/${s}`), t.auth, LOAD) },
+  {
+    name: 'get: ZenML (hydrated)',
+    run: (t) =>
+      drive(
+        t.server,
+        t.ids.map((id) => `/api/v1/pipelines/${id}?hydrate=true`),
+        t.auth,
+        LOAD,
+      ),
+  },
+  {
+    name: 'get: Unstract',
+    run: (t) =>
+      drive(
+        t.server,
+        t.ids.map((id) => `${U}/pipeline/${id}/`),
+        t.auth,
+        LOAD,
+      ),
+  },
+  {
+    name: 'get: Meergo',
+    run: (t) =>
+      drive(
+        t.server,
+        t.seqs.map((s) => `/v1/pipelines/${s}`),
+        t.auth,
+        LOAD,
+      ),
+  },
 ];
 
 /** Scenario 2's first pages, ours and the baseline's (the deep pages do not exist among PGlite's 1,000). */
 const FIRST_PAGES = [
   { name: 'ZenML size=20 page 1', ours: '/api/v1/pipelines?size=20&page=1', base: '/pipelines?size=20&page=1' },
-  { name: 'Unstract page_size=50 page 1', ours: `${U}/pipeline/?page_size=50&page=1`, base: '/pipelines?size=50&page=1' },
+  {
+    name: 'Unstract page_size=50 page 1',
+    ours: `${U}/pipeline/?page_size=50&page=1`,
+    base: '/pipelines?size=50&page=1',
+  },
 ];
 
 const TRIGGER_NAME = 'Meergo POST /runs on 1,000 pipelines';
-const triggerRuns = (t: Target) => burst(t.server, t.trigger.map((s) => `/v1/pipelines/${s}/runs`), t.auth, LOAD.connections);
+const triggerRuns = (t: Target) =>
+  burst(
+    t.server,
+    t.trigger.map((s) => `/v1/pipelines/${s}/runs`),
+    t.auth,
+    LOAD.connections,
+  );
 
 const INLINE_NAME = `Meergo runs of a ${INLINE.records}-record inline workflow → Postgres table (${INLINE.pipelines} pipelines)`;
 
@@ -138,14 +175,26 @@ const connectionsPath = `/admin/api/v1/organizations/${ORG}/connections`;
  */
 async function inlinePipelines(target: Target): Promise<{ pipelines: number[]; connection: string }> {
   const stamp = Date.now().toString(36); // unique names, so --reuse never clashes with a previous run's
-  const sink = await callJson(target.server, 'POST', connectionsPath, target.auth, { name: `bench-sink-${stamp}`, kind: 'postgres', settings: { connectionString: DB_URL } });
+  const sink = await callJson(target.server, 'POST', connectionsPath, target.auth, {
+    name: `bench-sink-${stamp}`,
+    kind: 'postgres',
+    settings: { connectionString: DB_URL },
+  });
   const body = (i: number) => ({
     name: `inline-${stamp}-${i}`,
     enabled: true,
     source: { connector: 'inline', settings: { records: inlineRecords(INLINE.records) } },
-    destination: { connector: 'postgres', connection: sink.id as string, settings: { table: SINK_TABLE, mode: 'insert' } },
+    destination: {
+      connector: 'postgres',
+      connection: sink.id as string,
+      settings: { table: SINK_TABLE, mode: 'insert' },
+    },
   });
-  const pipelines = await createPipelines(target.server, target.auth, Array.from({ length: INLINE.pipelines }, (_, i) => body(i)));
+  const pipelines = await createPipelines(
+    target.server,
+    target.auth,
+    Array.from({ length: INLINE.pipelines }, (_, i) => body(i)),
+  );
   return { pipelines, connection: sink.id as string };
 }
 
@@ -169,7 +218,8 @@ const baselineRuns = (server: ServerProcess): RunApi => ({
   headers: {},
   triggerPath: (p) => `/pipelines/${p}/inline-runs`,
   runPath: (r) => `/runs/${r}`,
-  outcome: (run: { status: string }): Outcome => (run.status === 'COMPLETED' ? 'completed' : run.status === 'EXECUTING' ? 'open' : 'failed'),
+  outcome: (run: { status: string }): Outcome =>
+    run.status === 'COMPLETED' ? 'completed' : run.status === 'EXECUTING' ? 'open' : 'failed',
 });
 
 /** One side of 5b: an empty sink, the runs, then a check that every completed run wrote all its records. */
@@ -187,7 +237,8 @@ async function inlineRuns(api: RunApi, pipelines: number[]): Promise<Measurement
 
 /** Waits for scenario 5's runs to end, so they do not compete with the next scenario. */
 async function settle(t: Target): Promise<void> {
-  if (!(await until(async () => (await t.openRuns()) === 0, 120))) log(`  ${t.server.name}: runs still open after 120 s`);
+  if (!(await until(async () => (await t.openRuns()) === 0, 120)))
+    log(`  ${t.server.name}: runs still open after 120 s`);
 }
 
 /** Ids and seqs the scenarios address, read once after the load (the same for both servers). */
@@ -196,10 +247,14 @@ async function fixtures() {
   await db.connect();
   try {
     const org = (await db.query(`SELECT id FROM organizations WHERE slug = $1`, [ORG])).rows[0].id as string;
-    const sample = (await db.query(`SELECT id, seq FROM pipelines WHERE name LIKE 'pipeline-%' ORDER BY random() LIMIT 1000`)).rows;
+    const sample = (
+      await db.query(`SELECT id, seq FROM pipelines WHERE name LIKE 'pipeline-%' ORDER BY random() LIMIT 1000`)
+    ).rows;
     const hot = (await db.query(`SELECT id FROM pipelines WHERE name = $1`, [TEMPLATE])).rows[0].id as string;
     // Triggers go to pipelines no read scenario touches.
-    const trigger = (await db.query(`SELECT seq FROM pipelines WHERE name LIKE 'pipeline-%' ORDER BY seq DESC LIMIT 1000`)).rows.map((r) => r.seq as number);
+    const trigger = (
+      await db.query(`SELECT seq FROM pipelines WHERE name LIKE 'pipeline-%' ORDER BY seq DESC LIMIT 1000`)
+    ).rows.map((r) => r.seq as number);
     return { org, ids: sample.map((r) => r.id as string), seqs: sample.map((r) => r.seq as number), hot, trigger };
   } finally {
     await db.end();
@@ -211,17 +266,30 @@ async function openRunsInDb(): Promise<number> {
   const db = new pg.Client({ connectionString: DB_URL });
   await db.connect();
   try {
-    return (await db.query(`SELECT count(*)::int AS n FROM runs WHERE status IN ('PENDING', 'EXECUTING', 'STOPPING')`)).rows[0].n as number;
+    return (await db.query(`SELECT count(*)::int AS n FROM runs WHERE status IN ('PENDING', 'EXECUTING', 'STOPPING')`))
+      .rows[0].n as number;
   } finally {
     await db.end();
   }
 }
 
-type Pair = (scenario: string, name: string, oursRun: () => Promise<Measurement>, baseRun: (() => Promise<Measurement>) | null, note?: string) => Promise<void>;
+type Pair = (
+  scenario: string,
+  name: string,
+  oursRun: () => Promise<Measurement>,
+  baseRun: (() => Promise<Measurement>) | null,
+  note?: string,
+) => Promise<void>;
 
 /** Scenarios 1–5b on the loaded Postgres database: ours, then the baseline, per scenario. */
 async function postgresScenarios(t: Target, base: ServerProcess, hot: string, pair: Pair): Promise<void> {
-  const baseGet = () => drive(base, t.ids.map((id) => `/pipelines/${id}`), {}, LOAD);
+  const baseGet = () =>
+    drive(
+      base,
+      t.ids.map((id) => `/pipelines/${id}`),
+      {},
+      LOAD,
+    );
   for (const g of GETS) await pair('1', g.name, () => g.run(t), baseGet);
   await pair(
     '1',
@@ -231,14 +299,31 @@ async function postgresScenarios(t: Target, base: ServerProcess, hot: string, pa
     '1 connection',
   );
   // Scenario 2: first and deep pages with exact totals at 100k pipelines.
-  for (const p of FIRST_PAGES) await pair('2', p.name, () => drive(t.server, [p.ours], t.auth, LOAD), () => drive(base, [p.base], {}, LOAD));
-  await pair('2', 'ZenML size=20 page 2000', () => drive(t.server, ['/api/v1/pipelines?size=20&page=2000'], t.auth, LOAD), () => drive(base, ['/pipelines?size=20&page=2000'], {}, LOAD));
-  await pair('2', 'Unstract page_size=50 page 2000', () => drive(t.server, [`${U}/pipeline/?page_size=50&page=2000`], t.auth, LOAD), () => drive(base, ['/pipelines?size=50&page=2000'], {}, LOAD));
+  for (const p of FIRST_PAGES)
+    await pair(
+      '2',
+      p.name,
+      () => drive(t.server, [p.ours], t.auth, LOAD),
+      () => drive(base, [p.base], {}, LOAD),
+    );
+  await pair(
+    '2',
+    'ZenML size=20 page 2000',
+    () => drive(t.server, ['/api/v1/pipelines?size=20&page=2000'], t.auth, LOAD),
+    () => drive(base, ['/pipelines?size=20&page=2000'], {}, LOAD),
+  );
+  await pair(
+    '2',
+    'Unstract page_size=50 page 2000',
+    () => drive(t.server, [`${U}/pipeline/?page_size=50&page=2000`], t.auth, LOAD),
+    () => drive(base, ['/pipelines?size=50&page=2000'], {}, LOAD),
+  );
   // Scenario 3: ZenML filter.
   await pair(
     '3',
     'ZenML name contains | tag (or)',
-    () => drive(t.server, ['/api/v1/pipelines?size=20&name=contains:00042&tags=tag-7&logical_operator=or'], t.auth, LOAD),
+    () =>
+      drive(t.server, ['/api/v1/pipelines?size=20&name=contains:00042&tags=tag-7&logical_operator=or'], t.auth, LOAD),
     () => drive(base, ['/pipelines-filtered?size=20&name=00042&tag=tag-7'], {}, LOAD),
   );
   // Scenario 4: runs.
@@ -249,12 +334,30 @@ async function postgresScenarios(t: Target, base: ServerProcess, hot: string, pa
     () => drive(base, [`/pipelines/${hot}/runs?size=50`], {}, LOAD),
   );
   // Scenario 5: triggering (writes runs; before the stream, which leaves the baseline busy).
-  await pair('5', TRIGGER_NAME, () => triggerRuns(t), () => burst(base, t.trigger.map((s) => `/pipelines/${s}/runs`), {}, LOAD.connections), 'accepted/s');
+  await pair(
+    '5',
+    TRIGGER_NAME,
+    () => triggerRuns(t),
+    () =>
+      burst(
+        base,
+        t.trigger.map((s) => `/pipelines/${s}/runs`),
+        {},
+        LOAD.connections,
+      ),
+    'accepted/s',
+  );
   await settle(t);
   // Scenario 5b: runs that move records, to their end; the pipelines go again afterwards (--reuse).
   log('bench: 5b creating the inline pipelines …');
   const inline = await inlinePipelines(t);
-  await pair('5b', INLINE_NAME, () => inlineRuns(oursRuns(t), inline.pipelines), () => inlineRuns(baselineRuns(base), inline.pipelines), 'completed runs/s');
+  await pair(
+    '5b',
+    INLINE_NAME,
+    () => inlineRuns(oursRuns(t), inline.pipelines),
+    () => inlineRuns(baselineRuns(base), inline.pipelines),
+    'completed runs/s',
+  );
   await dropInlinePipelines(t, inline);
   // Last: the naive baseline keeps building its answer after the client gives up.
   await pair(
@@ -280,11 +383,21 @@ async function pgliteScenarios(serverArgs: string[], attach: (name: string, m: M
     const auth = { authorization: `Bearer ${apiKey}` };
     log(`bench: PGlite seeding ${PGLITE_PIPELINES.toLocaleString('en')} pipelines through the API …`);
     const t0 = performance.now();
-    const names = Array.from({ length: PGLITE_PIPELINES }, (_, i) => ({ name: `pipeline-${String(i + 1).padStart(6, '0')}`, enabled: true }));
+    const names = Array.from({ length: PGLITE_PIPELINES }, (_, i) => ({
+      name: `pipeline-${String(i + 1).padStart(6, '0')}`,
+      enabled: true,
+    }));
     const seqs = await createPipelines(server, auth, names);
-    const ids = await inParallel(seqs, 4, async (s) => (await callJson(server, 'GET', `/v1/pipelines/${s}`, auth)).uuid as string);
+    const ids = await inParallel(
+      seqs,
+      4,
+      async (s) => (await callJson(server, 'GET', `/v1/pipelines/${s}`, auth)).uuid as string,
+    );
     const seedSeconds = (performance.now() - t0) / 1000;
-    const openRuns = async () => (await callJson(server, 'GET', '/v1/pipelines/runs', auth)).runs.filter((r: { endTime: string | null }) => !r.endTime).length as number;
+    const openRuns = async () =>
+      (await callJson(server, 'GET', '/v1/pipelines/runs', auth)).runs.filter(
+        (r: { endTime: string | null }) => !r.endTime,
+      ).length as number;
     const t: Target = { server, auth, ids, seqs, trigger: seqs, openRuns };
     const measure = async (name: string, run: () => Promise<Measurement>) => {
       log(`bench: PGlite ${name} …`);
@@ -344,7 +457,14 @@ async function main(): Promise<void> {
     rows.push(row);
     log(renderRow(row));
   };
-  const target: Target = { server: ours, auth: { authorization: `Bearer ${apiKey!}` }, ids: fx.ids, seqs: fx.seqs, trigger: fx.trigger, openRuns: openRunsInDb };
+  const target: Target = {
+    server: ours,
+    auth: { authorization: `Bearer ${apiKey!}` },
+    ids: fx.ids,
+    seqs: fx.seqs,
+    trigger: fx.trigger,
+    openRuns: openRunsInDb,
+  };
   try {
     await postgresScenarios(target, base, fx.hot, pair);
   } finally {
@@ -382,7 +502,8 @@ async function main(): Promise<void> {
     sizes: SIZES,
     inline: INLINE,
     runConcurrency: Number(RUN_CONCURRENCY),
-    pglite: pgliteSeedSeconds === null ? null : { pipelines: PGLITE_PIPELINES, seedSeconds: Math.round(pgliteSeedSeconds) },
+    pglite:
+      pgliteSeedSeconds === null ? null : { pipelines: PGLITE_PIPELINES, seedSeconds: Math.round(pgliteSeedSeconds) },
     loadSeconds: Math.round(loadSeconds),
     totalSeconds: 0,
   };

@@ -19,12 +19,22 @@ const work = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'pipewright-exampl
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');
 // Children run on this Node (24), whatever `node` is first on PATH.
-const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`, npm_config_update_notifier: 'false' };
+const env = {
+  ...process.env,
+  PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`,
+  npm_config_update_notifier: 'false',
+};
 
 function step(title, command, commandArgs, cwd, options = {}) {
   const t = Date.now();
   console.log(`\n== ${title}: ${command} ${commandArgs.join(' ')}`);
-  const r = spawnSync(command, commandArgs, { cwd, env, stdio: options.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(command, commandArgs, {
+    cwd,
+    env,
+    stdio: options.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (options.capture && r.stdout) process.stdout.write(options.quiet ? '' : r.stdout);
   if (r.status !== 0) fail(`${title} failed (exit ${r.status ?? r.signal})`);
   console.log(`== ${title}: ok in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -40,15 +50,25 @@ function fail(message) {
 async function parallel(commands) {
   const t = Date.now();
   const results = await Promise.all(
-    commands.map(([title, command, commandArgs]) =>
-      new Promise((done) => {
-        const child = spawn(command, commandArgs, { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('close', (status) => done({ title, command: `${command} ${commandArgs.join(' ')}`, status, stdout, stderr, seconds: (Date.now() - t) / 1000 }));
-      }),
+    commands.map(
+      ([title, command, commandArgs]) =>
+        new Promise((done) => {
+          const child = spawn(command, commandArgs, { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('close', (status) =>
+            done({
+              title,
+              command: `${command} ${commandArgs.join(' ')}`,
+              status,
+              stdout,
+              stderr,
+              seconds: (Date.now() - t) / 1000,
+            }),
+          );
+        }),
     ),
   );
   for (const r of results) {
@@ -65,9 +85,14 @@ async function parallel(commands) {
 for (const doc of docsWithSnippets()) {
   const text = readFileSync(join(repo, doc), 'utf8');
   for (const m of text.matchAll(/<!-- mirrors (examples\/[^ ]+) -->\n```[a-z]*\n([\s\S]*?)```/g)) {
-    const source = readFileSync(join(repo, m[1]), 'utf8').split('\n').map((l) => l.trimEnd());
+    const source = readFileSync(join(repo, m[1]), 'utf8')
+      .split('\n')
+      .map((l) => l.trimEnd());
     let at = 0;
-    for (const line of m[2].split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')) {
+    for (const line of m[2]
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '')) {
       const found = source.indexOf(line, at);
       if (found < 0) fail(`${doc}: a snippet marked as mirroring ${m[1]} has a line not in it (in order): ${line}`);
       at = found + 1;
@@ -86,18 +111,26 @@ function docsWithSnippets() {
 if (!args.has('--no-build')) step('build', 'npm', ['run', 'build', '--silent'], repo);
 pruneStaleOutputs();
 mkdirSync(tarballs);
-const packed = JSON.parse(step('pack', 'npm', ['pack', '--workspaces', '--json', '--pack-destination', tarballs], repo, { capture: true, quiet: true }));
+const packed = JSON.parse(
+  step('pack', 'npm', ['pack', '--workspaces', '--json', '--pack-destination', tarballs], repo, {
+    capture: true,
+    quiet: true,
+  }),
+);
 for (const pkg of packed) {
   const files = new Set(pkg.files.map((f) => f.path));
   const problems = [];
   if ([...files].some((f) => f.endsWith('.tsbuildinfo'))) problems.push('ships .tsbuildinfo');
-  for (const required of ['README.md', 'LICENSE', 'package.json']) if (!files.has(required)) problems.push(`has no ${required}`);
+  for (const required of ['README.md', 'LICENSE', 'package.json'])
+    if (!files.has(required)) problems.push(`has no ${required}`);
   const { bin = {} } = JSON.parse(readFileSync(join(repo, pkgDir(pkg.name), 'package.json'), 'utf8'));
-  for (const target of Object.values(typeof bin === 'string' ? { bin } : bin)) if (!files.has(join(target))) problems.push(`bin ${target} is not in the package`);
+  for (const target of Object.values(typeof bin === 'string' ? { bin } : bin))
+    if (!files.has(join(target))) problems.push(`bin ${target} is not in the package`);
   // Every source map must point at sources inside the tarball.
   for (const map of [...files].filter((f) => f.endsWith('.map'))) {
     const { sources } = JSON.parse(readFileSync(join(repo, pkgDir(pkg.name), map), 'utf8'));
-    for (const source of sources) if (!files.has(join(dirname(map), source))) problems.push(`${map} points at ${source}, not in the package`);
+    for (const source of sources)
+      if (!files.has(join(dirname(map), source))) problems.push(`${map} points at ${source}, not in the package`);
   }
   if (problems.length) fail(`${pkg.name}: ${problems.slice(0, 5).join('; ')}`);
   console.log(`   ${pkg.filename}: ${pkg.entryCount} files, ${(pkg.size / 1024).toFixed(0)} kB`);
@@ -130,7 +163,8 @@ function checkDeclarationImports() {
       const text = readFileSync(path, 'utf8');
       // Node's own modules and globals (Buffer, NodeJS.*) are typed by @types/node.
       const usesNode = /\bBuffer\b|\bNodeJS\.|["']node:/.test(text);
-      if (usesNode && !reachable.has('@types/node')) problems.push(`${pkg.name}/dist/${file}: uses Node's types without @types/node among its dependencies`);
+      if (usesNode && !reachable.has('@types/node'))
+        problems.push(`${pkg.name}/dist/${file}: uses Node's types without @types/node among its dependencies`);
       for (const [, spec] of text.matchAll(/(?:from |import\()["']([^."'][^"']*)["']/g)) {
         checked++;
         if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;
@@ -140,12 +174,16 @@ function checkDeclarationImports() {
           continue;
         }
         const from = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(resolved.resolvedFileName.slice(project.length))?.[1];
-        if (from && !reachable.has(from) && from !== pkg.name) problems.push(`${pkg.name}/dist/${file}: '${spec}' takes its types from ${from}, not among its dependencies`);
+        if (from && !reachable.has(from) && from !== pkg.name)
+          problems.push(`${pkg.name}/dist/${file}: '${spec}' takes its types from ${from}, not among its dependencies`);
       }
     }
   }
-  if (problems.length) fail(`declarations import types the packages do not bring:\n${[...new Set(problems)].slice(0, 20).join('\n')}`);
-  console.log(`== declarations: ${checked} imports in our .d.ts files resolve to types the packages depend on (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  if (problems.length)
+    fail(`declarations import types the packages do not bring:\n${[...new Set(problems)].slice(0, 20).join('\n')}`);
+  console.log(
+    `== declarations: ${checked} imports in our .d.ts files resolve to types the packages depend on (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** Build output of deleted sources (tsc -b leaves it behind) would be packed: remove it. */
@@ -170,7 +208,8 @@ function pkgDir(name) {
 
 // 2. A fresh project outside the workspace: examples/ with every package from its tarball.
 mkdirSync(project);
-for (const entry of ['package.json', 'tsconfig.json', 'embedding', 'route-set', 'storage-adapter']) cpSync(join(repo, 'examples', entry), join(project, entry), { recursive: true });
+for (const entry of ['package.json', 'tsconfig.json', 'embedding', 'route-set', 'storage-adapter'])
+  cpSync(join(repo, 'examples', entry), join(project, entry), { recursive: true });
 const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
 for (const pkg of packed) manifest.dependencies[pkg.name] = `file:${join(tarballs, pkg.filename)}`;
 writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
@@ -178,7 +217,12 @@ step('install', 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'
 
 // 3. Strict TypeScript; and every type our declarations import resolves to a .d.ts the
 // package itself brings in through its dependencies (e.g. @types/express), not an implicit any.
-step('compile (strict)', process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
+step(
+  'compile (strict)',
+  process.execPath,
+  [join(project, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+  project,
+);
 checkDeclarationImports();
 
 // 4. Both examples, and the conformance kit against the example adapter with the command its README documents.
@@ -195,8 +239,14 @@ const readme = readFileSync(readmePath, 'utf8');
 const stated = /\*\*(\d+) checks in (\d+) areas\*\*/.exec(readme);
 if (!stated || stated[1] !== counts[1] || stated[2] !== counts[2]) {
   // CI fails on stale counts; elsewhere (or with --update-counts) the README is brought up to date.
-  if (process.env.CI && !args.has('--update-counts')) fail(`packages/storage-conformance/README.md states ${stated ? `${stated[1]} checks in ${stated[2]} areas` : 'no counts'}; the kit ran ${counts[1]} in ${counts[2]} (rerun with --update-counts)`);
-  writeFileSync(readmePath, readme.replace(/\*\*\d+ checks in \d+ areas\*\*/, `**${counts[1]} checks in ${counts[2]} areas**`));
+  if (process.env.CI && !args.has('--update-counts'))
+    fail(
+      `packages/storage-conformance/README.md states ${stated ? `${stated[1]} checks in ${stated[2]} areas` : 'no counts'}; the kit ran ${counts[1]} in ${counts[2]} (rerun with --update-counts)`,
+    );
+  writeFileSync(
+    readmePath,
+    readme.replace(/\*\*\d+ checks in \d+ areas\*\*/, `**${counts[1]} checks in ${counts[2]} areas**`),
+  );
   console.log(`   updated the kit README: ${counts[1]} checks in ${counts[2]} areas`);
 }
 

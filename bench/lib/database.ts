@@ -36,7 +36,12 @@ export interface LoadSizes {
  * its workflow, its one finished run, the admin, one personal key), so every JSON column and
  * enum value is one the row mapping (packages/storage-kysely/src/mapping.ts) restores.
  */
-export async function bulkLoad(url: string, templateName: string, sizes: LoadSizes, log: (m: string) => void): Promise<void> {
+export async function bulkLoad(
+  url: string,
+  templateName: string,
+  sizes: LoadSizes,
+  log: (m: string) => void,
+): Promise<void> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const step = async (label: string, text: string, values: unknown[] = []) => {
@@ -83,7 +88,9 @@ export async function bulkLoad(url: string, templateName: string, sizes: LoadSiz
        SELECT p.id, t.id, 1 FROM p JOIN t ON t.k = (p.n / 3 + 1) % $1 WHERE p.n % 3 = 0 AND (p.n / 3 + 1) % $1 <> p.n % $1`,
       [sizes.tags],
     );
-    await db.query(`CREATE TEMP TABLE pl AS SELECT id, (row_number() OVER (ORDER BY seq))::int - 1 AS n FROM pipelines WHERE name LIKE 'pipeline-%'`);
+    await db.query(
+      `CREATE TEMP TABLE pl AS SELECT id, (row_number() OVER (ORDER BY seq))::int - 1 AS n FROM pipelines WHERE name LIKE 'pipeline-%'`,
+    );
     await db.query(`CREATE UNIQUE INDEX ON pl (n)`);
     // Spread runs over all pipelines; `hotRuns` more go to the template. All finished (COMPLETED, as the template's run).
     await step(

@@ -12,7 +12,9 @@ function runNpm(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     child.stdout.on('data', echo);
     child.stderr.on('data', echo);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`npm ${args.join(' ')} exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`npm ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -26,7 +28,10 @@ export interface EngineResult {
 
 /** Scenario 6: packages/engine/bench (postgres→postgres), parsed from its report lines. */
 export async function engineBench(databaseUrl: string, rows: number): Promise<EngineResult> {
-  const out = await runNpm(['run', 'bench', '--silent', '-w', '@pipewright/engine'], { BENCH_DATABASE_URL: databaseUrl, BENCH_ROWS: String(rows) });
+  const out = await runNpm(['run', 'bench', '--silent', '-w', '@pipewright/engine'], {
+    BENCH_DATABASE_URL: databaseUrl,
+    BENCH_ROWS: String(rows),
+  });
   const rate = (label: string) => {
     const m = new RegExp(`${label}.*?\\s(\\d+) records/s`).exec(out);
     if (!m) throw new Error(`engine bench: no "${label}" line`);
@@ -51,13 +56,34 @@ export interface SchedulerResult {
 }
 
 /** Scenario 7: packages/scheduler-node-cron/bench (fire lag), on its own throwaway test database. */
-export async function schedulerBench(databaseUrl: string, schedules: number, seconds: number): Promise<SchedulerResult> {
+export async function schedulerBench(
+  databaseUrl: string,
+  schedules: number,
+  seconds: number,
+): Promise<SchedulerResult> {
   const out = await runNpm(
-    ['run', 'bench', '--silent', '-w', '@pipewright/scheduler-node-cron', '--', '--schedules', String(schedules), '--seconds', String(seconds)],
+    [
+      'run',
+      'bench',
+      '--silent',
+      '-w',
+      '@pipewright/scheduler-node-cron',
+      '--',
+      '--schedules',
+      String(schedules),
+      '--seconds',
+      String(seconds),
+    ],
     { TEST_DATABASE_URL: databaseUrl },
   );
   const lag = /fire lag p50 \/ p99 \/ max\s+(\d+) \/ (\d+) \/ (\d+) ms/.exec(out);
   const fires = /fires\s+(\d+)/.exec(out);
   if (!lag) throw new Error('scheduler bench: no fire lag line');
-  return { schedules, fires: Number(fires?.[1] ?? 0), lagP50Ms: Number(lag[1]), lagP99Ms: Number(lag[2]), lagMaxMs: Number(lag[3]) };
+  return {
+    schedules,
+    fires: Number(fires?.[1] ?? 0),
+    lagP50Ms: Number(lag[1]),
+    lagP99Ms: Number(lag[2]),
+    lagMaxMs: Number(lag[3]),
+  };
 }

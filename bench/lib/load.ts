@@ -25,9 +25,16 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
  * Drives `server` with autocannon: a warm-up, then the measured window. `paths` rotate per
  * request (e.g. different pipeline ids), so caches see a realistic spread.
  */
-export async function drive(server: ServerProcess, paths: string[], headers: Record<string, string>, opts: LoadOptions): Promise<Measurement> {
+export async function drive(
+  server: ServerProcess,
+  paths: string[],
+  headers: Record<string, string>,
+  opts: LoadOptions,
+): Promise<Measurement> {
   let i = 0;
-  const requests = [{ method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: paths[i++ % paths.length] }) }];
+  const requests = [
+    { method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: paths[i++ % paths.length] }) },
+  ];
   const base = { url: server.url, connections: opts.connections, headers, requests };
   await autocannon({ ...base, duration: opts.warmupSeconds });
   const rss = sampleRss(server.child.pid!);
@@ -49,7 +56,13 @@ export async function drive(server: ServerProcess, paths: string[], headers: Rec
  * One streamed GET, stopped after `maxSeconds`: time to first byte, items received (counted
  * by `marker`), items/s, whether it completed, and the server's peak RSS meanwhile.
  */
-export async function stream(server: ServerProcess, path: string, headers: Record<string, string>, marker: string, maxSeconds: number): Promise<Measurement> {
+export async function stream(
+  server: ServerProcess,
+  path: string,
+  headers: Record<string, string>,
+  marker: string,
+  maxSeconds: number,
+): Promise<Measurement> {
   const startRss = rssOf(server.child.pid!);
   const rss = sampleRss(server.child.pid!);
   const abort = new AbortController();
@@ -109,7 +122,12 @@ export async function stream(server: ServerProcess, path: string, headers: Recor
  * One request at a time for `seconds` (at least one), each read to the end: for responses so
  * large that 10 in flight would only queue (and keep the server busy after the window).
  */
-export async function sequential(server: ServerProcess, path: string, headers: Record<string, string>, seconds: number): Promise<Measurement> {
+export async function sequential(
+  server: ServerProcess,
+  path: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<Measurement> {
   const rss = sampleRss(server.child.pid!);
   const latencies: number[] = [];
   let errors = 0;
@@ -134,7 +152,12 @@ export async function sequential(server: ServerProcess, path: string, headers: R
 }
 
 /** POSTs once to each path with `connections` in flight; the rate of 2xx answers. */
-export async function burst(server: ServerProcess, paths: string[], headers: Record<string, string>, connections: number): Promise<Measurement> {
+export async function burst(
+  server: ServerProcess,
+  paths: string[],
+  headers: Record<string, string>,
+  connections: number,
+): Promise<Measurement> {
   const rss = sampleRss(server.child.pid!);
   const latencies: number[] = [];
   let errors = 0;
@@ -145,7 +168,11 @@ export async function burst(server: ServerProcess, paths: string[], headers: Rec
       while (next < paths.length) {
         const path = paths[next++]!;
         const s = performance.now();
-        const res = await fetch(server.url + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+        const res = await fetch(server.url + path, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: '{}',
+        });
         await res.arrayBuffer();
         if (!res.ok) errors++;
         latencies.push(performance.now() - s);

@@ -37,10 +37,16 @@ export function renderTable(rows: Row[], engine: EngineResult | null, scheduler:
   for (const r of [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario))) out.push(renderRow(r));
   if (engine) {
     const ratio = (x: number) => (x / engine.baselineRecordsPerSec).toFixed(2);
-    out.push(`| 6 | engine, JSONata filter + transform (${engine.rows.toLocaleString('en')} rows, records/s) | ${n(engine.jsonataRecordsPerSec)} | ${n(engine.baselineRecordsPerSec)} | ${ratio(engine.jsonataRecordsPerSec)} | – | – | ${engine.peakRssMb ?? '–'} (bench process) | – | – | – | – |`);
-    out.push(`| 6 | engine, JSONata filter + handler (records/s) | ${n(engine.handlerRecordsPerSec)} | ${n(engine.baselineRecordsPerSec)} | ${ratio(engine.handlerRecordsPerSec)} | – | – | – | – | – | – | – |`);
+    out.push(
+      `| 6 | engine, JSONata filter + transform (${engine.rows.toLocaleString('en')} rows, records/s) | ${n(engine.jsonataRecordsPerSec)} | ${n(engine.baselineRecordsPerSec)} | ${ratio(engine.jsonataRecordsPerSec)} | – | – | ${engine.peakRssMb ?? '–'} (bench process) | – | – | – | – |`,
+    );
+    out.push(
+      `| 6 | engine, JSONata filter + handler (records/s) | ${n(engine.handlerRecordsPerSec)} | ${n(engine.baselineRecordsPerSec)} | ${ratio(engine.handlerRecordsPerSec)} | – | – | – | – | – | – | – |`,
+    );
   }
   if (scheduler)
-    out.push(`| 7 | scheduler fire lag, ${scheduler.schedules.toLocaleString('en')} schedules (${scheduler.fires} fires) | – | – | – | ${scheduler.lagP50Ms} / ${scheduler.lagP99Ms} (max ${scheduler.lagMaxMs}) | – | – | – | – | – | – |`);
+    out.push(
+      `| 7 | scheduler fire lag, ${scheduler.schedules.toLocaleString('en')} schedules (${scheduler.fires} fires) | – | – | – | ${scheduler.lagP50Ms} / ${scheduler.lagP99Ms} (max ${scheduler.lagMaxMs}) | – | – | – | – | – | – |`,
+    );
   return out.join('\n');
 }

@@ -10,7 +10,11 @@ export const SINK_TABLE = 'bench_sink';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Calls `fn` on every item with at most `connections` calls in flight; results in item order. */
-export async function inParallel<T, R>(items: readonly T[], connections: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  connections: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
@@ -24,7 +28,13 @@ export async function inParallel<T, R>(items: readonly T[], connections: number,
 }
 
 /** A JSON request that must succeed (setup, not measured): the parsed answer, or an error saying what failed. */
-export async function callJson(server: ServerProcess, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<any> {
+export async function callJson(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<any> {
   const res = await fetch(server.url + path, {
     method,
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
@@ -36,12 +46,24 @@ export async function callJson(server: ServerProcess, method: string, path: stri
 }
 
 /** Creates pipelines through Meergo's `POST /v1/pipelines` (4 at a time); their int ids. */
-export async function createPipelines(server: ServerProcess, headers: Record<string, string>, bodies: readonly object[]): Promise<number[]> {
-  return inParallel(bodies, 4, async (body) => (await callJson(server, 'POST', '/v1/pipelines', headers, body)).id as number);
+export async function createPipelines(
+  server: ServerProcess,
+  headers: Record<string, string>,
+  bodies: readonly object[],
+): Promise<number[]> {
+  return inParallel(
+    bodies,
+    4,
+    async (body) => (await callJson(server, 'POST', '/v1/pipelines', headers, body)).id as number,
+  );
 }
 
 /** Deletes pipelines through Meergo's `DELETE /v1/pipelines/{id}` (their runs go with them). */
-export async function deletePipelines(server: ServerProcess, headers: Record<string, string>, seqs: readonly number[]): Promise<void> {
+export async function deletePipelines(
+  server: ServerProcess,
+  headers: Record<string, string>,
+  seqs: readonly number[],
+): Promise<void> {
   await inParallel(seqs, 4, (seq) => callJson(server, 'DELETE', `/v1/pipelines/${seq}`, headers));
 }
 
@@ -88,7 +110,13 @@ async function triggerAll(api: RunApi, pipelines: readonly number[], connections
     });
     const text = await res.text();
     const run = res.ok ? (JSON.parse(text).id as number) : null;
-    return { run, triggeredAt, doneAt: NaN, outcome: run === null ? 'failed' : 'open', error: run === null ? `trigger ${res.status}: ${text.slice(0, 200)}` : '' };
+    return {
+      run,
+      triggeredAt,
+      doneAt: NaN,
+      outcome: run === null ? 'failed' : 'open',
+      error: run === null ? `trigger ${res.status}: ${text.slice(0, 200)}` : '',
+    };
   });
 }
 
@@ -118,7 +146,12 @@ async function follow(api: RunApi, runs: Tracked[], deadline: number, intervalMs
  * per second from the first trigger to the last end; p50/p99 are trigger → end seen. Errors are
  * refused triggers, runs that ended otherwise than completed, and runs still open at the deadline.
  */
-export async function runThroughput(api: RunApi, pipelines: readonly number[], connections: number, timeoutSeconds: number): Promise<Measurement> {
+export async function runThroughput(
+  api: RunApi,
+  pipelines: readonly number[],
+  connections: number,
+  timeoutSeconds: number,
+): Promise<Measurement> {
   const rss = sampleRss(api.server.child.pid!);
   const t0 = performance.now();
   const runs = await triggerAll(api, pipelines, connections);
@@ -127,7 +160,10 @@ export async function runThroughput(api: RunApi, pipelines: readonly number[], c
   const seconds = ((ended.length ? Math.max(...ended.map((t) => t.doneAt)) : performance.now()) - t0) / 1000;
   const completed = runs.filter((t) => t.outcome === 'completed').length;
   const bad = runs.filter((t) => t.outcome !== 'completed');
-  for (const t of bad.slice(0, 3)) process.stderr.write(`  run ${t.run ?? '(not triggered)'}: ${t.outcome === 'open' ? 'still open at the deadline' : t.error}\n`);
+  for (const t of bad.slice(0, 3))
+    process.stderr.write(
+      `  run ${t.run ?? '(not triggered)'}: ${t.outcome === 'open' ? 'still open at the deadline' : t.error}\n`,
+    );
   const latencies = ended.map((t) => t.doneAt - t.triggeredAt).sort((a, b) => a - b);
   return {
     reqPerSec: completed / seconds,

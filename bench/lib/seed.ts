@@ -40,7 +40,11 @@ export async function credentials(base: string, org: string, email: string, pass
 export async function seedTemplate(base: string, apiKey: string): Promise<void> {
   const auth = { authorization: `Bearer ${apiKey}` };
   // An empty workflow: a run of it completes at once with zero records.
-  const { id } = await call(`${base}/v1/pipelines`, { method: 'POST', headers: auth, json: { name: TEMPLATE, enabled: true } });
+  const { id } = await call(`${base}/v1/pipelines`, {
+    method: 'POST',
+    headers: auth,
+    json: { name: TEMPLATE, enabled: true },
+  });
   const run = await call(`${base}/v1/pipelines/${id}/runs`, { method: 'POST', headers: auth, json: {} });
   for (let i = 0; i < 100; i++) {
     const r = await call(`${base}/v1/pipelines/runs/${run.id}`, { headers: auth });

@@ -12,6 +12,7 @@ export class CountingStorage implements Storage {
   get users() { return this.inner.users; }
   get apiDeployments() { return this.inner.apiDeployments; }
   get memberships() { return this.inner.memberships; }
+  get invitations() { return this.inner.invitations; }
   get pipelines() { return this.inner.pipelines; }
   get runs() { return this.inner.runs; }
   get runLogs() { return this.inner.runLogs; }

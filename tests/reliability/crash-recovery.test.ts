@@ -1,5 +1,18 @@
-import { call, createConnection, createOrg, createPrincipal, rootToken, unstract, type Principal } from './support/http.js';
-import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
+import {
+  call,
+  createConnection,
+  createOrg,
+  createPrincipal,
+  rootToken,
+  unstract,
+  type Principal,
+} from './support/http.js';
+import {
+  createTestDatabase,
+  startServerProcess,
+  type ServerProcess,
+  type TestDatabase,
+} from './support/server-process.js';
 import { slowWebhook } from './support/slow-webhook.js';
 
 // Issue 12 (1): runs mid-flight (writing to a webhook that does not answer) and a pipeline
@@ -8,10 +21,16 @@ import { slowWebhook } from './support/slow-webhook.js';
 const LEASE_MS = 3000;
 const MANUAL_RUNS = 4;
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, detail: () => Promise<string> = async () => ''): Promise<number> {
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  detail: () => Promise<string> = async () => '',
+): Promise<number> {
   const start = Date.now();
   while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} ${await detail()}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} ${await detail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return Date.now() - start;
@@ -28,13 +47,22 @@ describe('crash: kill -9 with runs in flight', () => {
     hook = await slowWebhook();
     server = await startServerProcess({
       databaseUrl: db.url,
-      env: { PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS), PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS: '1', PIPEWRIGHT_RUN_CONCURRENCY: '2', PIPEWRIGHT_ORG_RUN_CONCURRENCY: '2' },
+      env: {
+        PIPEWRIGHT_RUN_LEASE_MS: String(LEASE_MS),
+        PIPEWRIGHT_MIN_SCHEDULE_INTERVAL_SECONDS: '1',
+        PIPEWRIGHT_RUN_CONCURRENCY: '2',
+        PIPEWRIGHT_ORG_RUN_CONCURRENCY: '2',
+      },
     });
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');
     owner = await createPrincipal(server.base, root, 'acme', 'admin', 'owner');
     // The held webhook, as the org admin's connection the workflows name.
-    await createConnection(server.base, owner.key, 'acme', { name: 'held-webhook', kind: 'webhook', settings: { url: hook.url } });
+    await createConnection(server.base, owner.key, 'acme', {
+      name: 'held-webhook',
+      kind: 'webhook',
+      settings: { url: hook.url },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -50,14 +78,21 @@ describe('crash: kill -9 with runs in flight', () => {
       json: {
         workflow_name: name,
         source_settings: { connector: 'inline', settings: { records: Array.from({ length: 50 }, (_, i) => ({ i })) } },
-        destination_settings: { connector: 'webhook', connection: 'held-webhook', settings: { maxAttempts: 1, timeoutMs: 300_000 } },
+        destination_settings: {
+          connector: 'webhook',
+          connection: 'held-webhook',
+          settings: { maxAttempts: 1, timeoutMs: 300_000 },
+        },
       },
     });
     expect(w.status).toBe(201);
     return w.body.id as string;
   };
   const pipeline = async (name: string, workflowId: string, cron?: string) => {
-    const p = await call(server.base, 'POST', `${unstract('acme')}/pipeline/`, { auth: owner.key, json: { pipeline_name: name, workflow: workflowId, ...(cron ? { cron_string: cron } : {}) } });
+    const p = await call(server.base, 'POST', `${unstract('acme')}/pipeline/`, {
+      auth: owner.key,
+      json: { pipeline_name: name, workflow: workflowId, ...(cron ? { cron_string: cron } : {}) },
+    });
     expect(p.status).toBe(201);
     return p.body.id as string;
   };
@@ -68,7 +103,10 @@ describe('crash: kill -9 with runs in flight', () => {
     for (let i = 0; i < MANUAL_RUNS; i++) manual.push(await pipeline(`manual-${i}`, wf));
     const scheduled = await pipeline('every-2s', wf, '*/2 * * * * *');
     for (const id of manual) {
-      const r = await call(server.base, 'POST', `${unstract('acme')}/pipeline/execute/`, { auth: owner.key, json: { pipeline_id: id } });
+      const r = await call(server.base, 'POST', `${unstract('acme')}/pipeline/execute/`, {
+        auth: owner.key,
+        json: { pipeline_id: id },
+      });
       expect(r.status).toBe(200);
     }
     // Mid-flight: two runs (the concurrency) write to the held webhook, the others wait PENDING.
@@ -87,10 +125,23 @@ describe('crash: kill -9 with runs in flight', () => {
 
     // Every run open at the crash ends, as ERROR "interrupted", within the lease (plus one recovery sweep).
     const took = await until(
-      async () => (await db.client.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND ended_at IS NULL`, [inFlight])).rows[0].n === 0,
+      async () =>
+        (
+          await db.client.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND ended_at IS NULL`, [
+            inFlight,
+          ])
+        ).rows[0].n === 0,
       LEASE_MS + 20_000,
       'interrupted runs to end',
-      async () => JSON.stringify((await db.client.query(`SELECT status, lease_expires_at, created_at FROM runs WHERE id = ANY($1) AND ended_at IS NULL`, [inFlight])).rows),
+      async () =>
+        JSON.stringify(
+          (
+            await db.client.query(
+              `SELECT status, lease_expires_at, created_at FROM runs WHERE id = ANY($1) AND ended_at IS NULL`,
+              [inFlight],
+            )
+          ).rows,
+        ),
     );
     const sinceKill = Date.now() - killedAt;
     const ended = await db.client.query(`SELECT status, error FROM runs WHERE id = ANY($1)`, [inFlight]);
@@ -98,12 +149,25 @@ describe('crash: kill -9 with runs in flight', () => {
       expect(r.status).toBe('ERROR');
       expect(r.error).toMatch(/interrupted/);
     }
-    console.log(`crash: ${inFlight.length} runs in flight at kill -9; all ended ${sinceKill} ms after the kill (${took} ms after restart), lease ${LEASE_MS} ms`);
+    console.log(
+      `crash: ${inFlight.length} runs in flight at kill -9; all ended ${sinceKill} ms after the kill (${took} ms after restart), lease ${LEASE_MS} ms`,
+    );
 
     // Let the schedule fire a few more times on the restarted process, then stop it.
     await new Promise((r) => setTimeout(r, 5000));
-    expect((await call(server.base, 'PATCH', `${unstract('acme')}/pipeline/${scheduled}/`, { auth: owner.key, json: { cron_string: '' } })).status).toBe(200);
-    await until(async () => (await db.client.query(`SELECT count(*)::int AS n FROM runs WHERE ended_at IS NULL`)).rows[0].n === 0, LEASE_MS + 20_000, 'all runs to end');
+    expect(
+      (
+        await call(server.base, 'PATCH', `${unstract('acme')}/pipeline/${scheduled}/`, {
+          auth: owner.key,
+          json: { cron_string: '' },
+        })
+      ).status,
+    ).toBe(200);
+    await until(
+      async () => (await db.client.query(`SELECT count(*)::int AS n FROM runs WHERE ended_at IS NULL`)).rows[0].n === 0,
+      LEASE_MS + 20_000,
+      'all runs to end',
+    );
 
     // No fire produced two runs: each scheduled run belongs to exactly one fire, and no fire has two runs.
     const fires = await db.client.query(
@@ -127,7 +191,12 @@ describe('crash: kill -9 with runs in flight', () => {
              (SELECT r.status FROM runs r WHERE r.pipeline_id = p.id ORDER BY r.created_at DESC, r.seq DESC LIMIT 1) AS latest_status
       FROM pipelines p`);
     for (const c of counters.rows) {
-      expect({ id: c.id, count: c.run_count, last: c.last_run_id, status: c.last_run_status }).toEqual({ id: c.id, count: c.actual, last: c.latest, status: c.latest_status });
+      expect({ id: c.id, count: c.run_count, last: c.last_run_id, status: c.last_run_status }).toEqual({
+        id: c.id,
+        count: c.actual,
+        last: c.latest,
+        status: c.latest_status,
+      });
     }
     expect(server.child.exitCode).toBeNull();
   }, 180_000);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, createOrg, createPrincipal, rootToken, unstract, type Principal, type Reply } from './support/http.js';
 import { hasDialectErrorShape, type Dialect } from './support/openapi-routes.js';
-import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
+import {
+  createTestDatabase,
+  startServerProcess,
+  type ServerProcess,
+  type TestDatabase,
+} from './support/server-process.js';
 import { tcpProxy } from './support/tcp-proxy.js';
 
 // Issue 12 (2): the database goes away for 10 s under load (a TCP proxy between server and
@@ -26,11 +31,17 @@ describe('database outage', () => {
     const viaProxy = new URL(db.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    server = await startServerProcess({ databaseUrl: viaProxy.toString(), env: { LOG_LEVEL: 'info', PIPEWRIGHT_LOGIN_RATE_LIMIT: '1000' } });
+    server = await startServerProcess({
+      databaseUrl: viaProxy.toString(),
+      env: { LOG_LEVEL: 'info', PIPEWRIGHT_LOGIN_RATE_LIMIT: '1000' },
+    });
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');
     owner = await createPrincipal(server.base, root, 'acme', 'admin', 'owner');
-    const w = await call(server.base, 'POST', `${unstract('acme')}/workflow/`, { auth: owner.key, json: { workflow_name: 'outage' } });
+    const w = await call(server.base, 'POST', `${unstract('acme')}/workflow/`, {
+      auth: owner.key,
+      json: { workflow_name: 'outage' },
+    });
     workflowId = w.body.id;
   }, 180_000);
 
@@ -50,7 +61,14 @@ describe('database outage', () => {
     ['native', () => call(server.base, 'GET', '/admin/api/v1/api-keys', { auth: owner.key })],
     ['zenml', () => call(server.base, 'GET', '/api/v1/pipelines', { auth: owner.key })],
     ['unstract', () => call(server.base, 'GET', `${unstract('acme')}/pipeline/`, { auth: owner.key })],
-    ['unstract', () => call(server.base, 'POST', `${unstract('acme')}/pipeline/`, { auth: owner.key, json: { pipeline_name: `p-${++n}`, workflow: workflowId } })],
+    [
+      'unstract',
+      () =>
+        call(server.base, 'POST', `${unstract('acme')}/pipeline/`, {
+          auth: owner.key,
+          json: { pipeline_name: `p-${++n}`, workflow: workflowId },
+        }),
+    ],
     ['meergo', () => call(server.base, 'GET', '/v1/pipelines/runs', { auth: owner.key })],
     ['flow', () => call(server.base, 'GET', '/api/v1/flow/pipeline', { auth: owner.key })],
   ];
@@ -73,7 +91,8 @@ describe('database outage', () => {
           requests++;
           slowest = Math.max(slowest, Date.now() - started);
           if (r.status !== 503) failures.push(`${dialect}: ${r.status} ${r.text.slice(0, 120)}`);
-          else if (!hasDialectErrorShape(dialect, 503, r.body)) failures.push(`${dialect}: 503 not in its format: ${r.text.slice(0, 120)}`);
+          else if (!hasDialectErrorShape(dialect, 503, r.body))
+            failures.push(`${dialect}: 503 not in its format: ${r.text.slice(0, 120)}`);
           else seen.set(dialect, (seen.get(dialect) ?? 0) + 1);
         }),
       );
@@ -94,7 +113,9 @@ describe('database outage', () => {
       back = (await Promise.all(load.map(([, request]) => request()))).every((r) => r.status < 300);
       if (!back) await new Promise((r) => setTimeout(r, 500));
     }
-    console.log(`outage: ${requests} requests during ${OUTAGE_MS} ms, slowest ${slowest} ms, ready again ${Date.now() - restoredAt} ms after restore`);
+    console.log(
+      `outage: ${requests} requests during ${OUTAGE_MS} ms, slowest ${slowest} ms, ready again ${Date.now() - restoredAt} ms after restore`,
+    );
     expect(failures.slice(0, 10)).toEqual([]);
     expect([...seen.keys()].sort()).toEqual(['flow', 'meergo', 'native', 'unstract', 'zenml']);
     expect(slowest).toBeLessThan(FAST_MS);

@@ -2,10 +2,23 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createConnection, createOrg, rawCall, createPrincipal, createWorkflowAndPipeline, rootToken, type Principal } from './support/http.js';
+import {
+  createConnection,
+  createOrg,
+  rawCall,
+  createPrincipal,
+  createWorkflowAndPipeline,
+  rootToken,
+  type Principal,
+} from './support/http.js';
 import { MALFORMED_AUTH, encode, encodedHostile, hostileBody, type HostileBody } from './support/hostile.js';
 import { fillPath, hasDialectErrorShape, loadRoutes, type Route } from './support/openapi-routes.js';
-import { createTestDatabase, startServerProcess, type ServerProcess, type TestDatabase } from './support/server-process.js';
+import {
+  createTestDatabase,
+  startServerProcess,
+  type ServerProcess,
+  type TestDatabase,
+} from './support/server-process.js';
 import { snapshot } from './support/snapshot.js';
 
 // Issue 12 (3): property-based hostile requests generated from every route of every OpenAPI
@@ -14,7 +27,24 @@ const RUNS_PER_ROUTE = Number(process.env.RELIABILITY_FUZZ_RUNS || 30);
 const SEED = Number(process.env.RELIABILITY_SEED || Date.now() % 2 ** 31);
 
 // Query names every dialect's filters and pagination use, added on top of the declared ones.
-const EXTRA_QUERY = ['name', 'sort_by', 'page', 'size', 'page_size', 'logical_operator', 'status', 'created', 'search', 'ordering', 'cursor', 'limit', 'org', 'filter', 'id', 'user'];
+const EXTRA_QUERY = [
+  'name',
+  'sort_by',
+  'page',
+  'size',
+  'page_size',
+  'logical_operator',
+  'status',
+  'created',
+  'search',
+  'ordering',
+  'cursor',
+  'limit',
+  'org',
+  'filter',
+  'id',
+  'user',
+];
 
 interface Fixture {
   owner: Principal;
@@ -47,9 +77,14 @@ function attempt(route: Route, f: Fixture): fc.Arbitrary<Attempt> {
           : route.dialect === 'meergo'
             ? [f.pipelineSeq, f.connectionSeq, '1']
             : [f.workflowId, f.pipelineId, f.owner.keyId, f.connectionId];
-    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid.map(encode)) }, { weight: 2, arbitrary: encodedHostile });
+    return fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...valid.map(encode)) },
+      { weight: 2, arbitrary: encodedHostile },
+    );
   };
-  const params = fc.record(Object.fromEntries(route.pathParams.map((p) => [p, idValue(p)])) as Record<string, fc.Arbitrary<string>>);
+  const params = fc.record(
+    Object.fromEntries(route.pathParams.map((p) => [p, idValue(p)])) as Record<string, fc.Arbitrary<string>>,
+  );
   const query = fc
     .array(fc.tuple(fc.constantFrom(...route.queryParams, ...EXTRA_QUERY), encodedHostile), { maxLength: 4 })
     .map((pairs) => pairs.map(([k, v]) => `${encode(k)}=${v}`).join('&'));
@@ -61,9 +96,24 @@ function attempt(route: Route, f: Fixture): fc.Arbitrary<Attempt> {
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 3, arbitrary: fc.constantFrom(...MALFORMED_AUTH) },
   );
-  const workspace = fc.option(fc.constantFrom('1', '2', '0', '-1', 'abc', '99999999999', "1' OR 1=1"), { nil: undefined, freq: 3 });
-  const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? hostileBody(route.bodySchema) : fc.oneof({ weight: 5, arbitrary: fc.constant<HostileBody>({ kind: 'none' }) }, { weight: 1, arbitrary: hostileBody(null) });
-  return fc.record({ params, query, auth, workspace, body }).map((a) => ({ route, path: fillPath(route.path, a.params), query: a.query, body: a.body, auth: a.auth, workspace: a.workspace }));
+  const workspace = fc.option(fc.constantFrom('1', '2', '0', '-1', 'abc', '99999999999', "1' OR 1=1"), {
+    nil: undefined,
+    freq: 3,
+  });
+  const body = ['POST', 'PUT', 'PATCH'].includes(route.method)
+    ? hostileBody(route.bodySchema)
+    : fc.oneof(
+        { weight: 5, arbitrary: fc.constant<HostileBody>({ kind: 'none' }) },
+        { weight: 1, arbitrary: hostileBody(null) },
+      );
+  return fc.record({ params, query, auth, workspace, body }).map((a) => ({
+    route,
+    path: fillPath(route.path, a.params),
+    query: a.query,
+    body: a.body,
+    auth: a.auth,
+    workspace: a.workspace,
+  }));
 }
 
 describe('hostile input against every documented route', () => {
@@ -79,7 +129,12 @@ describe('hostile input against every documented route', () => {
     // fixture connection points (refused at once): generated targets are refused, not reached.
     server = await startServerProcess({
       databaseUrl: db.url,
-      env: { PIPEWRIGHT_SCHEDULER: 'off', PIPEWRIGHT_LOGIN_RATE_LIMIT: '100000', LOG_LEVEL: 'warn', PIPEWRIGHT_EGRESS_ALLOW: '127.0.0.1:1' },
+      env: {
+        PIPEWRIGHT_SCHEDULER: 'off',
+        PIPEWRIGHT_LOGIN_RATE_LIMIT: '100000',
+        LOG_LEVEL: 'warn',
+        PIPEWRIGHT_EGRESS_ALLOW: '127.0.0.1:1',
+      },
     });
     const root = await rootToken(server.base);
     await createOrg(server.base, root, 'acme');
@@ -94,7 +149,17 @@ describe('hostile input against every documented route', () => {
       kind: 'postgres',
       settings: { host: '127.0.0.1', port: 1, database: 'dw', user: 'etl', password: 'fuzz-connection-password' },
     });
-    fixture = { owner, member, foreign, root, workflowId, pipelineId, pipelineSeq: String(seq), connectionId: connection.id, connectionSeq: String(connection.seq) };
+    fixture = {
+      owner,
+      member,
+      foreign,
+      root,
+      workflowId,
+      pipelineId,
+      pipelineSeq: String(seq),
+      connectionId: connection.id,
+      connectionSeq: String(connection.seq),
+    };
     routes = await loadRoutes(server.base);
   }, 180_000);
 
@@ -135,13 +200,16 @@ describe('hostile input against every documented route', () => {
           }
           statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           if (r.status >= 500) violations.push(`${label}: ${r.status} ${r.text.slice(0, 200)}`);
-          else if (r.status >= 400 && r.status !== 431 && !hasDialectErrorShape(route.dialect, r.status, r.body)) violations.push(`${label}: ${r.status} not a ${route.dialect} error body: ${r.text.slice(0, 200)}`);
+          else if (r.status >= 400 && r.status !== 431 && !hasDialectErrorShape(route.dialect, r.status, r.body))
+            violations.push(`${label}: ${r.status} not a ${route.dialect} error body: ${r.text.slice(0, 200)}`);
           // A stack trace or a serialized error's `stack` (ZenML's stacks are a resource: their name is no leak).
-          if (/\bat [\w.<>]+ \(|node_modules|"stack"\s*:|stack trace/i.test(r.text)) violations.push(`${label}: internals in the body: ${r.text.slice(0, 200)}`);
+          if (/\bat [\w.<>]+ \(|node_modules|"stack"\s*:|stack trace/i.test(r.text))
+            violations.push(`${label}: internals in the body: ${r.text.slice(0, 200)}`);
           const after = await snapshot(db.client);
           if (r.status >= 400) {
             const changed = Object.keys(after).filter((t) => after[t] !== baseline[t]);
-            if (changed.length) violations.push(`${label}: rejected with ${r.status} but changed ${changed.join(', ')}`);
+            if (changed.length)
+              violations.push(`${label}: rejected with ${r.status} but changed ${changed.join(', ')}`);
           }
           baseline = after;
           return true;
@@ -150,7 +218,9 @@ describe('hostile input against every documented route', () => {
       );
     }
 
-    console.log(`fuzz: ${tried} requests over ${routes.length} routes (seed ${SEED}); statuses ${JSON.stringify(statuses)}; violations ${violations.length}`);
+    console.log(
+      `fuzz: ${tried} requests over ${routes.length} routes (seed ${SEED}); statuses ${JSON.stringify(statuses)}; violations ${violations.length}`,
+    );
     expect(server.child.exitCode).toBeNull();
     expect(violations.slice(0, 40)).toEqual([]);
   }, 1_800_000);

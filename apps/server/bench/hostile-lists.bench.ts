@@ -20,7 +20,8 @@ const PIPELINES = Number(process.env.BENCH_PIPELINES ?? 10_000);
 const HOSTILE = Number(process.env.BENCH_HOSTILE ?? 12);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const summary = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
   return `n=${s.length} p50=${percentile(s, 50).toFixed(0)} ms p99=${percentile(s, 99).toFixed(0)} ms max=${(s.at(-1) ?? NaN).toFixed(0)} ms`;
@@ -39,7 +40,12 @@ function hostileQuery(): string {
     left -= n;
     return Array.from({ length: n }, (_, i) => `${name}=${encodeURIComponent(value(i))}`);
   };
-  return [...fixed, ...terms('tag', (i) => `contains:g-${i % 10}`), ...terms('name', (i) => `contains:${i}x`), ...terms('user', (i) => `contains:u${i}`)].join('&');
+  return [
+    ...fixed,
+    ...terms('tag', (i) => `contains:g-${i % 10}`),
+    ...terms('name', (i) => `contains:${i}x`),
+    ...terms('user', (i) => `contains:u${i}`),
+  ].join('&');
 }
 
 async function main(): Promise<void> {
@@ -52,7 +58,14 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-bench-'));
   const { statementTimeoutMs, listsPerOrganization } = loadConfig(process.env);
-  const config = { databaseUrl, dataDir, secret: 'bench-secret-0123456789abcdefghijklmn', schedulerEnabled: false, statementTimeoutMs, listsPerOrganization };
+  const config = {
+    databaseUrl,
+    dataDir,
+    secret: 'bench-secret-0123456789abcdefghijklmn',
+    schedulerEnabled: false,
+    statementTimeoutMs,
+    listsPerOrganization,
+  };
   const app = await createApp({ env: {}, config, storage: await openStorage(config), logger: createLogger('silent') });
   const server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,20 +74,33 @@ async function main(): Promise<void> {
   await db.connect();
   try {
     const { core } = app;
-    const victimBoot = (await core.admin.bootstrap({ orgSlug: 'victim', email: 'victim@bench.test', password: 'bench-password-1' }))!;
+    const victimBoot = (await core.admin.bootstrap({
+      orgSlug: 'victim',
+      email: 'victim@bench.test',
+      password: 'bench-password-1',
+    }))!;
     const hostileOrg = await core.admin.createOrganization(null, { slug: 'hostile' });
-    const service: Actor = { kind: 'service', userId: victimBoot.user.id, orgId: hostileOrg.id, role: 'admin' };
-    const { user: hostileUser } = await core.admin.createUser(service, { email: 'hostile@bench.test', password: 'bench-password-1', role: 'admin' });
+    const { user: hostileUser } = await core.admin.createUserAsOperator(hostileOrg.id, {
+      email: 'hostile@bench.test',
+      password: 'bench-password-1',
+      role: 'admin',
+    });
     const victimActor: Actor = { kind: 'user', userId: victimBoot.user.id, orgId: victimBoot.org.id, role: 'admin' };
     const hostileActor: Actor = { kind: 'user', userId: hostileUser.id, orgId: hostileOrg.id, role: 'admin' };
-    const definition = { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, destination: { connector: 'none', settings: {} } };
+    const definition = {
+      source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+      destination: { connector: 'none', settings: {} },
+    };
 
     // The victim: 50 pipelines. The hostile organization: one made through core, copied in SQL.
     const victimWf = await core.workflows.create(victimActor, { name: 'victim', definition });
-    for (let i = 0; i < 50; i++) await core.pipelines.create(victimActor, { name: `victim-${i}`, workflowId: victimWf.id });
+    for (let i = 0; i < 50; i++)
+      await core.pipelines.create(victimActor, { name: `victim-${i}`, workflowId: victimWf.id });
     const hostileWf = await core.workflows.create(hostileActor, { name: 'hostile', definition });
     for (let i = 0; i < 20; i++) await core.tags.create(hostileActor, { name: `tag-${i}` });
-    const template = (await core.pipelines.create(hostileActor, { name: 'template', workflowId: hostileWf.id, tags: ['tag-0'] })).pipeline;
+    const template = (
+      await core.pipelines.create(hostileActor, { name: 'template', workflowId: hostileWf.id, tags: ['tag-0'] })
+    ).pipeline;
     const seeding = Date.now();
     await db.query(
       `insert into pipelines
@@ -89,7 +115,9 @@ async function main(): Promise<void> {
       [hostileOrg.id, template.id],
     );
     await db.query('analyze');
-    console.log(`seeded ${PIPELINES} pipelines in ${Date.now() - seeding} ms; statement timeout ${statementTimeoutMs} ms, ${listsPerOrganization || 'unlimited'} lists per organization at once`);
+    console.log(
+      `seeded ${PIPELINES} pipelines in ${Date.now() - seeding} ms; statement timeout ${statementTimeoutMs} ms, ${listsPerOrganization || 'unlimited'} lists per organization at once`,
+    );
 
     const victimToken = (await core.auth.issueToken(victimBoot.user.id)).accessToken;
     const hostileToken = (await core.auth.issueToken(hostileUser.id)).accessToken;
@@ -100,10 +128,15 @@ async function main(): Promise<void> {
       return { status: res.status, ms: performance.now() - started };
     };
 
-    const over = await timed(`/api/v1/pipelines?project=hostile&${Array.from({ length: FILTER_LIMITS.perParameter + 1 }, (_, i) => `tag=t${i}`).join('&')}`, hostileToken);
+    const over = await timed(
+      `/api/v1/pipelines?project=hostile&${Array.from({ length: FILTER_LIMITS.perParameter + 1 }, (_, i) => `tag=t${i}`).join('&')}`,
+      hostileToken,
+    );
     console.log(`a request past the limits: ${over.status} in ${over.ms.toFixed(0)} ms`);
     const single = await timed(`/api/v1/pipelines?${hostileQuery()}`, hostileToken);
-    console.log(`one hostile request alone (${FILTER_LIMITS.total} parameter values): ${single.status} in ${single.ms.toFixed(0)} ms`);
+    console.log(
+      `one hostile request alone (${FILTER_LIMITS.total} parameter values): ${single.status} in ${single.ms.toFixed(0)} ms`,
+    );
 
     const victimLoop = async (until: number, into: number[], statuses: Map<number, number>) => {
       while (Date.now() < until) {
@@ -128,9 +161,17 @@ async function main(): Promise<void> {
         hostileStatuses.set(r.status, (hostileStatuses.get(r.status) ?? 0) + 1);
       }
     };
-    await Promise.all([...Array.from({ length: HOSTILE }, hostileLoop), victimLoop(until, loaded, victimStatuses), victimLoop(until, loaded, victimStatuses)]);
-    console.log(`victim under ${HOSTILE} hostile: ${summary(loaded)} statuses ${JSON.stringify(Object.fromEntries(victimStatuses))}`);
-    console.log(`hostile requests:      ${summary(hostileMs)} statuses ${JSON.stringify(Object.fromEntries(hostileStatuses))}`);
+    await Promise.all([
+      ...Array.from({ length: HOSTILE }, hostileLoop),
+      victimLoop(until, loaded, victimStatuses),
+      victimLoop(until, loaded, victimStatuses),
+    ]);
+    console.log(
+      `victim under ${HOSTILE} hostile: ${summary(loaded)} statuses ${JSON.stringify(Object.fromEntries(victimStatuses))}`,
+    );
+    console.log(
+      `hostile requests:      ${summary(hostileMs)} statuses ${JSON.stringify(Object.fromEntries(hostileStatuses))}`,
+    );
     const ready = await timed('/readyz', victimToken);
     console.log(`/readyz after the load: ${ready.status} in ${ready.ms.toFixed(0)} ms`);
   } finally {

@@ -26,27 +26,61 @@ async function scenario(workers: number): Promise<{ label: string; seconds: numb
   const databaseUrl = url.toString();
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-bench-'));
   const queue = workers > 0;
-  const config = { databaseUrl, dataDir, secret: 'bench-secret-0123456789abcdefghijklmn', schedulerEnabled: false, runConcurrency: CONCURRENCY, roles: queue ? ['api'] : ['api', 'scheduler', 'worker'], executor: queue ? 'queue' : 'in-process' } as Partial<ServerConfig>;
-  const app = await createApp({ env: {}, config, storage: await openStorage({ databaseUrl, dataDir } as ServerConfig), logger: createLogger('silent') });
-  await bootstrapAdmin(app.core, { ...app.config, adminPassword: 'bench-password-1', defaultOrg: 'bench' }, app.logger, { write: () => true } as unknown as NodeJS.WritableStream);
+  const config = {
+    databaseUrl,
+    dataDir,
+    secret: 'bench-secret-0123456789abcdefghijklmn',
+    schedulerEnabled: false,
+    runConcurrency: CONCURRENCY,
+    roles: queue ? ['api'] : ['api', 'scheduler', 'worker'],
+    executor: queue ? 'queue' : 'in-process',
+  } as Partial<ServerConfig>;
+  const app = await createApp({
+    env: {},
+    config,
+    storage: await openStorage({ databaseUrl, dataDir } as ServerConfig),
+    logger: createLogger('silent'),
+  });
+  await bootstrapAdmin(
+    app.core,
+    { ...app.config, adminPassword: 'bench-password-1', defaultOrg: 'bench' },
+    app.logger,
+    { write: () => true } as unknown as NodeJS.WritableStream,
+  );
   const procs: Proc[] = [];
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const org = (await app.core.auth.findOrganization({ slug: 'bench' }))!;
-    const user = await app.core.admin.getUserByEmail({ kind: 'service', userId: '00000000-0000-0000-0000-000000000000', orgId: org.id, role: 'admin' }, app.config.adminEmail);
+    const user = await app.core.admin.getUserByEmail(
+      { kind: 'service', userId: '00000000-0000-0000-0000-000000000000', orgId: org.id, role: 'admin' },
+      app.config.adminEmail,
+    );
     const actor: Actor = { kind: 'user', userId: user.user.id, orgId: org.id, role: 'admin' };
     const records = Array.from({ length: RECORDS }, (_, n) => ({ n, name: `r${n}` }));
     const wf = await app.core.workflows.create(actor, {
       name: 'bench',
-      definition: { source: { connector: 'inline', settings: { records } }, stages: { filter: 'n % 10 != 0', transformation: '{"id": n, "label": $uppercase(name)}' }, destination: { connector: 'none', settings: {} } },
+      definition: {
+        source: { connector: 'inline', settings: { records } },
+        stages: { filter: 'n % 10 != 0', transformation: '{"id": n, "label": $uppercase(name)}' },
+        destination: { connector: 'none', settings: {} },
+      },
     });
-    const env = { DATABASE_URL: databaseUrl, PIPEWRIGHT_SECRET: 'bench-secret-0123456789abcdefghijklmn', PIPEWRIGHT_DATA_DIR: dataDir, PIPEWRIGHT_SCHEDULER: 'off' };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      PIPEWRIGHT_SECRET: 'bench-secret-0123456789abcdefghijklmn',
+      PIPEWRIGHT_DATA_DIR: dataDir,
+      PIPEWRIGHT_SCHEDULER: 'off',
+    };
     const registered = async () => Number((await db.query('SELECT count(*) AS n FROM pipewright_workers')).rows[0].n);
     for (let i = 0; i < workers; i++) procs.push(await startWorker(env, CONCURRENCY, registered));
     const started = Date.now();
     for (let i = 0; i < RUNS; i++) await app.core.runs.triggerWorkflow(actor, wf.id);
-    const open = async () => Number((await db.query("SELECT count(*) AS n FROM runs WHERE status NOT IN ('COMPLETED','ERROR','STOPPED')")).rows[0].n);
+    const open = async () =>
+      Number(
+        (await db.query("SELECT count(*) AS n FROM runs WHERE status NOT IN ('COMPLETED','ERROR','STOPPED')")).rows[0]
+          .n,
+      );
     while ((await open()) > 0) await new Promise((r) => setTimeout(r, 50));
     const seconds = (Date.now() - started) / 1000;
     const bad = Number((await db.query("SELECT count(*) AS n FROM runs WHERE status <> 'COMPLETED'")).rows[0].n);
@@ -63,9 +97,13 @@ async function scenario(workers: number): Promise<{ label: string; seconds: numb
 }
 
 build();
-console.log(`${RUNS} runs × ${RECORDS} records (inline → filter → JSONata → none), ${CONCURRENCY} runs at once per executing process`);
+console.log(
+  `${RUNS} runs × ${RECORDS} records (inline → filter → JSONata → none), ${CONCURRENCY} runs at once per executing process`,
+);
 console.log('| executor | seconds | runs/s | records/s |\n|---|---:|---:|---:|');
 for (const workers of [0, 1, 2, 3]) {
   const { label, seconds } = await scenario(workers);
-  console.log(`| ${label} | ${seconds.toFixed(2)} | ${(RUNS / seconds).toFixed(1)} | ${Math.round((RUNS * RECORDS) / seconds).toLocaleString('en')} |`);
+  console.log(
+    `| ${label} | ${seconds.toFixed(2)} | ${(RUNS / seconds).toFixed(1)} | ${Math.round((RUNS * RECORDS) / seconds).toLocaleString('en')} |`,
+  );
 }

@@ -52,7 +52,17 @@ function upload(url: string, token: string, workflowId: string): Promise<{ statu
   const target = new URL(url);
   return new Promise((ok, fail) => {
     const req = request(
-      { method: 'POST', host: target.hostname, port: target.port, path: target.pathname, headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } },
+      {
+        method: 'POST',
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'transfer-encoding': 'chunked',
+        },
+      },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
@@ -60,11 +70,14 @@ function upload(url: string, token: string, workflowId: string): Promise<{ statu
       },
     );
     req.on('error', fail);
-    const write = (data: string | Buffer) => new Promise<void>((next) => (req.write(data) ? next() : req.once('drain', () => next())));
+    const write = (data: string | Buffer) =>
+      new Promise<void>((next) => (req.write(data) ? next() : req.once('drain', () => next())));
     void (async () => {
       await write(`--${boundary}\r\nContent-Disposition: form-data; name="workflow_id"\r\n\r\n${workflowId}\r\n`);
       for (let f = 0; f < FILES; f++) {
-        await write(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="part-${f}.ndjson"\r\nContent-Type: application/x-ndjson\r\n\r\n`);
+        await write(
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="part-${f}.ndjson"\r\nContent-Type: application/x-ndjson\r\n\r\n`,
+        );
         for (let i = 0; i < FILE_MIB; i++) await write(chunk);
         await write('\r\n');
       }
@@ -111,18 +124,35 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; ; i++) {
       if (i > 300) throw new Error('server not ready');
-      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const { access_token: token } = await json(`${base}/api/v1/login`, { method: 'POST', body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }) });
+    const { access_token: token } = await json(`${base}/api/v1/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }),
+    });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const unstract = `${base}/api/v1/unstract/main`;
-    const wf = await json(`${unstract}/workflow/`, { method: 'POST', headers: auth, body: JSON.stringify({ workflow_name: 'bench-upload', source_settings: { connector: 'upload', settings: {} } }) });
+    const wf = await json(`${unstract}/workflow/`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ workflow_name: 'bench-upload', source_settings: { connector: 'upload', settings: {} } }),
+    });
     // Warm the route and the engine with a small upload first.
     const small = new FormData();
     small.append('workflow_id', wf.id);
     small.append('files', new Blob(['{"n":1}\n']), 'warm.ndjson');
-    await json(`${unstract}/workflow/execute/`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: small });
+    await json(`${unstract}/workflow/execute/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: small,
+    });
     await new Promise((r) => setTimeout(r, 1000));
 
     const pid = child.pid!;
@@ -134,7 +164,11 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     if (answer.status !== 200) throw new Error(`upload: ${answer.status} ${answer.body}`);
     const runId = JSON.parse(answer.body).execution_id as string;
-    let execution: { status: string; successful_files: number; failed_files: number } = { status: '', successful_files: 0, failed_files: 0 };
+    let execution: { status: string; successful_files: number; failed_files: number } = {
+      status: '',
+      successful_files: 0,
+      failed_files: 0,
+    };
     while (!['COMPLETED', 'ERROR', 'STOPPED'].includes(execution.status)) {
       await new Promise((r) => setTimeout(r, 500));
       execution = await json(`${unstract}/workflow/execution/${runId}/`, { headers: auth });
@@ -142,8 +176,12 @@ async function main(): Promise<void> {
     const status = `${execution.status} (${execution.successful_files} files ok, ${execution.failed_files} failed)`;
     const ran = memory(pid);
     const total = FILES * FILE_MIB;
-    console.log(`${admin ? 'Postgres' : 'PGlite'}, ${process.env.BENCH_EXECUTOR ?? 'in-process'} runs: posted ${FILES} × ${FILE_MIB} MiB = ${total} MiB in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} MiB/s); run ${status} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    console.log(`server RSS before ${before.rssMiB.toFixed(0)} MiB; peak while receiving ${received.peakMiB.toFixed(0)} MiB (+${(received.peakMiB - before.rssMiB).toFixed(0)} MiB); peak until the run ended ${ran.peakMiB.toFixed(0)} MiB (+${(ran.peakMiB - before.rssMiB).toFixed(0)} MiB); RSS at the end ${ran.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `${admin ? 'Postgres' : 'PGlite'}, ${process.env.BENCH_EXECUTOR ?? 'in-process'} runs: posted ${FILES} × ${FILE_MIB} MiB = ${total} MiB in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} MiB/s); run ${status} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      `server RSS before ${before.rssMiB.toFixed(0)} MiB; peak while receiving ${received.peakMiB.toFixed(0)} MiB (+${(received.peakMiB - before.rssMiB).toFixed(0)} MiB); peak until the run ended ${ran.peakMiB.toFixed(0)} MiB (+${(ran.peakMiB - before.rssMiB).toFixed(0)} MiB); RSS at the end ${ran.rssMiB.toFixed(0)} MiB`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

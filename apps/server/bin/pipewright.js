@@ -13,7 +13,9 @@ if (!existsSync(cli)) {
   const workspace = join(here, '..', '..', '..');
   const buildConfig = join(workspace, 'tsconfig.build.json');
   if (!existsSync(buildConfig)) {
-    console.error(`pipewright: ${cli} is missing and there is no workspace to build it from; reinstall @pipewright/server.`);
+    console.error(
+      `pipewright: ${cli} is missing and there is no workspace to build it from; reinstall @pipewright/server.`,
+    );
     process.exit(1);
   }
   console.error('pipewright: building the workspace first (npm run build)…');

@@ -8,7 +8,12 @@ import type { Logger } from './logger.js';
  * First start: when no user exists, creates the admin in the default organization. A
  * generated password is printed once to stderr (never to the structured logs).
  */
-export async function bootstrapAdmin(core: Core, config: ServerConfig, logger: Logger, out: NodeJS.WritableStream = process.stderr): Promise<boolean> {
+export async function bootstrapAdmin(
+  core: Core,
+  config: ServerConfig,
+  logger: Logger,
+  out: NodeJS.WritableStream = process.stderr,
+): Promise<boolean> {
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   const created = await core.admin.bootstrap({ orgSlug: config.defaultOrg, email: config.adminEmail, password });
   if (!created) return false;
@@ -27,7 +32,11 @@ export async function bootstrapAdmin(core: Core, config: ServerConfig, logger: L
  * targets written inline in their connector settings move into connections of their
  * organization. Runs at every start (after migrations); once converted, nothing is left to do.
  */
-export async function convertInlineCredentials(core: Core, logger: Logger, keys: readonly string[] = INLINE_CREDENTIAL_KEYS): Promise<number> {
+export async function convertInlineCredentials(
+  core: Core,
+  logger: Logger,
+  keys: readonly string[] = INLINE_CREDENTIAL_KEYS,
+): Promise<number> {
   const created = await core.connections.convertInlineCredentials(keys);
   if (created > 0) logger.info({ connections: created }, 'moved inline credentials of workflows into connections');
   else logger.debug('no inline credentials to convert');

@@ -14,7 +14,9 @@ Commands:
   worker [--concurrency N]                 execute queued runs (no HTTP, no scheduler) until
                                            SIGTERM/SIGINT; any number of workers may share the database
   create-org --slug <slug> [--name <name>]
-  create-user --email <email> --org <slug> [--password <pw>] [--name <name>] [--role admin|member]
+  create-user --email <email> --org <slug> [--password <pw>] [--name <name>] [--role admin|member] [--server-admin]
+                                           --server-admin: an operator of the whole server (workers,
+                                           every organization, deactivations), not only of --org
   create-api-key --email <email> --org <slug> [--description <text>]
                                            prints a personal key (shown once)
 
@@ -42,6 +44,7 @@ export async function runCli(argv: string[], stopSignal: Promise<unknown> | null
       role: { type: 'string' },
       description: { type: 'string' },
       concurrency: { type: 'string' },
+      'server-admin': { type: 'boolean' },
     },
     strict: true,
   });
@@ -78,15 +81,31 @@ export async function runCli(argv: string[], stopSignal: Promise<unknown> | null
         if (!values.email) fail('--email <email> is required');
         const actor = await orgActor(values.org);
         const role = (values.role ?? 'member') as 'admin' | 'member';
-        const { user } = await core.admin.createUser(actor, { email: values.email, name: values.name, password: values.password ?? null, role });
-        console.log(JSON.stringify({ id: user.id, email: user.email, role }));
+        const { user } = await core.admin.createUserAsOperator(actor.orgId, {
+          email: values.email,
+          name: values.name,
+          password: values.password ?? null,
+          role,
+        });
+        if (values['server-admin']) await core.accounts.grantServerAdmin(null, user.id);
+        console.log(
+          JSON.stringify({
+            id: user.id,
+            email: user.email,
+            role,
+            ...(values['server-admin'] ? { server_admin: true } : {}),
+          }),
+        );
         break;
       }
       case 'create-api-key': {
         if (!values.email) fail('--email <email> is required');
         const service = await orgActor(values.org);
         const { user, role } = await core.admin.getUserByEmail(service, values.email);
-        const { key, secret } = await core.apiKeys.createPersonalKey({ kind: 'user', userId: user.id, orgId: service.orgId, role }, { description: values.description ?? null });
+        const { key, secret } = await core.apiKeys.createPersonalKey(
+          { kind: 'user', userId: user.id, orgId: service.orgId, role },
+          { description: values.description ?? null },
+        );
         console.log(JSON.stringify({ id: key.id, key: secret, org: values.org }));
         break;
       }
@@ -99,12 +118,19 @@ export async function runCli(argv: string[], stopSignal: Promise<unknown> | null
 }
 
 /** `pipewright worker`: the worker role alone, on the queue executor, until a stop signal. */
-async function runWorker(config: ServerConfig, concurrency: string | undefined, stopSignal: Promise<unknown>): Promise<void> {
+async function runWorker(
+  config: ServerConfig,
+  concurrency: string | undefined,
+  stopSignal: Promise<unknown>,
+): Promise<void> {
   const n = concurrency === undefined ? config.runConcurrency : Number(concurrency);
   if (!Number.isInteger(n) || n < 1) fail('--concurrency must be an integer ≥ 1');
   tuneHeap(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
-  const built = await createApp({ config: { ...config, roles: ['worker'], executor: 'queue', runConcurrency: n }, logger });
+  const built = await createApp({
+    config: { ...config, roles: ['worker'], executor: 'queue', runConcurrency: n },
+    logger,
+  });
   await stopSignal;
   logger.info({ worker: built.worker?.id }, 'worker stopping');
   await built.close();

@@ -78,6 +78,16 @@ export interface ServerConfig {
   trustProxy: boolean | number | string | undefined;
   /** PIPEWRIGHT_METRICS_TOKEN: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /**
+   * PIPEWRIGHT_DIRECT_MEMBERSHIP: trusted installs only; an org admin adding an existing user by
+   * email adds them at once. Default false: the user is invited and accepts.
+   */
+  directMembership: boolean;
+  /**
+   * PIPEWRIGHT_ALLOWED_HOSTS: comma-separated hosts (with the port unless default) that absolute
+   * links may name when no public URL is set; for any other Host header, links stay relative.
+   */
+  allowedHosts: string[];
   /** PIPEWRIGHT_HEAP_GROWING_PERCENT: how far V8 lets the old generation outgrow its live size (0: V8's own). */
   heapGrowingPercent: number;
   /** PIPEWRIGHT_ROLES (default all three: one process does everything, runs executed in-process). */
@@ -105,9 +115,17 @@ export interface ServerConfig {
 
 function roles(raw: string | undefined): Role[] {
   if (raw === undefined || raw.trim() === '') return [...ROLES];
-  const list = [...new Set(raw.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))];
+  const list = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((r) => r.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   const bad = list.filter((r) => !ROLES.includes(r as Role));
-  if (bad.length || !list.length) throw new Error(`PIPEWRIGHT_ROLES must list api, scheduler and/or worker; got "${raw}"`);
+  if (bad.length || !list.length)
+    throw new Error(`PIPEWRIGHT_ROLES must list api, scheduler and/or worker; got "${raw}"`);
   return list as Role[];
 }
 
@@ -194,6 +212,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     loginRateLimitPerMinute: int(env, 'PIPEWRIGHT_LOGIN_RATE_LIMIT', 10, 1),
     trustProxy: trustProxy(env.PIPEWRIGHT_TRUST_PROXY),
     metricsToken: env.PIPEWRIGHT_METRICS_TOKEN || undefined,
+    directMembership: bool(env, 'PIPEWRIGHT_DIRECT_MEMBERSHIP', false),
+    allowedHosts: (env.PIPEWRIGHT_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     heapGrowingPercent: int(env, 'PIPEWRIGHT_HEAP_GROWING_PERCENT', 50),
     egressAllow: list(env.PIPEWRIGHT_EGRESS_ALLOW),
     egressDeny: list(env.PIPEWRIGHT_EGRESS_DENY),

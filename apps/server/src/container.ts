@@ -1,90 +1,57 @@
 import 'reflect-metadata';
-import {
-  createCore,
-  type Clock,
-  type ConnectionKinds,
-  type Core,
-  type CoreSettings,
-  type DefinitionValidator,
-  type EventSink,
-  type Executor,
-  type IdGenerator,
-  type Scheduler,
-  type SecretHasher,
-  type SecretSealer,
-  type Storage,
-  type TokenSigner,
-} from '@pipewright/core';
 import { Container } from 'inversify';
 
-/** Service identifiers: one per port, plus the assembled core. */
+/**
+ * Service identifiers. The core's ports first (an embedder may rebind any of them before the
+ * core is resolved), then the infrastructure that serves them and the HTTP side.
+ */
 export const TYPES = {
+  // The core's ports.
   Storage: Symbol.for('Storage'),
   Clock: Symbol.for('Clock'),
   IdGenerator: Symbol.for('IdGenerator'),
   SecretHasher: Symbol.for('SecretHasher'),
   SecretSealer: Symbol.for('SecretSealer'),
   TokenSigner: Symbol.for('TokenSigner'),
+  /** The security provider behind the three ports above (one server secret). */
+  Security: Symbol.for('Security'),
   Scheduler: Symbol.for('Scheduler'),
   Executor: Symbol.for('Executor'),
   EventSink: Symbol.for('EventSink'),
   DefinitionValidator: Symbol.for('DefinitionValidator'),
   ConnectionKinds: Symbol.for('ConnectionKinds'),
+  /** The scheduler's fire ledger, or null (no scheduler in this process). */
+  ScheduleFireLedger: Symbol.for('ScheduleFireLedger'),
+  /** The run queue's worker registry, or null (runs execute in process). */
+  WorkerDirectory: Symbol.for('WorkerDirectory'),
   CoreSettings: Symbol.for('CoreSettings'),
+  /** The assembled core. */
   Core: Symbol.for('Core'),
+  // Infrastructure.
+  Config: Symbol.for('Config'),
+  Logger: Symbol.for('Logger'),
+  Metrics: Symbol.for('Metrics'),
+  /** The storage with its lifecycle (opened and migrated when resolved). */
+  StorageHandle: Symbol.for('StorageHandle'),
+  /** The run engine (InProcessExecutor): executes runs here, or on a queue worker. */
+  Engine: Symbol.for('Engine'),
+  /** The run queue's connection, or null (in-process executor). */
+  Queue: Symbol.for('Queue'),
+  /** This process's queue worker, or null. */
+  QueueWorker: Symbol.for('QueueWorker'),
+  /** The node-cron scheduler, or null when this process runs none. */
+  CronScheduler: Symbol.for('CronScheduler'),
+  /** The schedule listener's own connection pool, or null. */
+  ScheduleListenPool: Symbol.for('ScheduleListenPool'),
+  /** Where uploaded files wait for their runs. */
+  Uploads: Symbol.for('Uploads'),
+  // HTTP.
+  RouteSets: Symbol.for('RouteSets'),
+  Readiness: Symbol.for('Readiness'),
+  HttpApp: Symbol.for('HttpApp'),
 } as const;
 
-export interface PortBindings {
-  storage: Storage;
-  clock: Clock;
-  ids: IdGenerator;
-  hasher: SecretHasher;
-  sealer: SecretSealer;
-  tokens: TokenSigner;
-  scheduler: Scheduler;
-  executor: Executor;
-  events: EventSink;
-  definitions: DefinitionValidator;
-  /** What connection kinds exist and hold, how to reach and test them (the engine, under the egress policy). */
-  connectionKinds: ConnectionKinds;
-  settings: CoreSettings;
-}
-
-/**
- * The composition root: every port bound to its adapter in this one place; the core's
- * services are built from whatever is bound.
- */
-export function buildContainer(ports: PortBindings): Container {
-  const c = new Container();
-  c.bind<Storage>(TYPES.Storage).toConstantValue(ports.storage);
-  c.bind<Clock>(TYPES.Clock).toConstantValue(ports.clock);
-  c.bind<IdGenerator>(TYPES.IdGenerator).toConstantValue(ports.ids);
-  c.bind<SecretHasher>(TYPES.SecretHasher).toConstantValue(ports.hasher);
-  c.bind<SecretSealer>(TYPES.SecretSealer).toConstantValue(ports.sealer);
-  c.bind<TokenSigner>(TYPES.TokenSigner).toConstantValue(ports.tokens);
-  c.bind<Scheduler>(TYPES.Scheduler).toConstantValue(ports.scheduler);
-  c.bind<Executor>(TYPES.Executor).toConstantValue(ports.executor);
-  c.bind<EventSink>(TYPES.EventSink).toConstantValue(ports.events);
-  c.bind<DefinitionValidator>(TYPES.DefinitionValidator).toConstantValue(ports.definitions);
-  c.bind<ConnectionKinds>(TYPES.ConnectionKinds).toConstantValue(ports.connectionKinds);
-  c.bind<CoreSettings>(TYPES.CoreSettings).toConstantValue(ports.settings);
-  c.bind<Core>(TYPES.Core)
-    .toDynamicValue((ctx) =>
-      createCore({
-        storage: ctx.get<Storage>(TYPES.Storage),
-        clock: ctx.get<Clock>(TYPES.Clock),
-        ids: ctx.get<IdGenerator>(TYPES.IdGenerator),
-        hasher: ctx.get<SecretHasher>(TYPES.SecretHasher),
-        sealer: ctx.get<SecretSealer>(TYPES.SecretSealer),
-        tokens: ctx.get<TokenSigner>(TYPES.TokenSigner),
-        scheduler: ctx.get<Scheduler>(TYPES.Scheduler),
-        executor: ctx.get<Executor>(TYPES.Executor),
-        events: ctx.get<EventSink>(TYPES.EventSink),
-        definitions: ctx.get<DefinitionValidator>(TYPES.DefinitionValidator),
-        connectionKinds: ctx.get<ConnectionKinds>(TYPES.ConnectionKinds),
-        settings: ctx.get<CoreSettings>(TYPES.CoreSettings),
-      }),
-    )
-    .inSingletonScope();
-  return c;
+/** An empty container for the server's modules (`infrastructureModule`, `coreModule`, `httpModule`). */
+export function newContainer(): Container {
+  return new Container({ defaultScope: 'Singleton' });
 }

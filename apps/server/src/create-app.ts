@@ -1,30 +1,24 @@
 import 'reflect-metadata';
-import { noScheduler, randomIds, systemClock, type Clock, type Core, type IdGenerator, type Scheduler, type Storage } from '@pipewright/core';
-import { EgressPolicy, InProcessExecutor, type EngineOptions, type StageSandboxOptions } from '@pipewright/engine';
-import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
-import { NodeCronScheduler, migrateScheduler, pgListener } from '@pipewright/scheduler-node-cron';
-import pg from 'pg';
-import { UploadSpool, flowRouteSet, meergoRouteSet, nativeRouteSet, opsRouter, unstractRouteSet, zenmlRouteSet, type OpenApiDocument, type RouteSet, type RouteSetContext, type RouteSetFactory } from '@pipewright/http-express';
-import express, { type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import type { Clock, Core, IdGenerator, Storage } from '@pipewright/core';
+import type { EngineOptions, InProcessExecutor } from '@pipewright/engine';
+import type { QueueConnection, QueueWorker } from '@pipewright/executor-queue';
+import type { RouteSet, RouteSetFactory, UploadSpool } from '@pipewright/http-express';
+import type { NodeCronScheduler } from '@pipewright/scheduler-node-cron';
+import type { Express } from 'express';
 import type { Container } from 'inversify';
+import type pg from 'pg';
 import { bootstrapAdmin } from './bootstrap.js';
 import { loadConfig, type ServerConfig } from './config.js';
-import { TYPES, buildContainer } from './container.js';
-import { FanOutEvents } from './fan-out-events.js';
+import { TYPES, newContainer } from './container.js';
+import { coreModule } from './core.module.js';
+import { httpModule, type Readiness } from './http.module.js';
+import { infrastructureModule } from './infrastructure.module.js';
 import { createLogger, type Logger } from './logger.js';
-import { ServerMetrics, routeSetOfPath } from './metrics.js';
-import { openStorage, type StorageHandle } from './open-storage.js';
-import { requestQueryScope } from './request-scope.js';
-import { scheduleFiresRoutes } from './schedule-fires.routes.js';
-import { workersRoutes } from './workers.routes.js';
-import { createSecurity } from '@pipewright/security';
-import { loadServerSecret } from './server-secret.js';
+import type { ServerMetrics } from './metrics.js';
+import type { StorageHandle } from './open-storage.js';
 
-export const VERSION = '0.1.0';
+export { egressPolicy, stageSandbox, uploadSpool } from './infrastructure.module.js';
+export { VERSION, defaultRouteSets } from './http.module.js';
 
 export interface CreateAppOptions {
   /** Overrides on top of the environment's configuration. */
@@ -44,6 +38,11 @@ export interface CreateAppOptions {
    * when no user exists, as `npm start` does; without a password one is generated and printed once to stderr.
    */
   bootstrapAdmin?: boolean;
+  /**
+   * Called with the container before anything is resolved: rebind a port (`TYPES.EventSink`,
+   * `TYPES.Executor` …) to an adapter of your own, and the core is built with it.
+   */
+  configureContainer?: (container: Container) => void | Promise<void>;
 }
 
 export interface PipewrightApp {
@@ -72,212 +71,71 @@ export interface PipewrightApp {
 }
 
 /**
- * The egress policy of the configuration: the operator's allow and deny lists; multi-organization
- * (loopback and private ranges refused) when the server runs on Postgres; the control database
- * (DATABASE_URL) refused unless PIPEWRIGHT_EGRESS_ALLOW_CONTROL_DATABASE is on.
+ * The server's container: infrastructure (adapters bound to the core's ports), the core, and
+ * the HTTP side, nothing resolved yet.
  */
-export function egressPolicy(config: Pick<ServerConfig, 'databaseUrl' | 'egressAllow' | 'egressDeny' | 'egressAllowControlDatabase'>): EgressPolicy {
-  return EgressPolicy.fromConfig({
-    allow: config.egressAllow,
-    deny: config.egressDeny,
-    multiOrganization: !!config.databaseUrl,
-    controlDatabaseUrl: config.databaseUrl ?? null,
-    allowControlDatabase: config.egressAllowControlDatabase,
-  });
-}
-
-/**
- * The engine's stage sandbox of the configuration: tenants' stages in child processes with a
- * heap and a time limit (PIPEWRIGHT_STAGE_*), or `false` (PIPEWRIGHT_STAGE_SANDBOX=off): on the
- * server's thread. Children start only in a process that executes runs (`warm`), on its first run otherwise.
- */
-export function stageSandbox(config: Pick<ServerConfig, 'stageSandbox' | 'stageMemoryMb' | 'stageBatchTimeoutMs' | 'stageWorkers'>): StageSandboxOptions | false {
-  if (!config.stageSandbox) return false;
-  return { size: config.stageWorkers, heapMb: config.stageMemoryMb, batchTimeoutMs: config.stageBatchTimeoutMs };
-}
-
-/** Where uploads are received (`<dataDir>/uploads`) and the caps they are held to (PIPEWRIGHT_UPLOAD_*). */
-export function uploadSpool(config: Pick<ServerConfig, 'dataDir' | 'uploadMaxFileMb' | 'uploadMaxRequestMb' | 'uploadMaxOrgMb'>): UploadSpool {
-  const MiB = 1024 * 1024;
-  return new UploadSpool({
-    dir: join(config.dataDir, 'uploads'),
-    maxFileBytes: config.uploadMaxFileMb * MiB,
-    maxRequestBytes: config.uploadMaxRequestMb * MiB,
-    maxOrgBytes: config.uploadMaxOrgMb * MiB,
-  });
-}
-
-/** Every dialect this server speaks, in mount order (ZenML last: it owns the rest of /api/v1). */
-export function defaultRouteSets(config: Pick<ServerConfig, 'loginRateLimitPerMinute'>, extra: { native?: Parameters<typeof nativeRouteSet>[1] } = {}): RouteSetFactory[] {
-  return [
-    (ctx) => nativeRouteSet(ctx, extra.native),
-    (ctx) => unstractRouteSet(ctx),
-    (ctx) => flowRouteSet(ctx),
-    (ctx) => meergoRouteSet(ctx),
-    (ctx) => zenmlRouteSet(ctx, { loginPerMinute: config.loginRateLimitPerMinute }),
-  ];
+export function buildContainer(
+  config: ServerConfig,
+  logger: Logger,
+  options: Omit<CreateAppOptions, 'config' | 'env' | 'logger'> = {},
+): Container {
+  const container = newContainer();
+  container.load(
+    infrastructureModule({
+      config,
+      logger,
+      storage: options.storage,
+      clock: options.clock,
+      ids: options.ids,
+      engine: options.engine,
+    }),
+    coreModule,
+    httpModule(options.routeSets),
+  );
+  return container;
 }
 
 /**
  * Builds the whole server without listening on a port: storage (migrated), core services
- * bound in the container, and an Express app with the route sets mounted.
+ * resolved from the container, and an Express app with the route sets mounted; then starts
+ * this process's background work (recovery, queue worker, scheduler).
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<PipewrightApp> {
   const config: ServerConfig = { ...loadConfig(options.env ?? process.env), ...options.config };
   const logger = options.logger ?? createLogger(config.logLevel);
-  const handle = options.storage ?? (await openStorage(config));
-  await handle.migrate();
-  let migrated = true;
+  const container = buildContainer(config, logger, options);
+  await options.configureContainer?.(container);
 
-  const { secret, generated } = loadServerSecret(config.secret, config.dataDir);
-  if (generated) logger.warn({ dataDir: config.dataDir }, 'PIPEWRIGHT_SECRET is not set: generated one into the data folder. Set it in production.');
-  const metrics = new ServerMetrics();
-  // One egress policy for every connector target this process reaches (runs, connection tests
-  // and saves): with DATABASE_URL the server is multi-organization, and its own database is refused.
-  const egress = egressPolicy(config);
-  const executor = new InProcessExecutor({
-    fileRoot: config.fileRoot,
-    concurrency: config.runConcurrency,
-    // A queue worker's engine runs what the queue hands it: the queue holds each organization to its limit across workers.
-    organizationConcurrency: config.orgRunConcurrency ?? (config.executor === 'queue' && config.roles.includes('worker') ? config.runConcurrency : undefined),
-    leaseMs: config.runLeaseMs,
-    runTimeoutMs: config.runTimeoutMs,
-    egress,
-    sandbox: stageSandbox(config),
-    ...options.engine,
-    onError: (err, context) => logger.error({ err, context }, 'run engine error'),
-  });
+  const handle = await container.getAsync<StorageHandle>(TYPES.StorageHandle);
+  const core = await container.getAsync<Core>(TYPES.Core);
+  const executor = container.get<InProcessExecutor>(TYPES.Engine);
+  const queue = await container.getAsync<QueueConnection | null>(TYPES.Queue);
+  const scheduler = await container.getAsync<NodeCronScheduler | null>(TYPES.CronScheduler);
+  const listenPool = scheduler ? container.get<pg.Pool | null>(TYPES.ScheduleListenPool) : null;
 
-  // The scheduler keeps its ledger next to the data; it fires through the core built below.
-  let core: Core | null = null;
-  let scheduler: NodeCronScheduler | null = null;
-  let listenPool: pg.Pool | null = null;
-  // api/scheduler without the worker role hand runs to worker processes through the queue.
-  let queue: QueueConnection | null = null;
-  if (config.executor === 'queue') {
-    if (!config.databaseUrl) throw new Error('The queue executor (PIPEWRIGHT_ROLES without worker, or PIPEWRIGHT_EXECUTOR=queue) needs DATABASE_URL: the queue lives in Postgres.');
-    queue = await QueueConnection.open({ connectionString: config.databaseUrl, onError: (err, context) => logger.error({ err, context }, 'run queue error') });
-    metrics.watchQueue({ depth: () => queue!.depth(), workers: () => queue!.workers.list() });
-  }
-  if (config.schedulerEnabled && config.roles.includes('scheduler') && handle.db) {
-    await migrateScheduler(handle.db);
-    if (config.databaseUrl) {
-      listenPool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 });
-      listenPool.on('error', (err) => logger.warn({ err }, 'schedule listener connection lost'));
-    }
-    scheduler = new NodeCronScheduler({
-      db: handle.db,
-      fire: (pipelineId) => core!.runs.triggerScheduled(pipelineId),
-      loadScheduled: () => handle.storage.pipelines.listScheduled(),
-      misfirePolicy: config.misfirePolicy,
-      minIntervalSeconds: config.minScheduleIntervalSeconds,
-      clock: options.clock,
-      ...(listenPool ? { listen: pgListener(listenPool) } : {}),
-      onFire: (event) => metrics.scheduleFires.inc({ outcome: event.result.outcome }),
-      onError: (err, context) => logger.error({ err, context }, 'scheduler error'),
-    });
-  }
-
-  const container = buildContainer({
-    storage: handle.storage,
-    clock: options.clock ?? systemClock,
-    ids: options.ids ?? randomIds,
-    ...createSecurity(secret),
-    scheduler: (scheduler as Scheduler | null) ?? noScheduler,
-    // The engine reports to the core it serves: attached right after the core is built.
-    executor: queue ? new QueueExecutor(queue) : executor,
-    events: new FanOutEvents([metrics]),
-    definitions: executor.definitions,
-    connectionKinds: executor.connectionKinds,
-    settings: { minScheduleIntervalSeconds: config.minScheduleIntervalSeconds, tokenTtlSeconds: config.tokenTtlSeconds, serverOrgSlug: config.defaultOrg },
-  });
-  core = container.get<Core>(TYPES.Core);
   if (options.bootstrapAdmin) await bootstrapAdmin(core, config, logger);
-  const queueWorker = queue !== null && config.roles.includes('worker');
-  // A queue worker's engine checks at each heartbeat that the run is still the one it began.
-  executor.attach(queueWorker ? fenceRuns(core) : core);
+  // The engine reports to the core it serves; the run's lease holder (core) fences an engine whose run was taken over.
+  executor.attach(core);
   // Runs left EXECUTING by a process that died end as ERROR "interrupted", now and periodically
   // (with the queue, workers do it, restarting the runs of workflows with retryOnInterrupt).
   if (!queue) await executor.startRecovery();
-  let worker: QueueWorker | null = null;
-  if (queue && queueWorker) {
-    worker = new QueueWorker({
-      connection: queue,
-      connectionString: config.databaseUrl!,
-      core,
-      engine: executor,
-      concurrency: config.runConcurrency,
-      organizationConcurrency: config.orgRunConcurrency,
-      recoveryIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.runLeaseMs / 3))),
-      onError: (err, context) => logger.error({ err, context }, 'queue worker error'),
-    });
+  const worker = await container.getAsync<QueueWorker | null>(TYPES.QueueWorker);
+  if (worker) {
     await worker.start();
-    logger.info({ worker: worker.id, concurrency: config.runConcurrency, stageSandbox: executor.sandboxed }, 'queue worker started');
+    logger.info(
+      { worker: worker.id, concurrency: config.runConcurrency, stageSandbox: executor.sandboxed },
+      'queue worker started',
+    );
   }
   if (scheduler) await scheduler.start();
 
-  // Uploaded files wait on disk (not in memory) until their runs consume them; leftovers of a dead process are swept now.
-  const uploads = uploadSpool(config);
+  // Leftovers of a dead process are swept now.
+  const uploads = container.get<UploadSpool>(TYPES.Uploads);
   await uploads.open();
-  const registry = executor.registry;
-  const ctx: RouteSetContext = {
-    core,
-    uploads,
-    publicUrl: config.publicUrl,
-    version: VERSION,
-    connectors: () => [
-      ...registry.sources().map((c) => ({ ...c, kind: 'source' as const })),
-      ...registry.destinations().map((c) => ({ ...c, kind: 'destination' as const })),
-    ],
-    connectionKinds: () => registry.connectionKinds(),
-  };
-  const routeSets = (options.routeSets ?? defaultRouteSets(config, { native: [scheduleFiresRoutes(() => scheduler), workersRoutes(() => queue?.workers ?? null)] })).map((factory) => factory(ctx));
-  const documents = (): Record<string, OpenApiDocument> => Object.fromEntries(routeSets.map((s) => [s.name, s.openapi]));
-
-  const ready = async () => {
-    if (!migrated) return false;
-    try {
-      await handle.storage.ping();
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
-  app.use(helmet({ contentSecurityPolicy: false }));
-  // Answers carry tokens, keys and tenants' data: no cache (browser, proxy) may keep them.
-  app.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 128) || randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    }),
-  );
-  app.use(metrics.middleware(routeSetOfPath));
-  // A reading request's statements are cancelled in Postgres when its client goes away.
-  app.use(requestQueryScope());
-  app.use(opsRouter({ ready, metrics: () => metrics.render(), metricsToken: config.metricsToken, documents }));
-  // A process without the api role (scheduler/worker only) answers health, readiness and metrics only.
-  if (config.roles.includes('api')) for (const set of routeSets) app.use(set.router);
-  app.use((_req, res) => {
-    res.status(404).json({ detail: 'Not Found' });
-  });
-  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    req.log?.error({ err }, 'unhandled error');
-    if (!res.headersSent) res.status(500).type('text/plain').send('Internal Server Error');
-  });
+  const routeSets = await container.getAsync<RouteSet[]>(TYPES.RouteSets);
+  const app = await container.getAsync<Express>(TYPES.HttpApp);
+  const readiness = await container.getAsync<Readiness>(TYPES.Readiness);
+  let open = true;
 
   return {
     app,
@@ -285,7 +143,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     container,
     config,
     logger,
-    metrics,
+    metrics: container.get<ServerMetrics>(TYPES.Metrics),
     storage: handle.storage,
     routeSets,
     executor,
@@ -293,10 +151,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Pipewri
     queue,
     worker,
     scheduler,
-    ready,
+    ready: () => readiness.check(),
     async close() {
-      if (!migrated) return;
-      migrated = false;
+      if (!open) return;
+      open = false;
+      readiness.close();
       await scheduler?.stop();
       if (worker) await worker.stop(config.shutdownGraceMs);
       else await executor.drain(config.shutdownGraceMs);

@@ -7,7 +7,15 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: { service: 'pipewright' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', '*.password', 'key', 'secret'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          'password',
+          '*.password',
+          'key',
+          'secret',
+        ],
         censor: '[redacted]',
       },
     },

@@ -24,8 +24,16 @@ export class ServerMetrics implements EventSink {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
-  private readonly runsStarted = new Counter({ name: 'pipewright_runs_started_total', help: 'Runs that started executing', registers: [this.registry] });
-  private readonly runRetries = new Counter({ name: 'pipewright_run_retries_total', help: 'Attempts that failed with a retryable error and were retried', registers: [this.registry] });
+  private readonly runsStarted = new Counter({
+    name: 'pipewright_runs_started_total',
+    help: 'Runs that started executing',
+    registers: [this.registry],
+  });
+  private readonly runRetries = new Counter({
+    name: 'pipewright_run_retries_total',
+    help: 'Attempts that failed with a retryable error and were retried',
+    registers: [this.registry],
+  });
   readonly scheduleFires = new Counter({
     name: 'pipewright_schedule_fires_total',
     help: 'Scheduler fires by outcome',

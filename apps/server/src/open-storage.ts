@@ -22,8 +22,13 @@ export interface StorageHandle {
  * (and has one session: the per-organization list limit would add nothing there).
  */
 export async function openStorage(
-  config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'statementTimeoutMs' | 'listsPerOrganization'>>,
+  config: Pick<ServerConfig, 'databaseUrl' | 'dataDir'> &
+    Partial<Pick<ServerConfig, 'statementTimeoutMs' | 'listsPerOrganization'>>,
 ): Promise<StorageHandle> {
   if (!config.databaseUrl) return createKyselyStorage({ dataDir: `${config.dataDir}/pglite` });
-  return createKyselyStorage({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs ?? 0, listsPerOrganization: config.listsPerOrganization ?? 0 });
+  return createKyselyStorage({
+    url: config.databaseUrl,
+    statementTimeoutMs: config.statementTimeoutMs ?? 0,
+    listsPerOrganization: config.listsPerOrganization ?? 0,
+  });
 }

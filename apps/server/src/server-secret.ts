@@ -7,7 +7,10 @@ import { createSecurity } from '@pipewright/security';
  * The server secret: PIPEWRIGHT_SECRET, else one generated into the data folder on first
  * start (and reused after). `@pipewright/security` derives separate keys from it.
  */
-export function loadServerSecret(configured: string | undefined, dataDir: string): { secret: string; generated: boolean } {
+export function loadServerSecret(
+  configured: string | undefined,
+  dataDir: string,
+): { secret: string; generated: boolean } {
   if (configured) {
     assertStrongSecret(configured);
     return { secret: configured, generated: false };

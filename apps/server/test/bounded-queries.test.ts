@@ -74,7 +74,12 @@ const TOO_LONG = expect.stringContaining('took too long');
       try {
         const started = Date.now();
         const res = await server.fetch(path, { auth });
-        return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as unknown, ms: Date.now() - started };
+        return {
+          status: res.status,
+          type: res.headers.get('content-type'),
+          body: (await res.json()) as unknown,
+          ms: Date.now() - started,
+        };
       } finally {
         await lock.release();
       }
@@ -101,11 +106,16 @@ const TOO_LONG = expect.stringContaining('took too long');
     });
 
     it('flow: 503 {"status": "ERROR"}', async () => {
-      expect(await whileLocked('pipelines', '/api/v1/flow/pipeline', server.admin.apiKey)).toMatchObject({ status: 503, body: { status: 'ERROR', msg: TOO_LONG } });
+      expect(await whileLocked('pipelines', '/api/v1/flow/pipeline', server.admin.apiKey)).toMatchObject({
+        status: 503,
+        body: { status: 'ERROR', msg: TOO_LONG },
+      });
     });
 
     it('native: 503 problem+json', async () => {
-      expect(await whileLocked('connections', '/admin/api/v1/organizations/acme/connections', server.admin.apiKey)).toMatchObject({
+      expect(
+        await whileLocked('connections', '/admin/api/v1/organizations/acme/connections', server.admin.apiKey),
+      ).toMatchObject({
         status: 503,
         type: expect.stringContaining('application/problem+json'),
         body: { status: 503, code: 'UNAVAILABLE', detail: TOO_LONG },
@@ -125,7 +135,12 @@ const TOO_LONG = expect.stringContaining('took too long');
       const lock = await lockTable(database.url!, 'pipelines');
       try {
         const controller = new AbortController();
-        const request = server.fetch('/api/v1/pipelines?project=acme&name=contains:etl', { auth: server.admin.token, signal: controller.signal }).catch((e: unknown) => e);
+        const request = server
+          .fetch('/api/v1/pipelines?project=acme&name=contains:etl', {
+            auth: server.admin.token,
+            signal: controller.signal,
+          })
+          .catch((e: unknown) => e);
         const deadline = Date.now() + 5_000;
         while ((await waiting(database.url!, lock.pid)) === 0) {
           if (Date.now() > deadline) throw new Error('the list statement never started');

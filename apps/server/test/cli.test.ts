@@ -16,7 +16,11 @@ describe('pipewright CLI', () => {
 
   beforeAll(async () => {
     if (!existsSync(cli) || statSync(join(root, 'apps/server/src/cli.ts')).mtimeMs > statSync(cli).mtimeMs)
-      spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+      spawnSync(
+        process.execPath,
+        [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
+        { stdio: 'inherit' },
+      );
     db = await createTestDatabase({ migrate: false });
   }, 120_000);
 
@@ -27,7 +31,13 @@ describe('pipewright CLI', () => {
   });
 
   const environment = (options: { pglite?: string } = {}): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, PIPEWRIGHT_DATA_DIR: options.pglite ?? dataDir, PIPEWRIGHT_SECRET: 'cli-test-secret-0123456789abcdefghij', PIPEWRIGHT_SCHEDULER: 'off', LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      PIPEWRIGHT_DATA_DIR: options.pglite ?? dataDir,
+      PIPEWRIGHT_SECRET: 'cli-test-secret-0123456789abcdefghij',
+      PIPEWRIGHT_SCHEDULER: 'off',
+      LOG_LEVEL: 'silent',
+    };
     if (db.url && !options.pglite) env.DATABASE_URL = db.url;
     return env;
   };
@@ -42,11 +52,36 @@ describe('pipewright CLI', () => {
     const org = run('create-org', '--slug', 'ops', '--name', 'Operations');
     expect(org.code).toBe(0);
     expect(JSON.parse(org.out)).toMatchObject({ slug: 'ops' });
-    const user = run('create-user', '--email', 'op@example.com', '--org', 'ops', '--password', 'op-password-1', '--role', 'admin');
+    const user = run(
+      'create-user',
+      '--email',
+      'op@example.com',
+      '--org',
+      'ops',
+      '--password',
+      'op-password-1',
+      '--role',
+      'admin',
+    );
     expect(JSON.parse(user.out)).toMatchObject({ email: 'op@example.com', role: 'admin' });
     const key = run('create-api-key', '--email', 'op@example.com', '--org', 'ops');
     expect(key.code).toBe(0);
     expect(JSON.parse(key.out).key).toMatch(/^api_[0-9A-Za-z]{43}$/);
+  }, 120_000);
+
+  it('creates a server admin (an operator of the whole server) with --server-admin', () => {
+    const user = run(
+      'create-user',
+      '--email',
+      'root-op@example.com',
+      '--org',
+      'ops',
+      '--password',
+      'root-op-password-1',
+      '--server-admin',
+    );
+    expect(user.code).toBe(0);
+    expect(JSON.parse(user.out)).toMatchObject({ email: 'root-op@example.com', role: 'member', server_admin: true });
   }, 120_000);
 
   it('explains bad usage', () => {
@@ -58,7 +93,10 @@ describe('pipewright CLI', () => {
   });
 
   it('the `pipewright` command is a file that exists before any build (npm links it at install time)', () => {
-    const manifest = JSON.parse(readFileSync(join(root, 'apps/server/package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+    const manifest = JSON.parse(readFileSync(join(root, 'apps/server/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      files: string[];
+    };
     const bin = join(root, 'apps/server', manifest.bin.pipewright!);
     expect(bin).not.toContain('/dist/');
     expect(existsSync(bin)).toBe(true);
@@ -86,15 +124,22 @@ describe('pipewright CLI', () => {
   }, 120_000);
 
   // The queue executor needs Postgres.
-  (process.env.TEST_DATABASE_URL ? it : it.skip)('a worker stopped while it is still starting exits cleanly (0), not 143', async () => {
-    expect(run('migrate').code).toBe(0);
-    const worker = spawn(process.execPath, [cli, 'worker'], { env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    worker.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    // Past loading its modules, still connecting (the queue's start takes longer than this).
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    worker.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => worker.once('exit', (c) => resolve(c)));
-    expect({ code, err }).toEqual({ code: 0, err: '' });
-  }, 60_000);
+  (process.env.TEST_DATABASE_URL ? it : it.skip)(
+    'a worker stopped while it is still starting exits cleanly (0), not 143',
+    async () => {
+      expect(run('migrate').code).toBe(0);
+      const worker = spawn(process.execPath, [cli, 'worker'], {
+        env: environment(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      worker.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // Past loading its modules, still connecting (the queue's start takes longer than this).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      worker.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => worker.once('exit', (c) => resolve(c)));
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+    },
+    60_000,
+  );
 });

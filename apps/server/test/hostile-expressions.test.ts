@@ -17,14 +17,21 @@ describe('hostile expressions (stage sandbox on)', () => {
   let server: TestServer;
   let member: TestUser;
   beforeAll(async () => {
-    server = await startTestServer({ config: { stageSandbox: true, stageWorkers: 1, stageMemoryMb: 128, stageBatchTimeoutMs: 2_000 } });
+    server = await startTestServer({
+      config: { stageSandbox: true, stageWorkers: 1, stageMemoryMb: 128, stageBatchTimeoutMs: 2_000 },
+    });
     member = await server.user({ role: 'member' });
   });
   afterAll(() => server.close());
 
   /** Triggers a Meergo pipeline run and, until it ends, times /healthz every 50 ms; returns the run and the slowest answer. */
-  async function runWatchingHealth(seq: number, as: TestUser = member): Promise<{ run: RunBody; slowestHealthMs: number; probes: number }> {
-    const { id } = await jsonOf<{ id: number }>(await server.fetch(`/v1/pipelines/${seq}/runs`, { method: 'POST', auth: as.apiKey, json: {} }));
+  async function runWatchingHealth(
+    seq: number,
+    as: TestUser = member,
+  ): Promise<{ run: RunBody; slowestHealthMs: number; probes: number }> {
+    const { id } = await jsonOf<{ id: number }>(
+      await server.fetch(`/v1/pipelines/${seq}/runs`, { method: 'POST', auth: as.apiKey, json: {} }),
+    );
     let slowest = 0;
     let probes = 0;
     const deadline = Date.now() + 30_000;
@@ -42,11 +49,17 @@ describe('hostile expressions (stage sandbox on)', () => {
   }
 
   it("ends a member's memory-bomb run in ERROR with the reason; the server stays up for everyone", async () => {
-    const p = await createPipeline(server, member, { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, filter: MEMORY_BOMB, destination: { connector: 'none' } });
+    const p = await createPipeline(server, member, {
+      source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+      filter: MEMORY_BOMB,
+      destination: { connector: 'none' },
+    });
     const { run, slowestHealthMs } = await runWatchingHealth(p.seq);
     // Out of memory, or on a loaded machine out of time first: a limit either way.
     expect(run).toMatchObject({
-      error: expect.stringMatching(/^The stages (ran out of memory \(limit 128 MB\)|took longer than \d+ s for one batch); the run was stopped\.$/),
+      error: expect.stringMatching(
+        /^The stages (ran out of memory \(limit 128 MB\)|took longer than \d+ s for one batch); the run was stopped\.$/,
+      ),
       passed: [1, 0, 0, 0, 0, 0],
     });
     expect((await server.core.runs.getBySeq(member.actor, run.id)).status).toBe('ERROR');
@@ -54,17 +67,29 @@ describe('hostile expressions (stage sandbox on)', () => {
 
     // Another organization is served afterwards (the process is alive), and its run completes in the sandbox.
     const other = await server.organization(`other-${Date.now()}`);
-    const theirs = await createPipeline(server, other.admin, { source: { connector: 'inline', settings: { records: [{ n: 1 }, { n: 2 }] } }, filter: 'n > 1', destination: { connector: 'none' } });
+    const theirs = await createPipeline(server, other.admin, {
+      source: { connector: 'inline', settings: { records: [{ n: 1 }, { n: 2 }] } },
+      filter: 'n > 1',
+      destination: { connector: 'none' },
+    });
     const next = await runWatchingHealth(theirs.seq, other.admin);
     expect(next.run).toMatchObject({ error: '', passed: [2, 2, 1, 1, 1, 1] });
     // … and so does the same member's next, sane run.
-    const sane = await createPipeline(server, member, { source: { connector: 'inline', settings: { records: [{ n: 3 }] } }, filter: 'n > 1', destination: { connector: 'none' } });
+    const sane = await createPipeline(server, member, {
+      source: { connector: 'inline', settings: { records: [{ n: 3 }] } },
+      filter: 'n > 1',
+      destination: { connector: 'none' },
+    });
     expect((await runWatchingHealth(sane.seq)).run).toMatchObject({ error: '', passed: [1, 1, 1, 1, 1, 1] });
   }, 60_000);
 
   it('answers /healthz in < 1 s while a time-bomb filter runs, then ends the run in ERROR at the batch limit', async () => {
     const records = Array.from({ length: 40 }, (_, n) => ({ n }));
-    const p = await createPipeline(server, member, { source: { connector: 'inline', settings: { records } }, filter: TIME_BOMB, destination: { connector: 'none' } });
+    const p = await createPipeline(server, member, {
+      source: { connector: 'inline', settings: { records } },
+      filter: TIME_BOMB,
+      destination: { connector: 'none' },
+    });
     const { run, slowestHealthMs, probes } = await runWatchingHealth(p.seq);
     expect(run.error).toBe('The stages took longer than 2 s for one batch; the run was stopped.');
     expect((await server.core.runs.getBySeq(member.actor, run.id)).status).toBe('ERROR');

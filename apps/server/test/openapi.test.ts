@@ -15,14 +15,34 @@ describe('OpenAPI documents', () => {
   it('documents the native admin routes', () => {
     const native = sets.find((s) => s.name === 'native')!;
     expect(Object.keys(native.openapi.paths)).toEqual(
-      expect.arrayContaining(['/admin/api/v1/me', '/admin/api/v1/organizations', '/admin/api/v1/organizations/{slug}/mode', '/admin/api/v1/users', '/admin/api/v1/api-keys', '/admin/api/v1/api-keys/{id}']),
+      expect.arrayContaining([
+        '/admin/api/v1/me',
+        '/admin/api/v1/organizations',
+        '/admin/api/v1/organizations/{slug}/mode',
+        '/admin/api/v1/users',
+        '/admin/api/v1/api-keys',
+        '/admin/api/v1/api-keys/{id}',
+      ]),
     );
-    const createUser = native.openapi.paths['/admin/api/v1/users']!.post as { requestBody: { content: Record<string, { schema: { $ref: string } }> } };
+    const createUser = native.openapi.paths['/admin/api/v1/users']!.post as {
+      requestBody: { content: Record<string, { schema: { $ref: string } }> };
+    };
     expect(createUser.requestBody.content['application/json']!.schema.$ref).toBe('#/components/schemas/CreateUserDto');
-    const schemas = (native.openapi.components as { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> }).schemas;
+    const schemas = (
+      native.openapi.components as {
+        schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }>;
+      }
+    ).schemas;
     expect(schemas.CreateUserDto!.required).toEqual(['email']);
     // Pipelines with their retry policy, runs with their attempt.
-    expect(Object.keys(native.openapi.paths)).toEqual(expect.arrayContaining(['/admin/api/v1/pipelines', '/admin/api/v1/pipelines/{id}', '/admin/api/v1/runs/{id}']));
-    expect(Object.keys(schemas.RetryPolicyDto!.properties)).toEqual(['maxAttempts', 'backoffSeconds', 'backoffMultiplier', 'maxBackoffSeconds']);
+    expect(Object.keys(native.openapi.paths)).toEqual(
+      expect.arrayContaining(['/admin/api/v1/pipelines', '/admin/api/v1/pipelines/{id}', '/admin/api/v1/runs/{id}']),
+    );
+    expect(Object.keys(schemas.RetryPolicyDto!.properties)).toEqual([
+      'maxAttempts',
+      'backoffSeconds',
+      'backoffMultiplier',
+      'maxBackoffSeconds',
+    ]);
   });
 });

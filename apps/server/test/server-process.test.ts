@@ -12,9 +12,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const main = join(root, 'apps/server/dist/main.js');
 
 function ensureBuilt(): void {
-  const srcNewer = !existsSync(main) || statSync(join(root, 'apps/server/src/create-app.ts')).mtimeMs > statSync(main).mtimeMs;
+  const srcNewer =
+    !existsSync(main) || statSync(join(root, 'apps/server/src/create-app.ts')).mtimeMs > statSync(main).mtimeMs;
   if (srcNewer) {
-    const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('build failed');
   }
 }
@@ -119,11 +124,19 @@ describe('the server process', () => {
   it('bootstraps the admin, logs in, creates an org, a member and a key, and uses both credentials', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
-    const bad = await call('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: 'root@example.com', password: 'nope' }) });
+    const bad = await call('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'root@example.com', password: 'nope' }),
+    });
     expect(bad.status).toBe(401);
-    expect(await bad.json()).toEqual({ detail: ['AuthorizationException', 'Authentication error: invalid username or password'] });
+    expect(await bad.json()).toEqual({
+      detail: ['AuthorizationException', 'Authentication error: invalid username or password'],
+    });
 
-    const login = await call('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }) });
+    const login = await call('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }),
+    });
     expect(login.status).toBe(200);
     expect(login.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     const { access_token: token, token_type } = (await login.json()) as { access_token: string; token_type: string };
@@ -131,19 +144,37 @@ describe('the server process', () => {
 
     const me = await call('/admin/api/v1/me', { token });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ user: { email: 'root@example.com' }, organizations: [{ slug: 'main', role: 'admin' }] });
+    expect(await me.json()).toMatchObject({
+      user: { email: 'root@example.com' },
+      organizations: [{ slug: 'main', role: 'admin' }],
+    });
 
-    const org = await call('/admin/api/v1/organizations', { method: 'POST', token, json: { slug: 'research', name: 'Research' } });
+    const org = await call('/admin/api/v1/organizations', {
+      method: 'POST',
+      token,
+      json: { slug: 'research', name: 'Research' },
+    });
     expect(org.status).toBe(201);
     expect(await org.json()).toMatchObject({ slug: 'research', name: 'Research', mode: 'normal', role: 'admin' });
 
-    const user = await call('/admin/api/v1/users?org=research', { method: 'POST', token, json: { email: 'ada@example.com', password: 'ada-password-1', role: 'member' } });
+    const user = await call('/admin/api/v1/users?org=research', {
+      method: 'POST',
+      token,
+      json: { email: 'ada@example.com', password: 'ada-password-1', role: 'member' },
+    });
     expect(user.status).toBe(201);
-    const dup = await call('/admin/api/v1/users?org=research', { method: 'POST', token, json: { email: 'ada@example.com', password: 'ada-password-1' } });
+    const dup = await call('/admin/api/v1/users?org=research', {
+      method: 'POST',
+      token,
+      json: { email: 'ada@example.com', password: 'ada-password-1' },
+    });
     expect(dup.status).toBe(409);
     expect(dup.headers.get('content-type')).toMatch(/application\/problem\+json/);
 
-    const adaLogin = await call('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: 'ada@example.com', password: 'ada-password-1' }) });
+    const adaLogin = await call('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'ada@example.com', password: 'ada-password-1' }),
+    });
     const adaToken = ((await adaLogin.json()) as { access_token: string }).access_token;
     const key = await call('/admin/api/v1/api-keys', { method: 'POST', token: adaToken, json: { description: 'ci' } });
     expect(key.status).toBe(201);
@@ -153,7 +184,11 @@ describe('the server process', () => {
 
     const viaKey = await call('/admin/api/v1/me', { token: issued.key });
     expect(await viaKey.json()).toMatchObject({ via: 'personal-key', user: { email: 'ada@example.com' } });
-    const forbidden = await call('/admin/api/v1/organizations/research/mode', { method: 'PUT', token: issued.key, json: { mode: 'maintenance' } });
+    const forbidden = await call('/admin/api/v1/organizations/research/mode', {
+      method: 'PUT',
+      token: issued.key,
+      json: { mode: 'maintenance' },
+    });
     expect(forbidden.status).toBe(403);
 
     expect((await call(`/admin/api/v1/api-keys/${issued.id}`, { method: 'DELETE', token: adaToken })).status).toBe(204);
@@ -163,39 +198,54 @@ describe('the server process', () => {
   });
 
   // Only on Postgres: on PGlite the control plane's database is not a server a connection could reach.
-  (process.env.TEST_DATABASE_URL ? it : it.skip)("refuses a connection to the server's own database, and accepts another database of the same Postgres", async () => {
-    const login = await call('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }) });
-    const { access_token: token } = (await login.json()) as { access_token: string };
-    const password = 'proc-connection-pw-51c2';
-    const withPassword = (raw: string) => {
-      const u = new URL(raw);
-      u.password = password;
-      return u.toString();
-    };
-    const create = (name: string, connectionString: string) =>
-      call('/admin/api/v1/organizations/main/connections', { method: 'POST', token, json: { name, kind: 'postgres', settings: { connectionString } } });
+  (process.env.TEST_DATABASE_URL ? it : it.skip)(
+    "refuses a connection to the server's own database, and accepts another database of the same Postgres",
+    async () => {
+      const login = await call('/api/v1/login', {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'root@example.com', password: 'root-password-1' }),
+      });
+      const { access_token: token } = (await login.json()) as { access_token: string };
+      const password = 'proc-connection-pw-51c2';
+      const withPassword = (raw: string) => {
+        const u = new URL(raw);
+        u.password = password;
+        return u.toString();
+      };
+      const create = (name: string, connectionString: string) =>
+        call('/admin/api/v1/organizations/main/connections', {
+          method: 'POST',
+          token,
+          json: { name, kind: 'postgres', settings: { connectionString } },
+        });
 
-    const own = await create('own-database', withPassword(databaseUrl!));
-    expect(own.status).toBe(400);
-    expect(own.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(await own.text()).toMatch(/control plane/i);
+      const own = await create('own-database', withPassword(databaseUrl!));
+      expect(own.status).toBe(400);
+      expect(own.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(await own.text()).toMatch(/control plane/i);
 
-    // The same server, the same port, another database: allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback).
-    const other = await create('other-database', withPassword(process.env.TEST_DATABASE_URL!));
-    expect(other.status).toBe(201);
-    const view = (await other.json()) as { id: string; settings: Record<string, unknown> };
-    expect(view.settings.password).toBe('********');
-    const tested = await call(`/admin/api/v1/organizations/main/connections/${view.id}/test`, { method: 'POST', token });
-    expect(tested.status).toBe(200);
-    expect(await tested.json()).toMatchObject({ ok: true });
-    expect(logs).not.toContain(password);
-  });
+      // The same server, the same port, another database: allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback).
+      const other = await create('other-database', withPassword(process.env.TEST_DATABASE_URL!));
+      expect(other.status).toBe(201);
+      const view = (await other.json()) as { id: string; settings: Record<string, unknown> };
+      expect(view.settings.password).toBe('********');
+      const tested = await call(`/admin/api/v1/organizations/main/connections/${view.id}/test`, {
+        method: 'POST',
+        token,
+      });
+      expect(tested.status).toBe(200);
+      expect(await tested.json()).toMatchObject({ ok: true });
+      expect(logs).not.toContain(password);
+    },
+  );
 
   it('serves metrics, docs and readiness', async () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('pipewright_http_request_duration_seconds');
     const docs = (await (await fetch(`${base}/docs`)).json()) as { documents: { name: string }[] };
-    expect(docs.documents.map((d) => d.name)).toEqual(expect.arrayContaining(['native', 'zenml', 'unstract', 'meergo', 'flow']));
+    expect(docs.documents.map((d) => d.name)).toEqual(
+      expect.arrayContaining(['native', 'zenml', 'unstract', 'meergo', 'flow']),
+    );
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 

@@ -23,7 +23,9 @@ describe('server secret', () => {
 
   it('refuses a configured secret that is short or repetitive, and says how to make one', () => {
     for (const weak of ['a', 'configured', 'a'.repeat(64), 'passwordpasswordpasswordpassword'])
-      expect(() => loadServerSecret(weak, '/nonexistent')).toThrow(/^PIPEWRIGHT_SECRET is too weak \(\d+ bytes, about \d+ bits\): use at least 32 random bytes, e\.g\. `openssl rand -base64 32`/);
+      expect(() => loadServerSecret(weak, '/nonexistent')).toThrow(
+        /^PIPEWRIGHT_SECRET is too weak \(\d+ bytes, about \d+ bits\): use at least 32 random bytes, e\.g\. `openssl rand -base64 32`/,
+      );
     expect(() => loadServerSecret(randomBytes(32).toString('base64url'), '/nonexistent')).not.toThrow();
     expect(() => loadServerSecret(randomBytes(32).toString('hex'), '/nonexistent')).not.toThrow();
   });

@@ -28,7 +28,16 @@ describe('Connection', () => {
 
   it('refuses a missing name, a bad kind and settings that are not an object', () => {
     const bad = () =>
-      Connection.create({ id: 'c', seq: 1, orgId: 'o', name: '', kind: '9 bad', settings: [] as unknown as Record<string, unknown>, by: 'u', now });
+      Connection.create({
+        id: 'c',
+        seq: 1,
+        orgId: 'o',
+        name: '',
+        kind: '9 bad',
+        settings: [] as unknown as Record<string, unknown>,
+        by: 'u',
+        now,
+      });
     expect(bad).toThrow(ValidationError);
     try {
       bad();

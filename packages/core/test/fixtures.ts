@@ -10,7 +10,13 @@ export const FRIEND = '10000000-0000-4000-8000-000000000002';
 export const STRANGER = '10000000-0000-4000-8000-000000000003';
 export const ADMIN = '10000000-0000-4000-8000-000000000004';
 
-export const actor = (userId: string, over: Partial<Actor> = {}): Actor => ({ kind: 'user', userId, orgId: ORG, role: 'member', ...over });
+export const actor = (userId: string, over: Partial<Actor> = {}): Actor => ({
+  kind: 'user',
+  userId,
+  orgId: ORG,
+  role: 'member',
+  ...over,
+});
 
 export function pipeline(over: Partial<Parameters<typeof Pipeline.create>[0]> = {}): Pipeline {
   return Pipeline.create({

@@ -1,4 +1,10 @@
-import { CannotRunIncrementallyError, PipelineDisabledError, Pipeline, Schedule, ValidationError } from '@pipewright/core';
+import {
+  CannotRunIncrementallyError,
+  PipelineDisabledError,
+  Pipeline,
+  Schedule,
+  ValidationError,
+} from '@pipewright/core';
 import { FRIEND, OWNER, T0, later, pipeline } from './fixtures.js';
 
 describe('Pipeline', () => {
@@ -15,11 +21,26 @@ describe('Pipeline', () => {
 
   it('validates name, type, seq and column on create, reporting every field', () => {
     try {
-      Pipeline.create({ id: 'x', seq: 0, orgId: 'o', name: '', type: 'NOPE' as never, workflowId: 'w', ownerId: 'u', updatedAtColumn: 'bad column', now: T0 });
+      Pipeline.create({
+        id: 'x',
+        seq: 0,
+        orgId: 'o',
+        name: '',
+        type: 'NOPE' as never,
+        workflowId: 'w',
+        ownerId: 'u',
+        updatedAtColumn: 'bad column',
+        now: T0,
+      });
       throw new Error('expected ValidationError');
     } catch (e) {
       expect(e).toBeInstanceOf(ValidationError);
-      expect((e as ValidationError).issues.map((i) => i.field).sort()).toEqual(['name', 'seq', 'type', 'updatedAtColumn']);
+      expect((e as ValidationError).issues.map((i) => i.field).sort()).toEqual([
+        'name',
+        'seq',
+        'type',
+        'updatedAtColumn',
+      ]);
     }
     expect(() => pipeline({ name: 'x'.repeat(256) })).toThrow(ValidationError);
   });

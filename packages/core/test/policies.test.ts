@@ -52,7 +52,10 @@ describe('permission policies', () => {
   it('derives Flow permissions from the same rules', () => {
     expect(flowAccess(owner, shared)).toEqual({ permissions: [...FLOW_PERMISSIONS], isManager: true });
     expect(flowAccess(admin, shared).isManager).toBe(true);
-    expect(flowAccess(friend, shared)).toEqual({ permissions: ['flow_pipeline:read', 'flow_pipeline:execute'], isManager: false });
+    expect(flowAccess(friend, shared)).toEqual({
+      permissions: ['flow_pipeline:read', 'flow_pipeline:execute'],
+      isManager: false,
+    });
     expect(flowAccess(stranger, orgShared)).toEqual({ permissions: ['flow_pipeline:read'], isManager: false });
     expect(flowAccess(stranger, shared)).toEqual({ permissions: [], isManager: false });
     expect(canExecute(friend, shared)).toBe(true);
@@ -61,6 +64,7 @@ describe('permission policies', () => {
 
   it('has a pushdown form that agrees with the predicate', () => {
     for (const a of [owner, admin, service, friend, stranger, outsider])
-      for (const p of [shared, orgShared]) expect(visibleUnder(visibilityFor(a), p)).toBe(isOwnerOrSharedUserOrSharedToOrg(a, p));
+      for (const p of [shared, orgShared])
+        expect(visibleUnder(visibilityFor(a), p)).toBe(isOwnerOrSharedUserOrSharedToOrg(a, p));
   });
 });

@@ -1,10 +1,27 @@
-import { PIPELINE_FIELDS, PIPELINE_SORTS, ValidationError, checkQuery, escapeLike, query, type PipelineField, type PipelineSort } from '@pipewright/core';
+import {
+  PIPELINE_FIELDS,
+  PIPELINE_SORTS,
+  ValidationError,
+  escapeLike,
+  query,
+  type PipelineField,
+  type PipelineSort,
+} from '@pipewright/core';
+import { checkQuery } from '../src/services/query-check.js';
 
-const check = (q: Parameters<typeof query<PipelineField, PipelineSort>>[0]) => () => checkQuery(query(q), PIPELINE_FIELDS, PIPELINE_SORTS);
+const check = (q: Parameters<typeof query<PipelineField, PipelineSort>>[0]) => () =>
+  checkQuery(query(q), PIPELINE_FIELDS, PIPELINE_SORTS);
 
 describe('checkQuery', () => {
   it('accepts operators allowed for the field type', () => {
-    expect(check({ filters: [{ field: 'name', op: 'contains', value: 'a' }, { field: 'createdAt', op: 'in', value: [new Date(0), new Date(1)] }] })).not.toThrow();
+    expect(
+      check({
+        filters: [
+          { field: 'name', op: 'contains', value: 'a' },
+          { field: 'createdAt', op: 'in', value: [new Date(0), new Date(1)] },
+        ],
+      }),
+    ).not.toThrow();
     expect(check({ filters: [{ field: 'tags', op: 'isempty' }] })).not.toThrow();
   });
 

@@ -28,12 +28,11 @@ describe('RetryPolicy', () => {
   });
 
   it('reports every bad field at once, named retry.<field>', () => {
-    expect(issuesOf(() => RetryPolicy.of({ maxAttempts: 0, backoffSeconds: -1, backoffMultiplier: 0.5, maxBackoffSeconds: 1.5 }))).toEqual([
-      'retry.backoffMultiplier',
-      'retry.backoffSeconds',
-      'retry.maxAttempts',
-      'retry.maxBackoffSeconds',
-    ]);
+    expect(
+      issuesOf(() =>
+        RetryPolicy.of({ maxAttempts: 0, backoffSeconds: -1, backoffMultiplier: 0.5, maxBackoffSeconds: 1.5 }),
+      ),
+    ).toEqual(['retry.backoffMultiplier', 'retry.backoffSeconds', 'retry.maxAttempts', 'retry.maxBackoffSeconds']);
     expect(issuesOf(() => RetryPolicy.of({ maxAttempts: 11 }))).toEqual(['retry.maxAttempts']);
     expect(issuesOf(() => RetryPolicy.of({ maxAttempts: '3' as never }))).toEqual(['retry.maxAttempts']);
     expect(issuesOf(() => RetryPolicy.of({ backoffMultiplier: Number.NaN }))).toEqual(['retry.backoffMultiplier']);
@@ -41,7 +40,9 @@ describe('RetryPolicy', () => {
   });
 
   it('refuses a cap below the first wait rather than shortening it silently', () => {
-    expect(issuesOf(() => RetryPolicy.of({ backoffSeconds: 60, maxBackoffSeconds: 30 }))).toEqual(['retry.maxBackoffSeconds']);
+    expect(issuesOf(() => RetryPolicy.of({ backoffSeconds: 60, maxBackoffSeconds: 30 }))).toEqual([
+      'retry.maxBackoffSeconds',
+    ]);
     expect(issuesOf(() => RetryPolicy.of({ backoffSeconds: 900 }))).toEqual(['retry.maxBackoffSeconds']); // over the default cap
     expect(RetryPolicy.of({ backoffSeconds: 900, maxBackoffSeconds: 900 }).delayMsAfter(3)).toBe(900_000);
   });
@@ -50,7 +51,10 @@ describe('RetryPolicy', () => {
 describe('Pipeline retry policy', () => {
   it('is created with the defaults, or the fields given', () => {
     expect(pipeline().retry.spec).toEqual(DEFAULT_RETRY_POLICY);
-    expect(pipeline({ retry: { maxAttempts: 3 } }).toState().retry).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 3 });
+    expect(pipeline({ retry: { maxAttempts: 3 } }).toState().retry).toEqual({
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: 3,
+    });
   });
 
   it('reports a bad policy on create together with the other fields', () => {
@@ -60,9 +64,16 @@ describe('Pipeline retry policy', () => {
   it('changes by intent: given fields replace, missing ones are kept; a bad change changes nothing', () => {
     const p = pipeline({ retry: { maxAttempts: 3, backoffSeconds: 5 } });
     p.configureRetry({ backoffMultiplier: 1.5 }, OWNER, later(1000));
-    expect(p.toState().retry).toEqual({ maxAttempts: 3, backoffSeconds: 5, backoffMultiplier: 1.5, maxBackoffSeconds: 600 });
+    expect(p.toState().retry).toEqual({
+      maxAttempts: 3,
+      backoffSeconds: 5,
+      backoffMultiplier: 1.5,
+      maxBackoffSeconds: 600,
+    });
     expect(p.updatedAt).toEqual(later(1000));
-    expect(issuesOf(() => p.configureRetry({ maxAttempts: 3, maxBackoffSeconds: 1 }, OWNER, later(2000)))).toEqual(['retry.maxBackoffSeconds']);
+    expect(issuesOf(() => p.configureRetry({ maxAttempts: 3, maxBackoffSeconds: 1 }, OWNER, later(2000)))).toEqual([
+      'retry.maxBackoffSeconds',
+    ]);
     expect(p.retry.spec).toEqual({ maxAttempts: 3, backoffSeconds: 5, backoffMultiplier: 1.5, maxBackoffSeconds: 600 });
     expect(p.updatedAt).toEqual(later(1000));
   });
@@ -72,9 +83,13 @@ describe('Run attempts', () => {
   it('starts at attempt 1; a retry goes back to PENDING, counted, with counters reset', () => {
     const r = run();
     expect(r.attempt).toBe(1);
-    r.start(later(1), later(30_000));
-    r.recordProgress({ passed: [2, 2, 2, 2, 2, 0], failed: [0, 0, 0, 0, 0, 2] }, { total: 1, ok: 0, failed: 1 }, later(2));
-    r.retry(later(3), later(33_000));
+    r.start(later(1), later(30_000), 'attempt-1');
+    r.recordProgress(
+      { passed: [2, 2, 2, 2, 2, 0], failed: [0, 0, 0, 0, 0, 2] },
+      { total: 1, ok: 0, failed: 1 },
+      later(2),
+    );
+    r.retry(later(3), later(33_000), 'attempt-1');
     expect(r.status).toBe('PENDING');
     expect(r.attempt).toBe(2);
     expect(r.startedAt).toBeNull();
@@ -82,25 +97,25 @@ describe('Run attempts', () => {
     expect(r.files).toEqual({ total: 0, ok: 0, failed: 0 });
     expect(r.leaseExpiresAt).toEqual(later(33_000));
     expect(r.error).toBeNull();
-    r.start(later(4), later(30_000));
-    r.retry(later(5), null);
+    r.start(later(4), later(30_000), 'attempt-1');
+    r.retry(later(5), null, 'attempt-1');
     expect(r.attempt).toBe(3);
     expect(r.leaseExpiresAt).toBeNull();
   });
 
   it('retries only an executing run (a cancel asked for meanwhile wins)', () => {
     const r = run();
-    expect(() => r.retry(T0, null)).toThrow(/Cannot retry a run that is PENDING/);
-    r.start(later(1), later(30_000));
+    expect(() => r.retry(T0, null, 'attempt-1')).toThrow(/Cannot retry a run that is PENDING/);
+    r.start(later(1), later(30_000), 'attempt-1');
     r.requestCancel(OWNER, later(2));
-    expect(() => r.retry(later(3), null)).toThrow(/STOPPING/);
+    expect(() => r.retry(later(3), null, 'attempt-1')).toThrow(/STOPPING/);
   });
 
   it('keeps the attempt when an interrupted run is restarted', () => {
     const r = run();
-    r.start(later(1), later(30_000));
-    r.retry(later(2), null);
-    r.start(later(3), later(30_000));
+    r.start(later(1), later(30_000), 'attempt-1');
+    r.retry(later(2), null, 'attempt-1');
+    r.start(later(3), later(30_000), 'attempt-1');
     r.restart(later(4));
     expect(r.attempt).toBe(2);
   });

@@ -9,7 +9,7 @@ describe('Run status machine', () => {
     const r = run();
     expect(r.status).toBe('PENDING');
     expect(r.isOpen).toBe(true);
-    r.start(later(1), later(30_000));
+    r.start(later(1), later(30_000), 'attempt-1');
     expect(r.status).toBe('EXECUTING');
     expect(r.leaseExpiresAt).toEqual(later(30_000));
     r.complete(later(5), counters(), files);
@@ -28,7 +28,7 @@ describe('Run status machine', () => {
     expect(pending.error).toBe(CANCELLED);
 
     const executing = run();
-    executing.start(later(1), later(10));
+    executing.start(later(1), later(10), 'attempt-1');
     executing.requestCancel(FRIEND, later(2));
     expect(executing.status).toBe('STOPPING');
     executing.requestCancel(FRIEND, later(3)); // no-op
@@ -39,22 +39,22 @@ describe('Run status machine', () => {
 
   it('refuses transitions out of terminal states', () => {
     const r = run();
-    r.start(later(1), later(10));
+    r.start(later(1), later(10), 'attempt-1');
     r.fail('boom', later(2));
     expect(() => r.complete(later(3))).toThrow(InvalidStateError);
     expect(() => r.requestCancel(FRIEND, later(3))).toThrow(InvalidStateError);
-    expect(() => r.start(later(3), later(10))).toThrow(InvalidStateError);
-    expect(() => r.heartbeat(later(3), later(10))).toThrow(InvalidStateError);
+    expect(() => r.start(later(3), later(10), 'attempt-1')).toThrow(InvalidStateError);
+    expect(() => r.heartbeat(later(3), later(10), 'attempt-1')).toThrow(InvalidStateError);
   });
 
   it('ends an interrupted run as ERROR "interrupted", a stopping one as STOPPED', () => {
     const r = run();
-    r.start(later(1), later(10));
+    r.start(later(1), later(10), 'attempt-1');
     r.interrupt(later(20));
     expect(r.status).toBe('ERROR');
     expect(r.error).toBe(INTERRUPTED);
     const s = run();
-    s.start(later(1), later(10));
+    s.start(later(1), later(10), 'attempt-1');
     s.requestCancel(null, later(2));
     s.interrupt(later(20));
     expect(s.status).toBe('STOPPED');
@@ -62,7 +62,7 @@ describe('Run status machine', () => {
 
   it('restarts from scratch with counters reset', () => {
     const r = run();
-    r.start(later(1), later(10));
+    r.start(later(1), later(10), 'attempt-1');
     r.recordProgress(counters(), files, later(2));
     r.restart(later(3));
     expect(r.status).toBe('PENDING');
@@ -71,7 +71,7 @@ describe('Run status machine', () => {
 
   it('requires one counter per stage', () => {
     const r = run();
-    r.start(later(1), later(10));
+    r.start(later(1), later(10), 'attempt-1');
     expect(() => r.recordProgress({ passed: [1], failed: [0] }, files, later(2))).toThrow(InvalidStateError);
   });
 

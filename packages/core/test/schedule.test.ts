@@ -38,22 +38,18 @@ describe('Schedule: cron', () => {
     expect(s.nextFireAfter(first)!.toISOString()).toBe('2026-11-02T06:30:00.000Z');
   });
 
-  it.each([
-    ['61 * * * *'],
-    ['* * *'],
-    ['*/0 * * * *'],
-    ['5-1 * * * *'],
-    ['a b c d e'],
-    [''],
-  ])('rejects %p with a Validation error on the field', (expr) => {
-    try {
-      Schedule.cron(expr, null, 'cron_string');
-      throw new Error('expected a ValidationError');
-    } catch (e) {
-      expect(e).toBeInstanceOf(ValidationError);
-      expect((e as ValidationError).issues[0]!.field).toBe('cron_string');
-    }
-  });
+  it.each([['61 * * * *'], ['* * *'], ['*/0 * * * *'], ['5-1 * * * *'], ['a b c d e'], ['']])(
+    'rejects %p with a Validation error on the field',
+    (expr) => {
+      try {
+        Schedule.cron(expr, null, 'cron_string');
+        throw new Error('expected a ValidationError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError);
+        expect((e as ValidationError).issues[0]!.field).toBe('cron_string');
+      }
+    },
+  );
 
   it('rejects unknown time zones', () => {
     expect(() => Schedule.cron('0 * * * *', 'Mars/Olympus')).toThrow(ValidationError);
@@ -73,7 +69,9 @@ describe('Schedule: periods', () => {
   it('accepts exactly the ten Meergo periods', () => {
     expect(PERIOD_NAMES).toEqual(['5m', '15m', '30m', '1h', '2h', '3h', '6h', '8h', '12h', '24h']);
     for (const p of PERIOD_NAMES) expect(Schedule.period(p).period).toBe(p);
-    expect(() => Schedule.period('10m')).toThrow('schedule period can be "5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", "24h"');
+    expect(() => Schedule.period('10m')).toThrow(
+      'schedule period can be "5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", "24h"',
+    );
   });
 
   it('fires when the minute of the day modulo the period equals the start offset', () => {

@@ -50,7 +50,9 @@ async function setUp(): Promise<void> {
   await admin.end();
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
-  await db.query(`CREATE TABLE src (id int PRIMARY KEY, name text NOT NULL, amount int NOT NULL, category text NOT NULL, updated_at timestamptz NOT NULL)`);
+  await db.query(
+    `CREATE TABLE src (id int PRIMARY KEY, name text NOT NULL, amount int NOT NULL, category text NOT NULL, updated_at timestamptz NOT NULL)`,
+  );
   const t0 = performance.now();
   await db.query(
     `INSERT INTO src SELECT g, 'customer-' || g, g % 1000, (ARRAY['a','b','c','d'])[1 + g % 4],
@@ -102,7 +104,8 @@ async function baseline(): Promise<number> {
       const n = values.length;
       tuples.push(`($${n - 3},$${n - 2},$${n - 1},$${n})`);
     }
-    if (tuples.length) await dst.query(`INSERT INTO "dst" ("id","name","total","category") VALUES ${tuples.join(',')}`, values);
+    if (tuples.length)
+      await dst.query(`INSERT INTO "dst" ("id","name","total","category") VALUES ${tuples.join(',')}`, values);
     if (rows.length < BATCH) break;
   }
   await src.query('COMMIT');
@@ -127,7 +130,15 @@ async function engine(transformation: 'jsonata' | 'handler'): Promise<{ passed: 
     return { id: row.id, name: row.name.toUpperCase(), total: row.amount * 2, category: row.category };
   });
   const storage = createMemoryStorage();
-  const core = createCore({ storage, hasher, sealer, tokens, executor, definitions: executor.definitions, connectionKinds: executor.connectionKinds });
+  const core = createCore({
+    storage,
+    hasher,
+    sealer,
+    tokens,
+    executor,
+    definitions: executor.definitions,
+    connectionKinds: executor.connectionKinds,
+  });
   executor.attach(core);
   const boot = (await core.admin.bootstrap({ orgSlug: 'bench', email: 'bench@example.com', password: 'password-1' }))!;
   const actor: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
@@ -138,17 +149,28 @@ async function engine(transformation: 'jsonata' | 'handler'): Promise<{ passed: 
     definition: {
       source: { connector: 'postgres', connection: 'bench-db', settings: { table: 'src' } },
       stages: {
-        inputSchema: { type: 'object', required: ['id', 'amount'], properties: { id: { type: 'integer' }, amount: { type: 'integer' } } },
+        inputSchema: {
+          type: 'object',
+          required: ['id', 'amount'],
+          properties: { id: { type: 'integer' }, amount: { type: 'integer' } },
+        },
         filter: 'amount % 10 != 0',
         transformation:
-          transformation === 'jsonata' ? '{"id": id, "name": $uppercase(name), "total": amount * 2, "category": category}' : { handler: 'shape' },
+          transformation === 'jsonata'
+            ? '{"id": id, "name": $uppercase(name), "total": amount * 2, "category": category}'
+            : { handler: 'shape' },
         outputSchema: { type: 'object', required: ['id', 'total'] },
       },
       destination: { connector: 'postgres', connection: 'bench-db', settings: { table: 'dst' } },
     },
   });
   // Incremental on updated_at: the run also saves its cursor every batch, as in production.
-  const { pipeline } = await core.pipelines.create(actor, { name: 'bench', workflowId: wf.id, updatedAtColumn: 'updated_at', incremental: true });
+  const { pipeline } = await core.pipelines.create(actor, {
+    name: 'bench',
+    workflowId: wf.id,
+    updatedAtColumn: 'updated_at',
+    incremental: true,
+  });
   const run = await core.runs.trigger(actor, pipeline.id);
   await executor.settled(run.id);
   const ended = await core.runs.get(actor, run.id);
@@ -158,7 +180,10 @@ async function engine(transformation: 'jsonata' | 'handler'): Promise<{ passed: 
   return ended.stages;
 }
 
-async function measure<T>(name: string, work: () => Promise<T>): Promise<{ seconds: number; peakRss: number; result: T }> {
+async function measure<T>(
+  name: string,
+  work: () => Promise<T>,
+): Promise<{ seconds: number; peakRss: number; result: T }> {
   await resetDestination();
   const rss = new RssSampler();
   const t0 = performance.now();
@@ -166,19 +191,27 @@ async function measure<T>(name: string, work: () => Promise<T>): Promise<{ secon
   const seconds = (performance.now() - t0) / 1000;
   const peakRss = rss.stop();
   const written = await countDestination();
-  console.log(`${name.padEnd(34)} ${(ROWS / seconds).toFixed(0).padStart(8)} records/s  ${seconds.toFixed(1).padStart(6)} s  peak RSS ${mb(peakRss)}  (${written.toLocaleString('en')} written)`);
+  console.log(
+    `${name.padEnd(34)} ${(ROWS / seconds).toFixed(0).padStart(8)} records/s  ${seconds.toFixed(1).padStart(6)} s  peak RSS ${mb(peakRss)}  (${written.toLocaleString('en')} written)`,
+  );
   return { seconds, peakRss, result };
 }
 
 async function main(): Promise<void> {
-  console.log(`engine bench: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, node ${process.version}, RSS at start ${mb(process.memoryUsage().rss)}`);
+  console.log(
+    `engine bench: ${ROWS.toLocaleString('en')} rows, batch ${BATCH}, node ${process.version}, RSS at start ${mb(process.memoryUsage().rss)}`,
+  );
   await setUp();
   try {
     const base = await measure('baseline loop (JS filter + map)', baseline);
     const jsonata = await measure('engine, JSONata filter + transform', () => engine('jsonata'));
     const handler = await measure('engine, JSONata filter + handler', () => engine('handler'));
-    console.log(`engine counters: passed [${jsonata.result.passed.join(', ')}], failed [${jsonata.result.failed.join(', ')}]`);
-    console.log(`ratio engine/baseline (records/s): JSONata ${(base.seconds / jsonata.seconds).toFixed(2)}, handler ${(base.seconds / handler.seconds).toFixed(2)}`);
+    console.log(
+      `engine counters: passed [${jsonata.result.passed.join(', ')}], failed [${jsonata.result.failed.join(', ')}]`,
+    );
+    console.log(
+      `ratio engine/baseline (records/s): JSONata ${(base.seconds / jsonata.seconds).toFixed(2)}, handler ${(base.seconds / handler.seconds).toFixed(2)}`,
+    );
     console.log(`process peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
   } finally {
     const admin = new pg.Client({ connectionString: SERVER });

@@ -28,16 +28,31 @@ const records = Array.from({ length: RECORDS }, (_, i) => ({
 }));
 
 const settings: StageSettings = {
-  inputSchema: { type: 'object', required: ['id', 'name', 'amount'], properties: { id: { type: 'integer' }, name: { type: 'string', pattern: '^customer-\\d+$' }, amount: { type: 'number', minimum: 0 } } },
+  inputSchema: {
+    type: 'object',
+    required: ['id', 'name', 'amount'],
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string', pattern: '^customer-\\d+$' },
+      amount: { type: 'number', minimum: 0 },
+    },
+  },
   filter: "amount >= 100 and category != 'd'",
-  transformation: '{ "key": id, "label": $uppercase(name), "cents": amount * 100, "city": address.city, "tier": amount > 500 ? "gold" : "silver" }',
+  transformation:
+    '{ "key": id, "label": $uppercase(name), "cents": amount * 100, "city": address.city, "tier": amount > 500 ? "gold" : "silver" }',
   outputSchema: { type: 'object', required: ['key', 'label', 'cents'] },
 };
 const handlerSettings: StageSettings = { ...settings, transformation: { handler: 'map' } };
 const handlers = {
   map: (r: unknown) => {
     const x = r as (typeof records)[number];
-    return { key: x.id, label: x.name.toUpperCase(), cents: x.amount * 100, city: x.address.city, tier: x.amount > 500 ? 'gold' : 'silver' };
+    return {
+      key: x.id,
+      label: x.name.toUpperCase(),
+      cents: x.amount * 100,
+      city: x.address.city,
+      tier: x.amount > 500 ? 'gold' : 'silver',
+    };
   },
 };
 
@@ -56,7 +71,8 @@ type Runner = { run: StageChain['run'] };
 async function oneRun(runner: Runner): Promise<number> {
   const w = sink();
   const tally = new StageTally();
-  for (let i = 0; i < records.length; i += BATCH) await runner.run({ records: records.slice(i, i + BATCH) }, w, ctx, tally, () => {});
+  for (let i = 0; i < records.length; i += BATCH)
+    await runner.run({ records: records.slice(i, i + BATCH) }, w, ctx, tally, () => {});
   return w.count;
 }
 
@@ -68,7 +84,9 @@ async function measure(label: string, runs: () => Runner[]): Promise<number> {
   const ms = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const rate = (RECORDS * runners.length) / (ms / 1000);
-  console.log(`${label.padEnd(44)} ${(rate / 1000).toFixed(1).padStart(7)}k records/s  ${ms.toFixed(0).padStart(6)} ms  main-thread ELU ${elu.toFixed(2)}  written ${written.join('+')}`);
+  console.log(
+    `${label.padEnd(44)} ${(rate / 1000).toFixed(1).padStart(7)}k records/s  ${ms.toFixed(0).padStart(6)} ms  main-thread ELU ${elu.toFixed(2)}  written ${written.join('+')}`,
+  );
   return rate;
 }
 
@@ -81,12 +99,21 @@ await oneRun(chain(settings));
 await oneRun(sandbox.prepare(settings, handler).stages!);
 await oneRun(sandbox.prepare(handlerSettings, handler).stages!);
 
-console.log(`${RECORDS} records, batches of ${BATCH}, Node ${process.version}, children's niceness ${process.env.BENCH_NICE ?? 10}`);
+console.log(
+  `${RECORDS} records, batches of ${BATCH}, Node ${process.version}, children's niceness ${process.env.BENCH_NICE ?? 10}`,
+);
 const inThread = await measure('in-thread StageChain (JSONata)', () => [chain(settings)]);
 const sandboxed = await measure('sandbox (JSONata)', () => [sandbox.prepare(settings, handler).stages!]);
 const inThreadH = await measure('in-thread StageChain (handler)', () => [chain(handlerSettings)]);
-const sandboxedH = await measure('sandbox (stages 1,2,4) + main-thread handler', () => [sandbox.prepare(handlerSettings, handler).stages!]);
+const sandboxedH = await measure('sandbox (stages 1,2,4) + main-thread handler', () => [
+  sandbox.prepare(handlerSettings, handler).stages!,
+]);
 const inThread2 = await measure('in-thread StageChain, 2 runs at once', () => [chain(settings), chain(settings)]);
-const sandboxed2 = await measure('sandbox, 2 runs at once', () => [sandbox.prepare(settings, handler).stages!, sandbox.prepare(settings, handler).stages!]);
-console.log(`sandbox / in-thread: JSONata ${(sandboxed / inThread).toFixed(2)}, handler ${(sandboxedH / inThreadH).toFixed(2)}, 2 runs ${(sandboxed2 / inThread2).toFixed(2)}`);
+const sandboxed2 = await measure('sandbox, 2 runs at once', () => [
+  sandbox.prepare(settings, handler).stages!,
+  sandbox.prepare(settings, handler).stages!,
+]);
+console.log(
+  `sandbox / in-thread: JSONata ${(sandboxed / inThread).toFixed(2)}, handler ${(sandboxedH / inThreadH).toFixed(2)}, 2 runs ${(sandboxed2 / inThread2).toFixed(2)}`,
+);
 sandbox.close();

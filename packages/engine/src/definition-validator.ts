@@ -1,4 +1,10 @@
-import { ValidationError, type ConnectorConfig, type DefinitionValidator, type FieldIssue, type WorkflowDefinition } from '@pipewright/core';
+import {
+  ValidationError,
+  type ConnectorConfig,
+  type DefinitionValidator,
+  type FieldIssue,
+  type WorkflowDefinition,
+} from '@pipewright/core';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type { ConnectorEnvironment, DestinationConnector, SourceConnector } from './connectors/types.js';
@@ -42,7 +48,10 @@ export class EngineDefinitionValidator implements DefinitionValidator {
 
   /** The problems of a definition, empty when it can run. */
   issues(definition: WorkflowDefinition): FieldIssue[] {
-    return [...StageChain.compile(definition.stages ?? {}, (n) => this.registry.handler(n)).issues, ...this.connectorIssues(definition)];
+    return [
+      ...StageChain.compile(definition.stages ?? {}, (n) => this.registry.handler(n)).issues,
+      ...this.connectorIssues(definition),
+    ];
   }
 
   /** The problems of the source and destination only (the engine compiles the stages itself). */
@@ -62,12 +71,22 @@ export class EngineDefinitionValidator implements DefinitionValidator {
     const connector = find(config.connector);
     if (!connector) {
       const known = (field === 'source' ? this.registry.sources() : this.registry.destinations()).map((c) => c.name);
-      return [{ field: `${field}.connector`, message: `Unknown ${field} connector "${config.connector}"; use one of ${known.join(', ')}.`, code: 'invalid_choice' }];
+      return [
+        {
+          field: `${field}.connector`,
+          message: `Unknown ${field} connector "${config.connector}"; use one of ${known.join(', ')}.`,
+          code: 'invalid_choice',
+        },
+      ];
     }
     const settings = config.settings ?? {};
     const validate = this.schemaOf(connector);
     if (!validate(settings))
-      return (validate.errors ?? []).map((e) => ({ field: issueField(`${field}.settings`, e), message: issueMessage(e), code: 'invalid' }));
+      return (validate.errors ?? []).map((e) => ({
+        field: issueField(`${field}.settings`, e),
+        message: issueMessage(e),
+        code: 'invalid',
+      }));
     return (connector.check?.(settings, this.env) ?? []).map((i) => ({ ...i, field: `${field}.settings.${i.field}` }));
   }
 

@@ -1,5 +1,11 @@
 import path from 'node:path';
-import type { ConnectionKinds, ConnectionTestResult, FieldIssue, InlineCredentials, ResolvedConnection } from '@pipewright/core';
+import type {
+  ConnectionKinds,
+  ConnectionTestResult,
+  FieldIssue,
+  InlineCredentials,
+  ResolvedConnection,
+} from '@pipewright/core';
 import type { Ajv, ValidateFunction } from 'ajv';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type { ConnectionKindDefinition } from './connectors/types.js';
@@ -17,7 +23,14 @@ export const CONNECTION_TEST_TIMEOUT_MS = 5_000;
  * existed: the server's one-time conversion (`core.connections.convertInlineCredentials`)
  * looks for workflows with any of them.
  */
-export const INLINE_CREDENTIAL_KEYS: readonly string[] = ['connectionString', 'host', 'user', 'password', 'url', 'headers'];
+export const INLINE_CREDENTIAL_KEYS: readonly string[] = [
+  'connectionString',
+  'host',
+  'user',
+  'password',
+  'url',
+  'headers',
+];
 
 export interface EngineConnectionKindsOptions {
   /** Default: `EgressPolicy.permissive()`. */
@@ -29,7 +42,8 @@ export interface EngineConnectionKindsOptions {
 /** The folder of an organization in the file root. */
 export function organizationFolder(fileRoot: string | null, slug: string): string | null {
   if (fileRoot === null) return null;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(slug) || slug === '.' || slug === '..') throw new Error(`"${slug}" cannot name a folder.`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(slug) || slug === '.' || slug === '..')
+    throw new Error(`"${slug}" cannot name a folder.`);
   return path.join(fileRoot, slug);
 }
 
@@ -52,21 +66,42 @@ export class EngineConnectionKinds implements ConnectionKinds {
     this.fileRoot = options.fileRoot ?? null;
   }
 
-  async normalize(kind: string, input: Record<string, unknown>): Promise<{ settings: Record<string, unknown> } | { issues: FieldIssue[] }> {
+  async normalize(
+    kind: string,
+    input: Record<string, unknown>,
+  ): Promise<{ settings: Record<string, unknown> } | { issues: FieldIssue[] }> {
     const def = this.registry.connectionKind(kind);
     if (!def) {
       const known = this.registry.connectionKinds().map((k) => k.name);
-      return { issues: [{ field: 'kind', message: `Unknown connection kind "${kind}"; use one of ${known.join(', ')}.`, code: 'invalid_choice' }] };
+      return {
+        issues: [
+          {
+            field: 'kind',
+            message: `Unknown connection kind "${kind}"; use one of ${known.join(', ')}.`,
+            code: 'invalid_choice',
+          },
+        ],
+      };
     }
     // null means "not set" (a secret sent as null is removed).
-    let settings: Record<string, unknown> = Object.fromEntries(Object.entries(input ?? {}).filter(([, v]) => v !== null && v !== undefined));
+    let settings: Record<string, unknown> = Object.fromEntries(
+      Object.entries(input ?? {}).filter(([, v]) => v !== null && v !== undefined),
+    );
     if (def.normalize) {
       const normalized = def.normalize(settings);
-      if ('issues' in normalized && Array.isArray(normalized.issues)) return { issues: normalized.issues as FieldIssue[] };
+      if ('issues' in normalized && Array.isArray(normalized.issues))
+        return { issues: normalized.issues as FieldIssue[] };
       settings = normalized as Record<string, unknown>;
     }
     const validate = this.schemaOf(def);
-    if (!validate(settings)) return { issues: (validate.errors ?? []).map((e) => ({ field: issueField('', e).replace(/^\./, ''), message: issueMessage(e), code: 'invalid' })) };
+    if (!validate(settings))
+      return {
+        issues: (validate.errors ?? []).map((e) => ({
+          field: issueField('', e).replace(/^\./, ''),
+          message: issueMessage(e),
+          code: 'invalid',
+        })),
+      };
     const checked = def.check?.(settings) ?? [];
     if (checked.length) return { issues: checked };
     const target = def.target?.(settings) ?? null;
@@ -74,12 +109,22 @@ export class EngineConnectionKinds implements ConnectionKinds {
       try {
         if (target.host.startsWith('/')) {
           if (!this.egress.allowsLoopback(target.port))
-            return { issues: [{ field: target.field, message: 'A unix socket of this host is refused unless loopback addresses are allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback).', code: 'invalid' }] };
+            return {
+              issues: [
+                {
+                  field: target.field,
+                  message:
+                    'A unix socket of this host is refused unless loopback addresses are allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback).',
+                  code: 'invalid',
+                },
+              ],
+            };
           await this.egress.checkSocket(target.host, target.port, { database: target.database });
         } else await this.egress.check(target.host, target.port, { database: target.database });
       } catch (e) {
         // A refusal is the admin's to fix; a host that does not resolve (yet) is not an issue at save.
-        if (e instanceof EgressDeniedError) return { issues: [{ field: target.field, message: `${capitalize(e.message)}.`, code: 'invalid' }] };
+        if (e instanceof EgressDeniedError)
+          return { issues: [{ field: target.field, message: `${capitalize(e.message)}.`, code: 'invalid' }] };
       }
     }
     return { settings };
@@ -103,19 +148,31 @@ export class EngineConnectionKinds implements ConnectionKinds {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CONNECTION_TEST_TIMEOUT_MS / 1000} s`)), CONNECTION_TEST_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CONNECTION_TEST_TIMEOUT_MS / 1000} s`)),
+          CONNECTION_TEST_TIMEOUT_MS,
+        );
       });
       const fileRoot = organizationFolder(this.fileRoot, org.slug);
       const message = await Promise.race([def.test(connection, { egress: this.egress, fileRoot, signal }), timeout]);
       return { ok: true, message: redactor.redact(message) };
     } catch (e) {
-      return { ok: false, error: redactor.redact(signal.aborted ? `no answer within ${CONNECTION_TEST_TIMEOUT_MS / 1000} s` : errorText(e)) };
+      return {
+        ok: false,
+        error: redactor.redact(
+          signal.aborted ? `no answer within ${CONNECTION_TEST_TIMEOUT_MS / 1000} s` : errorText(e),
+        ),
+      };
     } finally {
       clearTimeout(timer);
     }
   }
 
-  inlineCredentials(role: 'source' | 'destination', connector: string, settings: Record<string, unknown>): InlineCredentials | null {
+  inlineCredentials(
+    role: 'source' | 'destination',
+    connector: string,
+    settings: Record<string, unknown>,
+  ): InlineCredentials | null {
     const needs = this.kindFor(role, connector);
     if (!needs || !settings) return null;
     const keys = this.registry.connectionKind(needs.kind)?.inlineKeys ?? [];

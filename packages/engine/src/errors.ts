@@ -29,7 +29,8 @@ export class RetryableError extends Error {
 /** Why the executor aborted a run; the stage sees it as the signal's reason. */
 export class RunAbort extends Error {
   constructor(
-    readonly why: 'cancel' | 'timeout' | 'shutdown',
+    /** `lease`: this executor no longer holds the run (it began elsewhere); it leaves the run alone. */
+    readonly why: 'cancel' | 'timeout' | 'shutdown' | 'lease',
     message: string,
   ) {
     super(message);

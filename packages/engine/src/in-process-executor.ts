@@ -1,4 +1,13 @@
-import { CANCELLED, emptyCounters, type Executor, type Pipeline, type Run, type ScheduledRetry, type UploadedFile } from '@pipewright/core';
+import {
+  CANCELLED,
+  emptyCounters,
+  LeaseLostError,
+  type Executor,
+  type Run,
+  type RetryDecision,
+  type StartedRun,
+  type UploadedFile,
+} from '@pipewright/core';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { EngineDefinitionValidator } from './definition-validator.js';
 import { EngineConnectionKinds } from './engine-connection-kinds.js';
@@ -13,6 +22,7 @@ import { StageSandbox } from './sandbox/stage-sandbox.js';
 import { messageOf } from './stages/record-stage.js';
 
 export const SHUTDOWN = 'run stopped: the server shut down';
+export const LEASE_LOST = 'run taken over: this process stopped renewing its lease and the run began elsewhere';
 
 interface QueuedRun {
   runId: string;
@@ -30,6 +40,8 @@ interface WaitingRun {
 export type RetryHandOff = (runId: string, delayMs: number, orgId: string) => Promise<void>;
 
 interface ActiveRun {
+  /** The attempt's lease holder token (from `begin`), passed to heartbeat, finish and retry. */
+  holder: string;
   controller: AbortController;
   progress: RunProgress;
   logger: RunLogger;
@@ -77,7 +89,7 @@ export class InProcessExecutor implements Executor {
     this.sandbox = this.options.sandbox ? new StageSandbox(this.options.sandbox) : null;
     this.orgLimits = new OrgRunLimits(
       this.options.organizationConcurrency,
-      async (orgId) => (await this.requireCore().deps.storage.organizations.findById(orgId))?.maxConcurrentRuns ?? null,
+      async (orgId) => (await this.requireCore().lifecycle.organization(orgId))?.maxConcurrentRuns ?? null,
       this.options.onError,
     );
   }
@@ -94,7 +106,10 @@ export class InProcessExecutor implements Executor {
 
   /** Connection kinds over the same registry, egress policy and file root (for `createCore({connectionKinds})`). */
   get connectionKinds(): EngineConnectionKinds {
-    return new EngineConnectionKinds(this.options.registry, { egress: this.options.egress, fileRoot: this.options.fileRoot });
+    return new EngineConnectionKinds(this.options.registry, {
+      egress: this.options.egress,
+      fileRoot: this.options.fileRoot,
+    });
   }
 
   /** The egress policy connectors are held to. */
@@ -238,11 +253,12 @@ export class InProcessExecutor implements Executor {
   private async holdQueued(runIds: string[]): Promise<void> {
     const core = this.requireCore();
     for (const runId of runIds) {
-      const answer = await core.lifecycle.heartbeat(runId, this.options.leaseMs).catch((e) => {
+      // Queued and waiting runs are PENDING: no attempt holds them (holder null).
+      const answer = await core.lifecycle.heartbeat(runId, null, this.options.leaseMs).catch((e) => {
         this.options.onError(e, `lease of queued run ${runId}`);
         return 'continue' as const;
       });
-      if (answer === 'stop') this.forgetWaiting(runId);
+      if (answer !== 'continue') this.forgetWaiting(runId);
     }
   }
 
@@ -312,37 +328,54 @@ export class InProcessExecutor implements Executor {
 
   /** Frees a run's uploaded files (temporary files, upload budget) once it no longer needs them. */
   private discardUploads(files: readonly UploadedFile[]): void {
-    for (const file of files) void file.discard?.().catch((e: unknown) => this.options.onError(e, `discard upload ${file.name}`));
+    for (const file of files)
+      void file.discard?.().catch((e: unknown) => this.options.onError(e, `discard upload ${file.name}`));
   }
 
   private async execute(job: QueuedRun): Promise<void> {
     const core = this.requireCore();
     const { leaseMs, heartbeatMs } = this.options;
-    let started;
+    let started: StartedRun | null;
     try {
       started = await core.lifecycle.begin(job.runId, leaseMs);
     } catch (e) {
       this.options.onError(e, `begin run ${job.runId}`);
-      await core.lifecycle.finish(job.runId, { status: 'ERROR', error: `run could not start: ${messageOf(e)}`, ...nothingDone() }).catch((err) => this.options.onError(err, 'finish'));
+      // Still PENDING: no attempt holds it.
+      await core.lifecycle
+        .finish(job.runId, null, { status: 'ERROR', error: `run could not start: ${messageOf(e)}`, ...nothingDone() })
+        .catch((err) => this.options.onError(err, 'finish'));
       return;
     }
     if (!started) return; // cancelled while queued, or taken by another worker
 
-    const { clock, ids } = core.deps;
+    const { clock, ids } = core;
     const run: ActiveRun = {
+      holder: started.holder,
       controller: new AbortController(),
       progress: new RunProgress(),
       logger: new RunLogger(job.runId, core.lifecycle, clock, ids, this.options.logLevel),
       beating: null,
     };
     this.active.set(job.runId, run);
-    if (started.run.attempt > 1) run.logger.info(null, `Attempt ${started.run.attempt} of ${started.pipeline?.retry.maxAttempts ?? started.run.attempt}.`);
+    if (started.run.attempt > 1)
+      run.logger.info(
+        null,
+        `Attempt ${started.run.attempt} of ${started.pipeline?.retry.maxAttempts ?? started.run.attempt}.`,
+      );
     const heartbeat = setInterval(() => this.beat(job.runId, run), heartbeatMs);
     const limit = runTimeLimit(this.options.runTimeoutMs, started.pipeline);
-    const timeout = limit ? setTimeout(() => run.controller.abort(new RunAbort('timeout', limit.reason)), limit.ms) : null;
+    const timeout = limit
+      ? setTimeout(() => run.controller.abort(new RunAbort('timeout', limit.reason)), limit.ms)
+      : null;
     let result: RunResult;
     try {
-      result = await this.engine!.execute({ ...started, uploads: job.uploads, signal: run.controller.signal, progress: run.progress, logger: run.logger });
+      result = await this.engine!.execute({
+        ...started,
+        uploads: job.uploads,
+        signal: run.controller.signal,
+        progress: run.progress,
+        logger: run.logger,
+      });
     } catch (e) {
       result = { status: 'ERROR', error: run.logger.redact(`engine failure: ${messageOf(e)}`) };
     } finally {
@@ -352,67 +385,96 @@ export class InProcessExecutor implements Executor {
     }
     await run.beating;
     const reason = run.controller.signal.reason;
-    const error = result.status === 'STOPPED' ? (reason instanceof RunAbort && reason.why !== 'cancel' ? reason.message : null) : result.error;
+    // Another process executes the run now: its attempt is not ours to log, end or retry.
+    if (reason instanceof RunAbort && reason.why === 'lease') return;
+    const error =
+      result.status === 'STOPPED'
+        ? reason instanceof RunAbort && reason.why !== 'cancel'
+          ? reason.message
+          : null
+        : result.error;
     const snapshot = run.progress.snapshot();
-    if (result.status === 'ERROR' && (await this.retryIfAllowed(job, started, result, run.logger))) return;
+    if (result.status === 'ERROR' && (await this.retryIfAllowed(job, run, result))) return;
     run.logger.add(
       result.status === 'ERROR' ? 'ERROR' : 'INFO',
       null,
       `Run ${result.status}${error ? ` (${error})` : ''}: passed [${snapshot.stages.passed.join(', ')}], failed [${snapshot.stages.failed.join(', ')}].`,
     );
     await run.logger.flush().catch((e) => this.options.onError(e, 'log'));
-    await core.lifecycle
-      .finish(job.runId, { status: result.status, error, ...snapshot, cursor: result.cursor })
-      .catch((e) => this.options.onError(e, `finish run ${job.runId}`));
+    await this.finishQuietly(job.runId, run.holder, {
+      status: result.status,
+      error,
+      ...snapshot,
+      cursor: result.cursor,
+    });
+  }
+
+  /** Ends the attempt; one whose lease was taken over meanwhile is not ours to end (nothing to report). */
+  private async finishQuietly(
+    runId: string,
+    holder: string,
+    outcome: Parameters<EngineCore['lifecycle']['finish']>[2],
+  ): Promise<void> {
+    await this.requireCore()
+      .lifecycle.finish(runId, holder, outcome)
+      .catch((e) => {
+        if (!(e instanceof LeaseLostError)) this.options.onError(e, `finish run ${runId}`);
+      });
   }
 
   /**
-   * After a failed attempt: when the failure is retryable and the pipeline allows another
-   * attempt, the run goes back to PENDING and waits for the backoff (here, or handed off);
-   * returns whether it did. Either way the run's log says what happens next.
+   * After a failed attempt: the core decides whether it is tried again (the pipeline's policy is
+   * its); when it is, the run is PENDING again and waits for the backoff (here, or handed off).
+   * Returns whether it was retried. Either way the run's log says what happens next.
    */
-  private async retryIfAllowed(job: QueuedRun, started: { run: Run; pipeline: Pipeline | null }, result: RunResult, logger: RunLogger): Promise<boolean> {
+  private async retryIfAllowed(job: QueuedRun, run: ActiveRun, result: RunResult): Promise<boolean> {
     const core = this.requireCore();
-    const attempt = started.run.attempt;
-    const max = started.pipeline?.retry.maxAttempts ?? 1;
-    const failed = `Attempt ${attempt} of ${max} failed: ${result.error}`;
-    if (max <= 1) return false; // no retry policy: the usual end
-    if (!result.retryable) {
-      logger.warn(null, `${failed} (not retryable); no retry.`);
-      return false;
-    }
-    if (attempt >= max) {
-      logger.error(null, `${failed} (retryable); no attempts left.`);
-      return false;
-    }
+    const { logger } = run;
     // Shutting down with no queue to hand the run to: it ends now rather than wait on a process that is going away.
-    if (this.draining && !this.handOff) {
-      logger.warn(null, `${failed} (retryable); not retried: the server is shutting down.`);
+    const shuttingDown = result.retryable === true && this.draining && !this.handOff;
+    const retryable = result.retryable === true && !shuttingDown;
+    let decision: RetryDecision;
+    try {
+      decision = await core.lifecycle.retry(job.runId, run.holder, {
+        retryable,
+        leaseMs: this.handOff ? null : this.options.leaseMs,
+        cursor: result.cursor,
+      });
+    } catch (e) {
+      if (!(e instanceof LeaseLostError)) this.options.onError(e, `retry run ${job.runId}`);
+      return e instanceof LeaseLostError; // taken over: nothing of it is ours to end
+    }
+    if (!decision.retried) {
+      const failed = `Attempt ${decision.attempt} of ${decision.maxAttempts} failed: ${result.error}`;
+      if (decision.reason === 'not-retryable' && shuttingDown)
+        logger.warn(null, `${failed} (retryable); not retried: the server is shutting down.`);
+      else if (decision.reason === 'not-retryable') logger.warn(null, `${failed} (not retryable); no retry.`);
+      else if (decision.reason === 'no-attempts-left') logger.error(null, `${failed} (retryable); no attempts left.`);
+      // No policy (the usual end), or a cancel asked for meanwhile: nothing more to say.
       return false;
     }
-    let retry: ScheduledRetry | null = null;
-    try {
-      retry = await core.lifecycle.retry(job.runId, this.handOff ? null : this.options.leaseMs, result.cursor);
-    } catch (e) {
-      this.options.onError(e, `retry run ${job.runId}`);
-    }
-    // None: a cancel was asked for meanwhile, or the policy changed since the attempt began.
-    if (!retry) return false;
-    logger.warn(null, `Attempt ${retry.failedAttempt} of ${retry.maxAttempts} failed: ${result.error} (retryable); retrying in ${retry.delayMs / 1000} s.`);
+    logger.warn(
+      null,
+      `Attempt ${decision.failedAttempt} of ${decision.maxAttempts} failed: ${result.error} (retryable); retrying in ${decision.delayMs / 1000} s.`,
+    );
     await logger.flush().catch((e) => this.options.onError(e, 'log'));
     if (!this.handOff) {
       // A shutdown that began meanwhile would not wait for it.
       if (this.draining) await this.endUnstarted(job.runId, SHUTDOWN);
-      else this.waitForNextAttempt(job, retry.delayMs);
+      else this.waitForNextAttempt(job, decision.delayMs);
       return true;
     }
     try {
-      await this.handOff(job.runId, retry.delayMs, job.orgId);
+      await this.handOff(job.runId, decision.delayMs, job.orgId);
     } catch (e) {
-      // Nothing would bring the run back: it ends here, with why.
+      // Nothing would bring the run back: it ends here, with why (PENDING: no holder).
       this.options.onError(e, `hand off the retry of run ${job.runId}`);
       await core.lifecycle
-        .finish(job.runId, { status: 'ERROR', error: `${result.error} (the next attempt could not be queued: ${messageOf(e)})`, ...nothingDone() })
+        .finish(job.runId, null, {
+          status: 'ERROR',
+          error: `${result.error} (the next attempt could not be queued: ${messageOf(e)})`,
+          ...nothingDone(),
+        })
         .catch((err) => this.options.onError(err, `finish run ${job.runId}`));
     }
     return true;
@@ -425,8 +487,11 @@ export class InProcessExecutor implements Executor {
     run.beating = (async () => {
       try {
         await run.logger.flush();
-        const answer = await core.lifecycle.heartbeat(runId, this.options.leaseMs, run.progress.snapshot());
-        if (answer === 'stop' && !run.controller.signal.aborted) run.controller.abort(new RunAbort('cancel', CANCELLED));
+        const answer = await core.lifecycle.heartbeat(runId, run.holder, this.options.leaseMs, run.progress.snapshot());
+        // A lost lease aborts even a run that is stopping already: its end is not ours to report.
+        if (answer === 'lost') run.controller.abort(new RunAbort('lease', LEASE_LOST));
+        else if (answer === 'stop' && !run.controller.signal.aborted)
+          run.controller.abort(new RunAbort('cancel', CANCELLED));
       } catch (e) {
         this.options.onError(e, `heartbeat of run ${runId}`);
       } finally {
@@ -440,7 +505,7 @@ export class InProcessExecutor implements Executor {
     try {
       const ended = await core.lifecycle.recoverExpired();
       for (const run of ended) {
-        const logger = new RunLogger(run.id, core.lifecycle, core.deps.clock, core.deps.ids);
+        const logger = new RunLogger(run.id, core.lifecycle, core.clock, core.ids);
         logger.error(null, `Run ended as ${run.status}: ${run.error}.`);
         await logger.flush();
       }
@@ -455,7 +520,9 @@ export class InProcessExecutor implements Executor {
   private async endUnstarted(runId: string, reason: string): Promise<void> {
     const core = this.requireCore();
     try {
-      if (await core.lifecycle.begin(runId, this.options.leaseMs)) await core.lifecycle.finish(runId, { status: 'STOPPED', error: reason, ...nothingDone() });
+      const started = await core.lifecycle.begin(runId, this.options.leaseMs);
+      if (started)
+        await core.lifecycle.finish(runId, started.holder, { status: 'STOPPED', error: reason, ...nothingDone() });
     } catch (e) {
       this.options.onError(e, `stop run ${runId}`);
     }

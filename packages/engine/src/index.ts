@@ -3,7 +3,13 @@ export { resolveEngineOptions, type EngineOptions } from './engine-options.js';
 export { FairQueue } from './fair-queue.js';
 export { runTimeLimit } from './run-time-limit.js';
 export { RunEngine, type EngineCore, type RunJob, type RunResult } from './run-engine.js';
-export { StageSandbox, SandboxError, SandboxLimitError, SandboxCrashError, type StageSandboxOptions } from './sandbox/index.js';
+export {
+  StageSandbox,
+  SandboxError,
+  SandboxLimitError,
+  SandboxCrashError,
+  type StageSandboxOptions,
+} from './sandbox/index.js';
 export { RunLogger } from './run-logger.js';
 export { RunProgress, StageTally } from './stage-tally.js';
 export { EngineDefinitionValidator } from './definition-validator.js';
@@ -11,7 +17,11 @@ export { ConnectorFailure, RetryableError, RunAbort } from './errors.js';
 export { isRetryable } from './retryable.js';
 export { ConnectorRegistry, type ConnectorInfo, type ConnectionKindInfo } from './connectors/registry.js';
 export { createDefaultRegistry } from './connectors/default-registry.js';
-export { filesystemConnectionKind, postgresConnectionKind, webhookConnectionKind } from './connectors/connection-kinds.js';
+export {
+  filesystemConnectionKind,
+  postgresConnectionKind,
+  webhookConnectionKind,
+} from './connectors/connection-kinds.js';
 export type * from './connectors/types.js';
 export { parseFile, formatOf, type ParsedFile } from './files/parse-file.js';
 export { parseFileStream } from './files/parse-file-stream.js';

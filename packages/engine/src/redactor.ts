@@ -29,7 +29,9 @@ export class Redactor {
 
   constructor(secrets: Iterable<string> = []) {
     // Longest first: a secret containing another is masked whole.
-    this.secrets = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set(secrets)]
+      .filter((s) => s.length >= MIN_SECRET_LENGTH)
+      .sort((a, b) => b.length - a.length);
   }
 
   /** The secrets of `connections`, per their kinds' secret fields (every field when the kind is unknown). */

@@ -31,7 +31,8 @@ const NETWORK_CODES = new Set([
 const TRANSIENT_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03', '40001', '40P01', '57014', '55P03']);
 
 /** What node-postgres says, without a code, when a connection dropped or timed out. */
-const PG_TRANSIENT_MESSAGES = /^(timeout expired|Connection terminated unexpectedly|Connection terminated due to connection timeout|Query read timeout|Client has encountered a connection error and is not queryable)$/;
+const PG_TRANSIENT_MESSAGES =
+  /^(timeout expired|Connection terminated unexpectedly|Connection terminated due to connection timeout|Query read timeout|Client has encountered a connection error and is not queryable)$/;
 
 /** Error names of timeouts (AbortSignal.timeout, undici). */
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError']);

@@ -1,4 +1,21 @@
-import { STAGES, NotFoundError, type ConnectionService, type FieldIssue, type StageSettings, type ResolvedConnection, type CoreDeps, type FileExecution, type FileExecutionStatus, type FileHistoryService, type Pipeline, type Run, type RunLifecycle, type UploadedFile, type Workflow } from '@pipewright/core';
+import {
+  STAGES,
+  NotFoundError,
+  type ConnectionService,
+  type FieldIssue,
+  type StageSettings,
+  type ResolvedConnection,
+  type Clock,
+  type IdGenerator,
+  type FileExecution,
+  type FileExecutionStatus,
+  type FileHistoryService,
+  type Pipeline,
+  type Run,
+  type RunLifecycle,
+  type UploadedFile,
+  type Workflow,
+} from '@pipewright/core';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type {
   ConnectorContext,
@@ -26,9 +43,21 @@ import type { StageSandbox } from './sandbox/stage-sandbox.js';
 
 /** What the engine uses of the core (all of it from `createCore`). */
 export interface EngineCore {
-  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'retry' | 'saveCursor' | 'log' | 'recoverExpired'>;
+  lifecycle: Pick<
+    RunLifecycle,
+    | 'begin'
+    | 'heartbeat'
+    | 'finish'
+    | 'retry'
+    | 'saveCursor'
+    | 'log'
+    | 'recoverExpired'
+    | 'recordFileExecution'
+    | 'organization'
+  >;
   fileHistories: Pick<FileHistoryService, 'shouldSkip' | 'record'>;
-  deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
+  clock: Clock;
+  ids: IdGenerator;
   /** Resolves the connections a run's source and destination name (secrets in plaintext). */
   connections: Pick<ConnectionService, 'resolve'>;
 }
@@ -105,7 +134,9 @@ export class RunEngine {
       return { status: 'ERROR', error: message };
     }
     const source = definition.source ? this.options.registry.source(definition.source.connector)! : null;
-    const destination = definition.destination ? this.options.registry.destination(definition.destination.connector)! : noneDestination;
+    const destination = definition.destination
+      ? this.options.registry.destination(definition.destination.connector)!
+      : noneDestination;
     if (!source) {
       job.logger.info(null, 'No source is configured: nothing to read.');
       return { status: 'COMPLETED', error: null };
@@ -116,8 +147,12 @@ export class RunEngine {
       job.logger.error(null, prepared.error);
       return { status: 'ERROR', error: prepared.error };
     }
-    job.logger.info(null, `Run started: ${source.name} → ${destination.name}${job.run.incremental ? ' (incremental)' : ''}.`);
-    if (job.uploads.length && source.kind !== 'files') job.logger.warn('Receive', `${job.uploads.length} uploaded file(s) ignored: the source is "${source.name}".`);
+    job.logger.info(
+      null,
+      `Run started: ${source.name} → ${destination.name}${job.run.incremental ? ' (incremental)' : ''}.`,
+    );
+    if (job.uploads.length && source.kind !== 'files')
+      job.logger.warn('Receive', `${job.uploads.length} uploaded file(s) ignored: the source is "${source.name}".`);
 
     const base: Omit<ConnectorContext, 'connection'> = {
       run: job.run,
@@ -167,7 +202,10 @@ export class RunEngine {
   /** The run's stages: in the sandbox when there is one, else a StageChain on this thread; or the definition's issues. */
   private compileStages(settings: StageSettings): { stages: Pick<StageChain, 'run'> | null; issues: FieldIssue[] } {
     const handlerOf = (name: string) => this.options.registry.handler(name);
-    if (this.options.stageSandbox) return this.options.stageSandbox.prepare(settings, handlerOf, { runTimeoutMs: this.options.runTimeoutMs ?? null });
+    if (this.options.stageSandbox)
+      return this.options.stageSandbox.prepare(settings, handlerOf, {
+        runTimeoutMs: this.options.runTimeoutMs ?? null,
+      });
     const compiled = StageChain.compile(settings, handlerOf);
     return { stages: compiled.chain, issues: compiled.issues };
   }
@@ -175,7 +213,8 @@ export class RunEngine {
   /** The run log line (and the run's error) for stages that went over a sandbox limit. */
   private limitMessage(e: SandboxLimitError): string {
     const sandbox = this.options.stageSandbox;
-    if (e.kind === 'memory') return `The stages ran out of memory (limit ${sandbox?.heapMb ?? '?'} MB); the run was stopped.`;
+    if (e.kind === 'memory')
+      return `The stages ran out of memory (limit ${sandbox?.heapMb ?? '?'} MB); the run was stopped.`;
     if (e.scope === 'run') {
       const ms = Number(/\((\d+) ms\)/.exec(e.message)?.[1] ?? this.options.runTimeoutMs ?? NaN);
       return `The stages took longer than the run's time limit (${Number.isFinite(ms) ? seconds(ms) : 'unknown'}); the run was stopped.`;
@@ -193,8 +232,11 @@ export class RunEngine {
   private async prepare(
     job: RunJob,
     definition: Workflow['definition'],
-  ): Promise<{ fileRoot: string | null; source: ResolvedConnection | null; destination: ResolvedConnection | null } | { error: string }> {
-    const org = await this.core.deps.storage.organizations.findById(job.run.orgId);
+  ): Promise<
+    | { fileRoot: string | null; source: ResolvedConnection | null; destination: ResolvedConnection | null }
+    | { error: string }
+  > {
+    const org = await this.core.lifecycle.organization(job.run.orgId);
     if (!org) return { error: 'run failed: its organization no longer exists' };
     let fileRoot: string | null;
     try {
@@ -202,28 +244,42 @@ export class RunEngine {
     } catch (e) {
       return { error: `run failed: ${messageOf(e)}` };
     }
-    const resolved: { source: ResolvedConnection | null; destination: ResolvedConnection | null } = { source: null, destination: null };
+    const resolved: { source: ResolvedConnection | null; destination: ResolvedConnection | null } = {
+      source: null,
+      destination: null,
+    };
     for (const role of ['source', 'destination'] as const) {
       const config = definition[role];
       if (!config) continue;
-      const connector = role === 'source' ? this.options.registry.source(config.connector) : this.options.registry.destination(config.connector);
+      const connector =
+        role === 'source'
+          ? this.options.registry.source(config.connector)
+          : this.options.registry.destination(config.connector);
       const needs = connector?.connection ?? null;
       const ref = config.connection ?? null;
       if (ref === null) {
-        if (needs?.required) return { error: `${role} "${config.connector}" failed: the ${config.connector} connector needs a ${needs.kind} connection; the workflow names none` };
+        if (needs?.required)
+          return {
+            error: `${role} "${config.connector}" failed: the ${config.connector} connector needs a ${needs.kind} connection; the workflow names none`,
+          };
         continue;
       }
-      if (!needs) return { error: `${role} "${config.connector}" failed: the ${config.connector} connector takes no connection` };
+      if (!needs)
+        return { error: `${role} "${config.connector}" failed: the ${config.connector} connector takes no connection` };
       let connection: ResolvedConnection;
       try {
         connection = await this.core.connections.resolve(job.run.orgId, ref);
       } catch (e) {
         if (e instanceof NotFoundError || (e as { code?: unknown }).code === 'NOT_FOUND')
-          return { error: `${role} "${config.connector}" failed: connection ${ref} does not exist in this organization (deleted?)` };
+          return {
+            error: `${role} "${config.connector}" failed: connection ${ref} does not exist in this organization (deleted?)`,
+          };
         throw e;
       }
       if (connection.kind !== needs.kind)
-        return { error: `${role} "${config.connector}" failed: connection "${connection.name}" is a ${connection.kind} connection; the ${config.connector} connector needs a ${needs.kind} connection` };
+        return {
+          error: `${role} "${config.connector}" failed: connection "${connection.name}" is a ${connection.kind} connection; the ${config.connector} connector needs a ${needs.kind} connection`,
+        };
       resolved[role] = connection;
     }
     const redactor = Redactor.forConnections([resolved.source, resolved.destination], this.options.registry);
@@ -258,9 +314,19 @@ export class RunEngine {
     }
   }
 
-  private async readFiles(source: FileSourceConnector, settings: Record<string, unknown>, ctx: ConnectorContext, job: RunJob, runner: BatchRunner): Promise<void> {
+  private async readFiles(
+    source: FileSourceConnector,
+    settings: Record<string, unknown>,
+    ctx: ConnectorContext,
+    job: RunJob,
+    runner: BatchRunner,
+  ): Promise<void> {
     const useHistory = source.usesFileHistory(settings);
-    for await (const file of guardSource(source.files(settings, { ...ctx, uploads: job.uploads }), source.name, job.signal)) {
+    for await (const file of guardSource(
+      source.files(settings, { ...ctx, uploads: job.uploads }),
+      source.name,
+      job.signal,
+    )) {
       job.signal.throwIfAborted();
       await this.processFile(file, useHistory, job, runner);
     }
@@ -268,7 +334,7 @@ export class RunEngine {
 
   /** One file: hash, skip by history, parse, run its records, record the outcome. */
   private async processFile(file: SourceFile, useHistory: boolean, job: RunJob, runner: BatchRunner): Promise<void> {
-    const { storage, clock, ids } = this.core.deps;
+    const { lifecycle, clock, ids } = this.core;
     const started = clock.now();
     const ref: FileRef = { name: file.name, path: file.path };
     // Hashed, then parsed, chunk by chunk: a large file is never whole in memory.
@@ -294,14 +360,20 @@ export class RunEngine {
     const history = { cacheKey: cacheKey ?? '', filePath: file.path };
     if (useHistory && cacheKey) {
       const type = job.pipeline?.type ?? null;
-      if (await this.core.fileHistories.shouldSkip(job.workflow.id, history, type, job.workflow.maxFileExecutionCount)) {
-        await storage.fileExecutions.save({ ...execution, status: 'SKIPPED', updatedAt: clock.now() });
-        job.logger.info('Receive', `Skipped ${file.path}: already processed, or tried ${job.workflow.maxFileExecutionCount} times.`, execution.id);
+      if (
+        await this.core.fileHistories.shouldSkip(job.workflow.id, history, type, job.workflow.maxFileExecutionCount)
+      ) {
+        await lifecycle.recordFileExecution({ ...execution, status: 'SKIPPED', updatedAt: clock.now() });
+        job.logger.info(
+          'Receive',
+          `Skipped ${file.path}: already processed, or tried ${job.workflow.maxFileExecutionCount} times.`,
+          execution.id,
+        );
         return;
       }
     }
     job.progress.files.total++;
-    await storage.fileExecutions.save(execution);
+    await lifecycle.recordFileExecution(execution);
     job.logger.info('Receive', `Processing ${file.path}.`, execution.id);
 
     const fileTally = new StageTally(job.progress.stages);
@@ -311,7 +383,13 @@ export class RunEngine {
     };
     const end = async (status: FileExecutionStatus) => {
       const now = clock.now();
-      await storage.fileExecutions.save({ ...execution, status, error: firstError, executionTimeMs: now.getTime() - started.getTime(), updatedAt: now });
+      await lifecycle.recordFileExecution({
+        ...execution,
+        status,
+        error: firstError,
+        executionTimeMs: now.getTime() - started.getTime(),
+        updatedAt: now,
+      });
     };
     try {
       if (cacheKey !== null) {
@@ -332,7 +410,8 @@ export class RunEngine {
       firstError ??= messageOf(e);
       await end('ERROR');
       job.progress.files.failed++;
-      if (useHistory && cacheKey) await this.core.fileHistories.record(job.workflow.id, history, { status: 'ERROR', error: firstError });
+      if (useHistory && cacheKey)
+        await this.core.fileHistories.record(job.workflow.id, history, { status: 'ERROR', error: firstError });
       throw e;
     }
     runner.onFileFailure = null;
@@ -361,10 +440,19 @@ export class RunEngine {
       const n = ++logged[stage]!;
       if (n > max + 1) return;
       if (n === max + 1) {
-        job.logger.warn(STAGES[stage]!, `More records failed in ${STAGES[stage]}; only the first ${max} are logged.`, fileExecutionId);
+        job.logger.warn(
+          STAGES[stage]!,
+          `More records failed in ${STAGES[stage]}; only the first ${max} are logged.`,
+          fileExecutionId,
+        );
         return;
       }
-      job.logger.add(stage === FILTER && reason === FILTERED_OUT ? 'DEBUG' : 'WARN', STAGES[stage]!, `Record failed: ${reason}`, fileExecutionId);
+      job.logger.add(
+        stage === FILTER && reason === FILTERED_OUT ? 'DEBUG' : 'WARN',
+        STAGES[stage]!,
+        `Record failed: ${reason}`,
+        fileExecutionId,
+      );
     };
   }
 }
@@ -380,8 +468,18 @@ class BatchRunner {
     private readonly logFailure: (fileExecutionId: string | null) => FailureListener,
   ) {}
 
-  run(batch: { records: unknown[]; unreadable?: readonly string[] }, file: FileRef | null, fileExecutionId: string | null, tally: StageTally): Promise<void> {
-    const ctx: HandlerContext = { runId: this.job.run.id, workflowId: this.job.workflow.id, file, signal: this.job.signal };
+  run(
+    batch: { records: unknown[]; unreadable?: readonly string[] },
+    file: FileRef | null,
+    fileExecutionId: string | null,
+    tally: StageTally,
+  ): Promise<void> {
+    const ctx: HandlerContext = {
+      runId: this.job.run.id,
+      workflowId: this.job.workflow.id,
+      file,
+      signal: this.job.signal,
+    };
     const log = this.logFailure(fileExecutionId);
     return this.chain.run(batch, this.writer, ctx, tally, (stage, reason) => {
       log(stage, reason);
@@ -434,4 +532,3 @@ async function* guardSource<T>(items: AsyncIterable<T>, name: string, signal: Ab
     await iterator.return?.().catch(() => undefined);
   }
 }
-

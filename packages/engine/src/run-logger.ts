@@ -1,4 +1,11 @@
-import { levelRank, type Clock, type IdGenerator, type LogLevel, type RunLifecycle, type RunLog } from '@pipewright/core';
+import {
+  levelRank,
+  type Clock,
+  type IdGenerator,
+  type LogLevel,
+  type RunLifecycle,
+  type RunLog,
+} from '@pipewright/core';
 
 /** Where log lines go; `RunLifecycle.log` in the engine. */
 export type LogSink = Pick<RunLifecycle, 'log'>;
@@ -51,7 +58,15 @@ export class RunLogger {
     if (levelRank(level) < levelRank(this.minLevel)) return;
     // Logs are read back ordered by time: lines of one millisecond get the next one, to keep their order.
     this.lastTime = Math.max(this.clock.now().getTime(), this.lastTime + 1);
-    this.buffer.push({ id: this.ids.uuid(), runId: this.runId, level, stage, message: this.redact(message), fileExecutionId, time: new Date(this.lastTime) });
+    this.buffer.push({
+      id: this.ids.uuid(),
+      runId: this.runId,
+      level,
+      stage,
+      message: this.redact(message),
+      fileExecutionId,
+      time: new Date(this.lastTime),
+    });
     if (this.buffer.length >= FLUSH_AT) void this.flush().catch(() => {});
   }
 

@@ -32,7 +32,10 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 
 describe('egress allow/deny grammar', () => {
   it('parses hosts, ports, CIDRs, IPs, bracketed IPv6 and the words', () => {
-    const entries = parseEgressList(' db.example.com, api.example.com:443 ,10.1.0.0/16, 192.0.2.7, 192.0.2.8:5432, [fd00::/8]:5432, [::1], fe80::1, *.corp.example, loopback, private, link-local,', 'allow');
+    const entries = parseEgressList(
+      ' db.example.com, api.example.com:443 ,10.1.0.0/16, 192.0.2.7, 192.0.2.8:5432, [fd00::/8]:5432, [::1], fe80::1, *.corp.example, loopback, private, link-local,',
+      'allow',
+    );
     expect(entries).toHaveLength(12);
     expect(entries.map((e) => e.label)).toContain('[fd00::/8]:5432');
   });
@@ -57,31 +60,59 @@ describe('egress allow/deny grammar', () => {
     }
     expect(() => parseEgressList(entry, 'deny')).toThrow(EgressConfigError);
     expect(() => parseEgressList(entry, 'deny')).toThrow(message);
-    expect(() => EgressPolicy.fromConfig({ multiOrganization: true, deny: entry })).toThrow(`egress deny list: "${entry}"`);
+    expect(() => EgressPolicy.fromConfig({ multiOrganization: true, deny: entry })).toThrow(
+      `egress deny list: "${entry}"`,
+    );
   });
 });
 
 describe('EgressPolicy defaults', () => {
   it('refuses link-local (cloud metadata) always, loopback/private/unspecified on a multi-organization server', async () => {
     const single = EgressPolicy.fromConfig({ multiOrganization: false });
-    expect(await refusal(single.check('169.254.169.254', 80))).toBe('egress refused: 169.254.169.254, a link-local address (cloud metadata), refused unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
+    expect(await refusal(single.check('169.254.169.254', 80))).toBe(
+      'egress refused: 169.254.169.254, a link-local address (cloud metadata), refused unless allowed (PIPEWRIGHT_EGRESS_ALLOW)',
+    );
     await refusal(single.check('fe80::1', 80));
     await expect(single.check('127.0.0.1', 5432)).resolves.toEqual({ address: '127.0.0.1', family: 4 });
     await expect(single.check('10.0.0.5', 5432)).resolves.toEqual({ address: '10.0.0.5', family: 4 });
 
     const shared = multi();
-    for (const address of ['127.0.0.1', '127.9.9.9', '::1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', 'fd12::1', '0.0.0.0', '::', '::ffff:10.0.0.1'])
+    for (const address of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '::1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '100.64.0.1',
+      'fd12::1',
+      '0.0.0.0',
+      '::',
+      '::ffff:10.0.0.1',
+    ])
       await refusal(shared.check(address, 443));
-    expect(await refusal(shared.check('10.1.2.3', 443))).toMatch(/10\.1\.2\.3, a private address, refused on a multi-organization server/);
+    expect(await refusal(shared.check('10.1.2.3', 443))).toMatch(
+      /10\.1\.2\.3, a private address, refused on a multi-organization server/,
+    );
     await expect(shared.check('93.184.216.34', 443)).resolves.toEqual({ address: '93.184.216.34', family: 4 });
   });
 
   it('checks the IPv4 address a NAT64 or IPv4-compatible IPv6 address carries', async () => {
     const single = EgressPolicy.fromConfig({ multiOrganization: false });
-    for (const address of ['64:ff9b::a9fe:a9fe', '64:ff9b::169.254.169.254', '::169.254.169.254', '64:ff9b:1::a9fe:a9fe']) await refusal(single.check(address, 80));
+    for (const address of [
+      '64:ff9b::a9fe:a9fe',
+      '64:ff9b::169.254.169.254',
+      '::169.254.169.254',
+      '64:ff9b:1::a9fe:a9fe',
+    ])
+      await refusal(single.check(address, 80));
     const shared = multi();
-    for (const address of ['::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '0.1.2.3']) await refusal(shared.check(address, 443));
-    await expect(shared.check('64:ff9b::5db8:d822', 443)).resolves.toEqual({ address: '64:ff9b::5db8:d822', family: 6 });
+    for (const address of ['::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '0.1.2.3'])
+      await refusal(shared.check(address, 443));
+    await expect(shared.check('64:ff9b::5db8:d822', 443)).resolves.toEqual({
+      address: '64:ff9b::5db8:d822',
+      family: 6,
+    });
   });
 
   it('permissive() refuses only link-local', async () => {
@@ -92,7 +123,10 @@ describe('EgressPolicy defaults', () => {
   });
 
   it('checks every address a name resolves to: one bad address refuses the host', async () => {
-    const p = multi({}, table({ 'mixed.example': ['93.184.216.34', '10.0.0.8'], 'ok.example': ['93.184.216.34', '2606:2800:220:1::1'] }));
+    const p = multi(
+      {},
+      table({ 'mixed.example': ['93.184.216.34', '10.0.0.8'], 'ok.example': ['93.184.216.34', '2606:2800:220:1::1'] }),
+    );
     expect(await refusal(p.check('mixed.example', 443))).toBe(
       'egress refused: mixed.example resolves to 10.0.0.8, a private address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)',
     );
@@ -106,7 +140,11 @@ describe('EgressPolicy defaults', () => {
 });
 
 describe("the control plane's own database", () => {
-  const resolver = table({ localhost: ['127.0.0.1', '::1'], 'db.internal': ['127.0.0.2'], 'elsewhere.example': ['93.184.216.34'] });
+  const resolver = table({
+    localhost: ['127.0.0.1', '::1'],
+    'db.internal': ['127.0.0.2'],
+    'elsewhere.example': ['93.184.216.34'],
+  });
   // Allowing loopback shows the control database is refused by rule 1, not by the loopback default.
   const policy = multi({ allow: 'loopback, private' }, resolver);
 
@@ -126,14 +164,22 @@ describe("the control plane's own database", () => {
   });
 
   it('allows another database on the same server, another port, or another server', async () => {
-    await expect(policy.check('localhost', 5432, { database: 'warehouse' })).resolves.toMatchObject({ address: '127.0.0.1' });
-    await expect(policy.check('127.0.0.1', 5433, { database: 'pipewright' })).resolves.toMatchObject({ address: '127.0.0.1' });
-    await expect(policy.check('elsewhere.example', 5432, { database: 'pipewright' })).resolves.toMatchObject({ address: '93.184.216.34' });
+    await expect(policy.check('localhost', 5432, { database: 'warehouse' })).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+    await expect(policy.check('127.0.0.1', 5433, { database: 'pipewright' })).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+    await expect(policy.check('elsewhere.example', 5432, { database: 'pipewright' })).resolves.toMatchObject({
+      address: '93.184.216.34',
+    });
   });
 
   it('is allowed with the operator override', async () => {
     const p = multi({ allow: 'loopback', allowControlDatabase: true }, resolver);
-    await expect(p.check('localhost', 5432, { database: 'pipewright' })).resolves.toMatchObject({ address: '127.0.0.1' });
+    await expect(p.check('localhost', 5432, { database: 'pipewright' })).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
   });
 
   it('is refused on a remote control server by address, whatever the name', async () => {
@@ -147,7 +193,10 @@ describe("the control plane's own database", () => {
   });
 
   it('counts a unix-socket control database as this host', async () => {
-    const p = EgressPolicy.fromConfig({ multiOrganization: false, controlDatabaseUrl: 'postgres://u@/app?host=/var/run/postgresql' });
+    const p = EgressPolicy.fromConfig({
+      multiOrganization: false,
+      controlDatabaseUrl: 'postgres://u@/app?host=/var/run/postgresql',
+    });
     await refusal(p.check('127.0.0.1', 5432, { database: 'app' }));
     await refusal(p.checkSocket('/var/run/postgresql', 5432, { database: 'app' }));
     await expect(p.checkSocket('/var/run/postgresql', 5432, { database: 'other' })).resolves.toBeTruthy();
@@ -174,7 +223,9 @@ describe('allow and deny lists', () => {
   it('a deny entry beats an allow entry, and refuses what is otherwise allowed', async () => {
     const p = multi({ allow: '10.0.0.0/8', deny: 'api.corp, 10.0.0.7/32' }, resolver);
     await expect(p.check('db.corp', 5432)).resolves.toBeTruthy();
-    expect(await refusal(p.check('api.corp', 443))).toBe('egress refused: api.corp resolves to 10.0.0.6, denied by the egress deny list ("api.corp")');
+    expect(await refusal(p.check('api.corp', 443))).toBe(
+      'egress refused: api.corp resolves to 10.0.0.6, denied by the egress deny list ("api.corp")',
+    );
     await refusal(p.check('x.svc.corp', 443));
     const single = EgressPolicy.fromConfig({ multiOrganization: false, deny: '93.184.216.0/24, loopback' });
     await refusal(single.check('93.184.216.34', 443));
@@ -224,7 +275,12 @@ describe('DNS pinning', () => {
       return [{ address: answers++ === 0 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
     };
     const p = EgressPolicy.permissive({ resolver: rebinding });
-    const res = await pinnedRequest(p, `http://hook.test:${port}/in`, { method: 'POST', headers: {}, body: '{}', signal: AbortSignal.timeout(5_000) });
+    const res = await pinnedRequest(p, `http://hook.test:${port}/in`, {
+      method: 'POST',
+      headers: {},
+      body: '{}',
+      signal: AbortSignal.timeout(5_000),
+    });
     expect(res.status).toBe(200);
     expect(calls).toEqual(['hook.test']);
     expect(hits).toEqual([`POST /in hook.test:${port} -`]);
@@ -232,13 +288,26 @@ describe('DNS pinning', () => {
 
   it('follows redirects itself, checking each hop; drops credentials on another origin', async () => {
     const p = EgressPolicy.permissive({ resolver: table({ 'hook.test': ['127.0.0.1'], 'other.test': ['127.0.0.1'] }) });
-    const init = { method: 'POST', headers: { authorization: 'Bearer t' }, sensitiveHeaders: ['authorization'], body: '{}', signal: AbortSignal.timeout(5_000) };
-    expect(await pinnedRequest(p, `http://hook.test:${port}/hop`, init)).toMatchObject({ status: 200, url: `http://hook.test:${port}/final` });
+    const init = {
+      method: 'POST',
+      headers: { authorization: 'Bearer t' },
+      sensitiveHeaders: ['authorization'],
+      body: '{}',
+      signal: AbortSignal.timeout(5_000),
+    };
+    expect(await pinnedRequest(p, `http://hook.test:${port}/hop`, init)).toMatchObject({
+      status: 200,
+      url: `http://hook.test:${port}/final`,
+    });
     expect(hits).toEqual([`POST /hop hook.test:${port} Bearer t`, `POST /final hook.test:${port} Bearer t`]);
     hits.length = 0;
     await pinnedRequest(p, `http://hook.test:${port}/elsewhere`, init);
     expect(hits).toEqual([`POST /elsewhere hook.test:${port} Bearer t`, `GET /final other.test:${port} -`]);
-    expect(await refusal(pinnedRequest(p, `http://hook.test:${port}/metadata`, init))).toMatch(/^egress refused: 169\.254\.169\.254, a link-local address/);
-    await expect(pinnedRequest(p, `http://hook.test:${port}/loop`, init)).rejects.toThrow('too many redirects (more than 5)');
+    expect(await refusal(pinnedRequest(p, `http://hook.test:${port}/metadata`, init))).toMatch(
+      /^egress refused: 169\.254\.169\.254, a link-local address/,
+    );
+    await expect(pinnedRequest(p, `http://hook.test:${port}/loop`, init)).rejects.toThrow(
+      'too many redirects (more than 5)',
+    );
   });
 });

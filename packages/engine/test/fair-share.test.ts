@@ -19,7 +19,10 @@ function gate() {
     most.set(org, Math.max(most.get(org) ?? 0, n));
     started.push(org);
     // Released, or the run was stopped (a timeout, a cancel).
-    await Promise.race([opened, new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }))]);
+    await Promise.race([
+      opened,
+      new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true })),
+    ]);
     inside.set(org, inside.get(org)! - 1);
     return record;
   };
@@ -44,7 +47,8 @@ describe('fair share in the in-process executor', () => {
   async function pipelines(actor: Actor, org: string, n: number): Promise<string[]> {
     const wf = await w.core.workflows.create(actor, { name: `wf-${org}`, definition: workflowOf(org) });
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await w.core.pipelines.create(actor, { name: `${org}-${i}`, workflowId: wf.id })).pipeline.id);
+    for (let i = 0; i < n; i++)
+      ids.push((await w.core.pipelines.create(actor, { name: `${org}-${i}`, workflowId: wf.id })).pipeline.id);
     return ids;
   }
 
@@ -88,11 +92,11 @@ describe('fair share in the in-process executor', () => {
     expect(order).toEqual(['a', 'a', 'b', 'a', 'b', 'a']);
   });
 
-  it("holds an organization to its own limit when it has one (set by a server admin)", async () => {
+  it('holds an organization to its own limit when it has one (set by a server admin)', async () => {
     w = await engineWorld({ concurrency: 4, organizationConcurrency: 3 });
     const g = gate();
     w.executor.registry.registerHandler('gate', g.handler);
-    const storage = w.core.deps.storage;
+    const storage = w.storage;
     const org = (await storage.organizations.findById(w.member.orgId))!;
     org.limitConcurrentRuns(1, new Date());
     await storage.organizations.update(org);
@@ -119,7 +123,7 @@ describe('fair share in the in-process executor', () => {
     for (const r of runs) await w.executor.settled(r.id);
   });
 
-  it('stops a run past its pipeline\'s own time limit, or the operator\'s maximum when that is shorter', async () => {
+  it("stops a run past its pipeline's own time limit, or the operator's maximum when that is shorter", async () => {
     w = await engineWorld({ runTimeoutMs: 10_000 });
     const g = gate();
     w.executor.registry.registerHandler('gate', g.handler);
@@ -127,7 +131,11 @@ describe('fair share in the in-process executor', () => {
     const wf = await w.workflow(workflowOf('a', 3));
     const started = Date.now();
     const own = await w.run(await w.pipeline(wf, { runTimeoutSeconds: 1 }));
-    expect(own).toMatchObject({ status: 'STOPPED', error: "run timed out after 1 s (the pipeline's limit)", cancelledBy: null });
+    expect(own).toMatchObject({
+      status: 'STOPPED',
+      error: "run timed out after 1 s (the pipeline's limit)",
+      cancelledBy: null,
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
     await w.close();
 

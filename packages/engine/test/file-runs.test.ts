@@ -36,8 +36,14 @@ describe('file-based runs on a real folder', () => {
     );
 
   it('reads JSON, NDJSON and CSV files, filters and transforms, and writes a JSON file per input file', async () => {
-    await writeFile(path.join(root, 'in', 'a.json'), JSON.stringify([{ sku: 'a1', qty: 2 }, { sku: 'a2', qty: 0 }, 'junk']));
-    await writeFile(path.join(root, 'in', 'more', 'b.ndjson'), '{"sku":"b1","qty":1}\n{broken\n\n{"sku":"b2","qty":5}\n');
+    await writeFile(
+      path.join(root, 'in', 'a.json'),
+      JSON.stringify([{ sku: 'a1', qty: 2 }, { sku: 'a2', qty: 0 }, 'junk']),
+    );
+    await writeFile(
+      path.join(root, 'in', 'more', 'b.ndjson'),
+      '{"sku":"b1","qty":1}\n{broken\n\n{"sku":"b2","qty":5}\n',
+    );
     await writeFile(path.join(root, 'in', 'c.csv'), 'sku,qty\nc1,3\nc2,0\nc3,7\n');
     await writeFile(path.join(root, 'in', 'ignored.txt'), 'not selected by the glob');
     await writeFile(path.join(root, 'in', '.hidden.json'), '[{"sku":"h","qty":1}]');
@@ -60,7 +66,7 @@ describe('file-based runs on a real folder', () => {
     ]);
     expect((await readdir(path.join(root, 'out', 'in'))).sort()).toEqual(['a.json', 'c.json', 'more']);
 
-    const executions = await w.core.deps.storage.fileExecutions.listByRun(run.id, page);
+    const executions = await w.storage.fileExecutions.listByRun(run.id, page);
     expect(executions.items.map((e) => [e.filePath, e.status])).toEqual([
       ['in/a.json', 'ERROR'],
       ['in/c.csv', 'COMPLETED'],
@@ -76,7 +82,9 @@ describe('file-based runs on a real folder', () => {
     await writeFile(path.join(root, 'in', 'a.csv'), 'sku,qty\nx,1\ny,2\n');
     const run = await w.run(await w.pipeline(await folderWorkflow({}, 'ndjson')));
     expect(run.stages.passed[5]).toBe(2);
-    expect(await readFile(path.join(root, 'out', 'in', 'a.ndjson'), 'utf8')).toBe('{"sku":"X","qty":1}\n{"sku":"Y","qty":2}\n');
+    expect(await readFile(path.join(root, 'out', 'in', 'a.ndjson'), 'utf8')).toBe(
+      '{"sku":"X","qty":1}\n{"sku":"Y","qty":2}\n',
+    );
   });
 
   it('skips files COMPLETED before (same content and path); a changed file runs again; clear-file-marker resets', async () => {
@@ -88,7 +96,7 @@ describe('file-based runs on a real folder', () => {
     const second = await w.run(p);
     expect(second.stages.passed).toEqual([0, 0, 0, 0, 0, 0]);
     expect(second.files.total).toBe(0);
-    const skipped = await w.core.deps.storage.fileExecutions.listByRun(second.id, page);
+    const skipped = await w.storage.fileExecutions.listByRun(second.id, page);
     expect(skipped.items.map((e) => e.status)).toEqual(['SKIPPED']);
 
     await writeFile(path.join(root, 'in', 'a.csv'), 'sku,qty\nx,1\nz,4\n');
@@ -173,7 +181,10 @@ describe('upload runs', () => {
       description: 'test',
       settingsSchema: { type: 'object' },
       async open() {
-        return { write: async (records, file) => (seen.push(...records.map((r) => ({ file: file?.path, r }))), { failed: [] }), close: async () => {} };
+        return {
+          write: async (records, file) => (seen.push(...records.map((r) => ({ file: file?.path, r }))), { failed: [] }),
+          close: async () => {},
+        };
       },
     });
     const wf = await w.workflow({
@@ -207,9 +218,15 @@ describe('upload runs', () => {
   it('turns a file of another type into one record {fileName, content}, and keeps history when asked', async () => {
     const seen: unknown[] = [];
     w.executor.registry.registerHandler('collect', (r) => (seen.push(r), r));
-    const wf = await w.workflow({ source: { connector: 'upload', settings: { useFileHistory: true } }, stages: { transformation: { handler: 'collect' } } });
+    const wf = await w.workflow({
+      source: { connector: 'upload', settings: { useFileHistory: true } },
+      stages: { transformation: { handler: 'collect' } },
+    });
     const p = await w.pipeline(wf);
-    const files = [uploadedBytes('note.txt', enc('hello'), 'text/plain'), uploadedBytes('blob.bin', new Uint8Array([0xff, 0x00, 0xfe]))];
+    const files = [
+      uploadedBytes('note.txt', enc('hello'), 'text/plain'),
+      uploadedBytes('blob.bin', new Uint8Array([0xff, 0x00, 0xfe])),
+    ];
     const run = await w.run(p, { files });
     expect(run.stages.passed).toEqual([2, 2, 2, 2, 2, 2]);
     expect(seen).toEqual([

@@ -7,8 +7,12 @@ describe('a run of inline records through the six stages', () => {
   });
   afterEach(() => w.close());
 
-  it("counts passed and failed per stage as Meergo does (6,029 records, 55 filtered out)", async () => {
-    const records = Array.from({ length: 6029 }, (_, i) => ({ id: i, country: i % 109 === 0 ? 'XX' : 'IT', amount: i }));
+  it('counts passed and failed per stage as Meergo does (6,029 records, 55 filtered out)', async () => {
+    const records = Array.from({ length: 6029 }, (_, i) => ({
+      id: i,
+      country: i % 109 === 0 ? 'XX' : 'IT',
+      amount: i,
+    }));
     expect(records.filter((r) => r.country === 'XX')).toHaveLength(56);
     // 56 multiples of 109 below 6029 (0 … 5995); id 0 stays in so exactly 55 are filtered out.
     const wf = await w.workflow({
@@ -28,7 +32,10 @@ describe('a run of inline records through the six stages', () => {
       return { ...(r as object), seen: true };
     });
     const wf = await w.workflow({
-      source: { connector: 'inline', settings: { records: [...Array.from({ length: 10 }, (_, id) => ({ id })), 'not an object', { id: 'x' }] } },
+      source: {
+        connector: 'inline',
+        settings: { records: [...Array.from({ length: 10 }, (_, id) => ({ id })), 'not an object', { id: 'x' }] },
+      },
       stages: {
         inputSchema: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
         filter: 'id != 3',
@@ -42,7 +49,9 @@ describe('a run of inline records through the six stages', () => {
     // 12 given: 1 unreadable; 'x' fails input; 3 filtered; 7 throws; 9 > 8 fails output.
     expect(run.stages).toEqual({ passed: [11, 10, 9, 8, 7, 7], failed: [1, 1, 1, 1, 1, 0] });
     const logs = await w.core.runs.logs(w.member, run.id, { minLevel: 'WARN' }, { page: 1, size: 100 });
-    expect(logs.items.map((l) => l.stage)).toEqual(expect.arrayContaining(['Receive', 'InputValidation', 'Transformation', 'OutputValidation']));
+    expect(logs.items.map((l) => l.stage)).toEqual(
+      expect.arrayContaining(['Receive', 'InputValidation', 'Transformation', 'OutputValidation']),
+    );
     expect(logs.items.find((l) => l.stage === 'Transformation')!.message).toContain('boom');
     // Filtered-out records are not problems: they are logged at DEBUG only.
     expect(logs.items.some((l) => l.stage === 'Filter')).toBe(false);
@@ -55,7 +64,9 @@ describe('a run of inline records through the six stages', () => {
   });
 
   it('records who triggered the run and updates the pipeline bookkeeping', async () => {
-    const p = await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } }));
+    const p = await w.pipeline(
+      await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } }),
+    );
     const run = await w.run(p);
     const again = await w.run(p);
     expect(run.triggeredBy).toBe(w.member.userId);
@@ -65,13 +76,17 @@ describe('a run of inline records through the six stages', () => {
   });
 
   it('logs per run, queryable with a minimum level', async () => {
-    const run = await w.run(await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }, 2] } } })));
+    const run = await w.run(
+      await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }, 2] } } })),
+    );
     const all = await w.core.runs.logs(w.member, run.id, {}, { page: 1, size: 100 });
     const warn = await w.core.runs.logs(w.member, run.id, { minLevel: 'WARN' }, { page: 1, size: 100 });
     expect(all.items.map((l) => l.level)).toEqual(expect.arrayContaining(['DEBUG', 'INFO', 'WARN']));
     expect(warn.items.every((l) => l.level === 'WARN' || l.level === 'ERROR')).toBe(true);
     expect(warn.items).toHaveLength(1);
-    expect(all.items.at(-1)!.message).toMatch(/^Run COMPLETED: passed \[1, 1, 1, 1, 1, 1\], failed \[1, 0, 0, 0, 0, 0\]/);
+    expect(all.items.at(-1)!.message).toMatch(
+      /^Run COMPLETED: passed \[1, 1, 1, 1, 1, 1\], failed \[1, 0, 0, 0, 0, 0\]/,
+    );
     for (const l of all.items) {
       expect(l).toMatchObject({ runId: run.id, fileExecutionId: null });
       expect(Number.isFinite(l.time.getTime())).toBe(true);

@@ -29,9 +29,15 @@ describe('end to end on the Kysely storage adapter', () => {
 
   it('counts 6,029 records with 55 filtered out exactly', async () => {
     const records = Array.from({ length: 6029 }, (_, id) => ({ id, drop: id > 0 && id <= 55 }));
-    const wf = await w.workflow({ source: { connector: 'inline', settings: {} }, stages: { filter: 'drop = false', transformation: '{"id": id}' } });
+    const wf = await w.workflow({
+      source: { connector: 'inline', settings: {} },
+      stages: { filter: 'drop = false', transformation: '{"id": id}' },
+    });
     const run = await w.run(await w.pipeline(wf), { input: records });
-    expect(run).toMatchObject({ status: 'COMPLETED', stages: { passed: [6029, 6029, 5974, 5974, 5974, 5974], failed: [0, 0, 55, 0, 0, 0] } });
+    expect(run).toMatchObject({
+      status: 'COMPLETED',
+      stages: { passed: [6029, 6029, 5974, 5974, 5974, 5974], failed: [0, 0, 55, 0, 0, 0] },
+    });
     const logs = await w.core.runs.logs(w.member, run.id, { minLevel: 'INFO' }, { page: 1, size: 50 });
     expect(logs.items.at(-1)!.message).toMatch(/^Run COMPLETED/);
   });
@@ -46,7 +52,11 @@ describe('end to end on the Kysely storage adapter', () => {
     });
     const p = await w.pipeline(wf, { type: 'ETL' });
     const run = await w.run(p);
-    expect(run).toMatchObject({ status: 'COMPLETED', stages: { passed: [2, 2, 1, 1, 1, 1], failed: [0, 0, 1, 0, 0, 0] }, files: { total: 1, ok: 1, failed: 0 } });
+    expect(run).toMatchObject({
+      status: 'COMPLETED',
+      stages: { passed: [2, 2, 1, 1, 1, 1], failed: [0, 0, 1, 0, 0, 0] },
+      files: { total: 1, ok: 1, failed: 0 },
+    });
     expect(await readFile(path.join(root, 'out', 'in', 'a.ndjson'), 'utf8')).toBe('{"id":2}\n');
     expect((await w.run(p)).files.total).toBe(0);
     const executions = await store.storage.fileExecutions.listByRun(run.id, { page: 1, size: 10 });
@@ -56,13 +66,25 @@ describe('end to end on the Kysely storage adapter', () => {
   it('cancels a run (STOPPING → STOPPED) and recovers an interrupted one', async () => {
     let entered!: () => void;
     const reached = new Promise<void>((r) => (entered = r));
-    w.executor.registry.registerHandler('block', (r, ctx) => new Promise((res) => (entered(), ctx.signal.addEventListener('abort', () => res(r)))));
-    const p = await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } }, stages: { transformation: { handler: 'block' } } }));
+    w.executor.registry.registerHandler(
+      'block',
+      (r, ctx) => new Promise((res) => (entered(), ctx.signal.addEventListener('abort', () => res(r)))),
+    );
+    const p = await w.pipeline(
+      await w.workflow({
+        source: { connector: 'inline', settings: { records: [{ a: 1 }] } },
+        stages: { transformation: { handler: 'block' } },
+      }),
+    );
     const run = await w.core.runs.trigger(w.member, p);
     await reached;
     expect((await w.core.runs.cancel(w.admin, run.id)).status).toBe('STOPPING');
     await w.executor.settled(run.id);
-    expect(await w.core.runs.get(w.member, run.id)).toMatchObject({ status: 'STOPPED', error: CANCELLED, cancelledBy: w.admin.userId });
+    expect(await w.core.runs.get(w.member, run.id)).toMatchObject({
+      status: 'STOPPED',
+      error: CANCELLED,
+      cancelledBy: w.admin.userId,
+    });
 
     const dead = createCore({ storage: store.storage, hasher, sealer, tokens, clock: w.clock, executor: noExecutor });
     const orphan = await dead.runs.trigger(w.member, p);
@@ -78,16 +100,25 @@ describe('end to end on the Kysely storage adapter', () => {
       const db = await createTestDatabase();
       try {
         await db.query(`CREATE TABLE src (id int PRIMARY KEY, v int, updated_at timestamptz)`);
-        await db.query(`INSERT INTO src SELECT g, g, timestamptz '2026-01-01' + g * interval '1 second' FROM generate_series(1, 300) g`);
+        await db.query(
+          `INSERT INTO src SELECT g, g, timestamptz '2026-01-01' + g * interval '1 second' FROM generate_series(1, 300) g`,
+        );
         await db.query(`CREATE TABLE dst (id int PRIMARY KEY, v int)`);
         const conn = await w.connection('postgres', { connectionString: db.url });
         const wf = await w.workflow({
           source: { connector: 'postgres', connection: conn, settings: { table: 'src' } },
           stages: { filter: 'v % 10 != 0', transformation: '{"id": id, "v": v * 10}' },
-          destination: { connector: 'postgres', connection: conn, settings: { table: 'dst', mode: 'upsert', keyColumns: ['id'] } },
+          destination: {
+            connector: 'postgres',
+            connection: conn,
+            settings: { table: 'dst', mode: 'upsert', keyColumns: ['id'] },
+          },
         });
         const p = await w.pipeline(wf, { updatedAtColumn: 'updated_at', incremental: true });
-        expect((await w.run(p)).stages).toEqual({ passed: [300, 300, 270, 270, 270, 270], failed: [0, 0, 30, 0, 0, 0] });
+        expect((await w.run(p)).stages).toEqual({
+          passed: [300, 300, 270, 270, 270, 270],
+          failed: [0, 0, 30, 0, 0, 0],
+        });
         await db.query(`UPDATE src SET v = 11, updated_at = '2027-01-01' WHERE id = 1`);
         expect((await w.run(p)).stages).toEqual({ passed: [1, 1, 1, 1, 1, 1], failed: [0, 0, 0, 0, 0, 0] });
         expect((await db.query('SELECT v FROM dst WHERE id = 1')).rows[0].v).toBe(110);

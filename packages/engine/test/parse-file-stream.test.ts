@@ -35,7 +35,9 @@ describe('parseFileStream', () => {
     ]);
     expect(batches.flatMap((b) => b.unreadable)).toHaveLength(1);
     // As the whole-file parser: an unclosed quote at the end is one unreadable row.
-    expect(await all('x.csv', enc('id\n"unclosed\n'), 4)).toEqual([{ records: [], unreadable: [expect.stringMatching(/Quote Not Closed/)] }]);
+    expect(await all('x.csv', enc('id\n"unclosed\n'), 4)).toEqual([
+      { records: [], unreadable: [expect.stringMatching(/Quote Not Closed/)] },
+    ]);
     await expect(all('x.csv', new Uint8Array([0x61, 0x0a, 0xff]), 1)).rejects.toThrow(/UTF-8/);
   });
 
@@ -44,7 +46,9 @@ describe('parseFileStream', () => {
       { records: [{ a: 1 }, { a: 2 }], unreadable: [] },
       { records: [{ a: 3 }], unreadable: [] },
     ]);
-    expect(await all('x.txt', enc('hi'), 1)).toEqual([{ records: [{ fileName: 'x.txt', mimeType: null, encoding: 'utf-8', content: 'hi' }], unreadable: [] }]);
+    expect(await all('x.txt', enc('hi'), 1)).toEqual([
+      { records: [{ fileName: 'x.txt', mimeType: null, encoding: 'utf-8', content: 'hi' }], unreadable: [] },
+    ]);
     expect(await all('x.ndjson', enc(''), 1)).toEqual([{ records: [], unreadable: [] }]);
     expect(await all('x.csv', enc(''), 1)).toEqual([{ records: [], unreadable: [] }]);
   });

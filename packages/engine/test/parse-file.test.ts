@@ -12,7 +12,10 @@ describe('parseFile', () => {
   });
 
   it('reads a JSON array of objects, or one object', () => {
-    expect(parseFile({ name: 'a.json' }, enc('[{"a":1},{"a":2},3]'))).toEqual({ records: [{ a: 1 }, { a: 2 }], unreadable: ['item 2 is not a JSON object'] });
+    expect(parseFile({ name: 'a.json' }, enc('[{"a":1},{"a":2},3]'))).toEqual({
+      records: [{ a: 1 }, { a: 2 }],
+      unreadable: ['item 2 is not a JSON object'],
+    });
     expect(parseFile({ name: 'a.json' }, enc('\uFEFF{"a":1}')).records).toEqual([{ a: 1 }]);
     expect(() => parseFile({ name: 'a.json' }, enc('[{'))).toThrow(/invalid JSON/);
   });
@@ -34,8 +37,13 @@ describe('parseFile', () => {
   });
 
   it('makes one record of any other file', () => {
-    expect(parseFile({ name: 'x.txt', mimeType: 'text/plain' }, enc('hi')).records).toEqual([{ fileName: 'x.txt', mimeType: 'text/plain', encoding: 'utf-8', content: 'hi' }]);
-    expect(parseFile({ name: 'x.bin' }, new Uint8Array([0xc3])).records[0]).toMatchObject({ encoding: 'base64', content: 'ww==' });
+    expect(parseFile({ name: 'x.txt', mimeType: 'text/plain' }, enc('hi')).records).toEqual([
+      { fileName: 'x.txt', mimeType: 'text/plain', encoding: 'utf-8', content: 'hi' },
+    ]);
+    expect(parseFile({ name: 'x.bin' }, new Uint8Array([0xc3])).records[0]).toMatchObject({
+      encoding: 'base64',
+      content: 'ww==',
+    });
   });
 
   it('refuses text files that are not UTF-8', () => {

@@ -24,19 +24,27 @@ function flakySource(failures: number, failure: () => Error = refused): RecordSo
   return source;
 }
 
-const flakyWorkflow = { source: { connector: 'flaky', settings: {} }, destination: { connector: 'none', settings: {} } };
+const flakyWorkflow = {
+  source: { connector: 'flaky', settings: {} },
+  destination: { connector: 'none', settings: {} },
+};
 
 describe('retries of runs that fail with a retryable error', () => {
   let w: EngineWorld;
   afterEach(() => w.close());
 
-  const messages = async (run: Run) => (await w.core.runs.logs(w.member, run.id, { minLevel: 'INFO' }, { page: 1, size: 100 })).items.map((l) => l.message);
+  const messages = async (run: Run) =>
+    (await w.core.runs.logs(w.member, run.id, { minLevel: 'INFO' }, { page: 1, size: 100 })).items.map(
+      (l) => l.message,
+    );
 
   it('re-executes the same run from the start after the backoff until an attempt succeeds', async () => {
     w = await engineWorld();
     const source = flakySource(2);
     w.executor.registry.registerSource(source);
-    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 3, backoffSeconds: 0 } });
+    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), {
+      retry: { maxAttempts: 3, backoffSeconds: 0 },
+    });
     const run = await w.run(pipeline);
     expect(run).toMatchObject({ status: 'COMPLETED', attempt: 3, error: null });
     expect(run.stages).toEqual({ passed: [2, 2, 2, 2, 2, 2], failed: [0, 0, 0, 0, 0, 0] }); // counters of the last attempt only
@@ -63,7 +71,9 @@ describe('retries of runs that fail with a retryable error', () => {
     let n = 0;
     const source = flakySource(Infinity, () => Object.assign(new Error(`timeout ${++n}`), { code: 'ETIMEDOUT' }));
     w.executor.registry.registerSource(source);
-    const run = await w.run(await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 0 } }));
+    const run = await w.run(
+      await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 0 } }),
+    );
     expect(run).toMatchObject({ status: 'ERROR', attempt: 2, error: 'source "flaky" failed: timeout 2' });
     expect(source.reads).toBe(2);
     const log = await messages(run);
@@ -74,12 +84,22 @@ describe('retries of runs that fail with a retryable error', () => {
 
   it('does not retry a failure that is not retryable (bad settings, missing table)', async () => {
     w = await engineWorld();
-    const source = flakySource(Infinity, () => Object.assign(new Error('relation "nope" does not exist'), { code: '42P01' }));
+    const source = flakySource(Infinity, () =>
+      Object.assign(new Error('relation "nope" does not exist'), { code: '42P01' }),
+    );
     w.executor.registry.registerSource(source);
-    const run = await w.run(await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 3, backoffSeconds: 0 } }));
-    expect(run).toMatchObject({ status: 'ERROR', attempt: 1, error: 'source "flaky" failed: relation "nope" does not exist' });
+    const run = await w.run(
+      await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 3, backoffSeconds: 0 } }),
+    );
+    expect(run).toMatchObject({
+      status: 'ERROR',
+      attempt: 1,
+      error: 'source "flaky" failed: relation "nope" does not exist',
+    });
     expect(source.reads).toBe(1);
-    expect(await messages(run)).toContain('Attempt 1 of 3 failed: source "flaky" failed: relation "nope" does not exist (not retryable); no retry.');
+    expect(await messages(run)).toContain(
+      'Attempt 1 of 3 failed: source "flaky" failed: relation "nope" does not exist (not retryable); no retry.',
+    );
   });
 
   it('does not retry by default (one attempt), and says nothing about attempts', async () => {
@@ -96,7 +116,9 @@ describe('retries of runs that fail with a retryable error', () => {
     w = await engineWorld();
     const source = flakySource(1, () => new RetryableError('the API said: try again later'));
     w.executor.registry.registerSource(source);
-    const run = await w.run(await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 0 } }));
+    const run = await w.run(
+      await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 0 } }),
+    );
     expect(run).toMatchObject({ status: 'COMPLETED', attempt: 2 });
   });
 
@@ -104,7 +126,9 @@ describe('retries of runs that fail with a retryable error', () => {
     w = await engineWorld({ heartbeatMs: 50 });
     const source = flakySource(1);
     w.executor.registry.registerSource(source);
-    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 1 } });
+    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), {
+      retry: { maxAttempts: 2, backoffSeconds: 1 },
+    });
     const started = Date.now();
     const trigger = await w.core.runs.trigger(w.member, pipeline);
     await eventually(async () => (await w.core.runs.get(w.member, trigger.id)).attempt === 2);
@@ -124,9 +148,15 @@ describe('retries of runs that fail with a retryable error', () => {
     w = await engineWorld();
     const source = flakySource(1);
     w.executor.registry.registerSource(source);
-    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 3, backoffSeconds: 60 } });
+    const pipeline = await w.pipeline(await w.workflow(flakyWorkflow), {
+      retry: { maxAttempts: 3, backoffSeconds: 60 },
+    });
     const run = await w.core.runs.trigger(w.member, pipeline);
-    await eventually(async () => (await w.core.runs.get(w.member, run.id)).status === 'PENDING' && (await w.core.runs.get(w.member, run.id)).attempt === 2);
+    await eventually(
+      async () =>
+        (await w.core.runs.get(w.member, run.id)).status === 'PENDING' &&
+        (await w.core.runs.get(w.member, run.id)).attempt === 2,
+    );
     const asked = Date.now();
     const cancelled = await w.core.runs.cancel(w.admin, run.id);
     expect(cancelled).toMatchObject({ status: 'STOPPED', cancelledBy: w.admin.userId, attempt: 2 });
@@ -140,10 +170,13 @@ describe('retries of runs that fail with a retryable error', () => {
   it('drops a waiting run cancelled by another process when its lease renewal answers stop', async () => {
     w = await engineWorld({ heartbeatMs: 20 });
     w.executor.registry.registerSource(flakySource(1));
-    const run = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 60 } }));
+    const run = await w.core.runs.trigger(
+      w.member,
+      await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 60 } }),
+    );
     await eventually(async () => (await w.core.runs.get(w.member, run.id)).attempt === 2);
     // Stopped in storage by someone whose executor does not hold the run.
-    await w.core.deps.storage.transaction(async (tx) => {
+    await w.storage.transaction(async (tx) => {
       const r = (await tx.runs.findByIdForUpdate(run.id))!;
       r.requestCancel(w.admin.userId, new Date());
       await tx.runs.update(r);
@@ -155,7 +188,10 @@ describe('retries of runs that fail with a retryable error', () => {
   it('ends a waiting run as STOPPED on shutdown', async () => {
     w = await engineWorld();
     w.executor.registry.registerSource(flakySource(1));
-    const run = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 60 } }));
+    const run = await w.core.runs.trigger(
+      w.member,
+      await w.pipeline(await w.workflow(flakyWorkflow), { retry: { maxAttempts: 2, backoffSeconds: 60 } }),
+    );
     await eventually(async () => (await w.core.runs.get(w.member, run.id)).attempt === 2);
     await w.executor.drain(1_000);
     expect(await w.core.runs.get(w.member, run.id)).toMatchObject({ status: 'STOPPED', error: SHUTDOWN, attempt: 2 });
@@ -165,7 +201,11 @@ describe('retries of runs that fail with a retryable error', () => {
     w = await engineWorld();
     const wf = await w.workflow({
       // Port 1: nothing listens there, the connection is refused at once.
-      source: { connector: 'postgres', connection: await w.connection('postgres', { connectionString: 'postgres://nobody@127.0.0.1:1/none' }), settings: { table: 'rows' } },
+      source: {
+        connector: 'postgres',
+        connection: await w.connection('postgres', { connectionString: 'postgres://nobody@127.0.0.1:1/none' }),
+        settings: { table: 'rows' },
+      },
       destination: { connector: 'none', settings: {} },
     });
     const started = Date.now();
@@ -174,7 +214,11 @@ describe('retries of runs that fail with a retryable error', () => {
     expect(run).toMatchObject({ status: 'ERROR', attempt: 2 });
     expect(run.error).toMatch(/^source "postgres" failed: .*ECONNREFUSED/);
     const log = await messages(run);
-    expect(log.some((m) => /^Attempt 1 of 2 failed: source "postgres" failed: .*ECONNREFUSED.* \(retryable\); retrying in 1 s\.$/.test(m))).toBe(true);
+    expect(
+      log.some((m) =>
+        /^Attempt 1 of 2 failed: source "postgres" failed: .*ECONNREFUSED.* \(retryable\); retrying in 1 s\.$/.test(m),
+      ),
+    ).toBe(true);
     expect(log.some((m) => /^Attempt 2 of 2 failed: .* \(retryable\); no attempts left\.$/.test(m))).toBe(true);
   });
 });

@@ -8,7 +8,10 @@ describe('isRetryable', () => {
     ['a reset connection', withCode('ECONNRESET')],
     ['a network timeout', withCode('ETIMEDOUT')],
     ['a DNS lookup to try again', withCode('EAI_AGAIN')],
-    ['"localhost" refused on ::1 and 127.0.0.1', new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect failed')],
+    [
+      '"localhost" refused on ::1 and 127.0.0.1',
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect failed'),
+    ],
     ['fetch failing on a socket error', new TypeError('fetch failed', { cause: withCode('UND_ERR_SOCKET') })],
     ['an AbortSignal.timeout', new DOMException('The operation was aborted due to timeout', 'TimeoutError')],
     ['a Postgres connection exception (class 08)', withCode('08006')],

@@ -1,4 +1,4 @@
-import { CANCELLED, createCore, INTERRUPTED, noExecutor } from '@pipewright/core';
+import { CANCELLED, createCore, emptyCounters, INTERRUPTED, noExecutor } from '@pipewright/core';
 import { SHUTDOWN, type HandlerContext, type RecordSourceConnector } from '@pipewright/engine';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 import { engineWorld, eventually, hasher, sealer, tokens, type EngineWorld } from './support/harness.js';
@@ -16,7 +16,10 @@ function blockingHandler() {
   return { handler, reached };
 }
 
-const blockingWorkflow = { source: { connector: 'inline', settings: { records: [{ a: 1 }, { a: 2 }, { a: 3 }] } }, stages: { transformation: { handler: 'block' } } };
+const blockingWorkflow = {
+  source: { connector: 'inline', settings: { records: [{ a: 1 }, { a: 2 }, { a: 3 }] } },
+  stages: { transformation: { handler: 'block' } },
+};
 
 describe('run lifecycle in the in-process executor', () => {
   let w: EngineWorld;
@@ -33,7 +36,12 @@ describe('run lifecycle in the in-process executor', () => {
     expect(stopping.status).toBe('STOPPING');
     await w.executor.settled(run.id);
     const ended = await w.core.runs.get(w.member, run.id);
-    expect(ended).toMatchObject({ status: 'STOPPED', error: CANCELLED, cancelledBy: w.admin.userId, triggeredBy: w.member.userId });
+    expect(ended).toMatchObject({
+      status: 'STOPPED',
+      error: CANCELLED,
+      cancelledBy: w.admin.userId,
+      triggeredBy: w.member.userId,
+    });
     expect(ended.stages.passed[0]).toBe(3);
     expect(ended.stages.passed[5]).toBe(0);
     expect((await w.core.pipelines.get(w.member, p)).lastRun).toMatchObject({ id: run.id, status: 'STOPPED' });
@@ -44,7 +52,7 @@ describe('run lifecycle in the in-process executor', () => {
     const { handler, reached } = blockingHandler();
     w.executor.registry.registerHandler('block', handler);
     // A second core on the same storage whose executor does not know the run (another process).
-    const elsewhere = createCore({ storage: w.core.deps.storage, hasher, sealer, tokens, clock: w.clock, executor: noExecutor });
+    const elsewhere = createCore({ storage: w.storage, hasher, sealer, tokens, clock: w.clock, executor: noExecutor });
     const run = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(blockingWorkflow)));
     await reached;
     await elsewhere.runs.cancel(w.member, run.id);
@@ -62,9 +70,11 @@ describe('run lifecycle in the in-process executor', () => {
 
   it('ends a run whose worker died (lease expired) as ERROR "interrupted"; nothing stays EXECUTING', async () => {
     w = await engineWorld({ leaseMs: 1_000 });
-    const p = await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } }));
+    const p = await w.pipeline(
+      await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } }),
+    );
     // The dead worker: it took the run (lease of 1 s) and never came back.
-    const other = createCore({ storage: w.core.deps.storage, hasher, sealer, tokens, clock: w.clock, executor: noExecutor });
+    const other = createCore({ storage: w.storage, hasher, sealer, tokens, clock: w.clock, executor: noExecutor });
     const run = await other.runs.trigger(w.member, p);
     await other.lifecycle.begin(run.id, 1_000);
     expect(await w.executor.startRecovery()).toEqual([]);
@@ -78,6 +88,34 @@ describe('run lifecycle in the in-process executor', () => {
     expect(logs.items[0]!.message).toContain('interrupted');
     // The pipeline can run again.
     expect((await w.run(p)).status).not.toBe('EXECUTING');
+  });
+
+  it('aborts a run whose lease was taken over (restarted and begun elsewhere) and leaves the new attempt alone', async () => {
+    w = await engineWorld({ heartbeatMs: 20 });
+    const { handler, reached } = blockingHandler();
+    w.executor.registry.registerHandler('block', handler);
+    const run = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(blockingWorkflow)));
+    await reached;
+    // Another process restarted the run (its lease looked expired) and began it under its own holder.
+    await w.storage.transaction(async (tx) => {
+      const taken = (await tx.runs.findByIdForUpdate(run.id))!;
+      taken.restart(w.clock.now());
+      taken.start(w.clock.now(), new Date(w.clock.now().getTime() + 60_000), 'elsewhere');
+      await tx.runs.update(taken);
+    });
+    await w.executor.settled(run.id);
+    // This executor neither ended nor stopped it: the run is the other holder's.
+    expect(await w.core.runs.get(w.member, run.id)).toMatchObject({
+      status: 'EXECUTING',
+      leaseHolder: 'elsewhere',
+      endedAt: null,
+    });
+    const ended = await w.core.lifecycle.finish(run.id, 'elsewhere', {
+      status: 'COMPLETED',
+      stages: emptyCounters(),
+      files: { total: 0, ok: 0, failed: 0 },
+    });
+    expect(ended?.status).toBe('COMPLETED');
   });
 
   it('keeps the lease of a live run renewed, so recovery leaves it alone', async () => {
@@ -109,7 +147,10 @@ describe('run lifecycle in the in-process executor', () => {
     const { handler, reached } = blockingHandler();
     w.executor.registry.registerHandler('block', handler);
     const first = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(blockingWorkflow)));
-    const second = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } })));
+    const second = await w.core.runs.trigger(
+      w.member,
+      await w.pipeline(await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } } })),
+    );
     await reached;
     expect((await w.core.runs.get(w.member, second.id)).status).toBe('PENDING');
     await w.core.runs.cancel(w.member, first.id);
@@ -125,7 +166,8 @@ describe('run lifecycle in the in-process executor', () => {
     const queued = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(blockingWorkflow)));
     await reached;
     await w.executor.drain(50);
-    for (const id of [running.id, queued.id]) expect(await w.core.runs.get(w.member, id)).toMatchObject({ status: 'STOPPED', error: SHUTDOWN });
+    for (const id of [running.id, queued.id])
+      expect(await w.core.runs.get(w.member, id)).toMatchObject({ status: 'STOPPED', error: SHUTDOWN });
     // Submitted after the drain: stopped at once, never left PENDING.
     const late = await w.core.runs.trigger(w.member, await w.pipeline(await w.workflow(blockingWorkflow)));
     expect((await w.core.runs.get(w.member, late.id)).status).toBe('STOPPED');
@@ -172,7 +214,13 @@ describe('run lifecycle in the in-process executor', () => {
         };
       },
     });
-    const p = await w.pipeline(await w.workflow({ source: { connector: 'counting', settings: {} }, destination: { connector: 'flaky', settings: {} } }), { updatedAtColumn: 'updated_at' });
+    const p = await w.pipeline(
+      await w.workflow({
+        source: { connector: 'counting', settings: {} },
+        destination: { connector: 'flaky', settings: {} },
+      }),
+      { updatedAtColumn: 'updated_at' },
+    );
     const run = await w.run(p, { incremental: true });
     expect(run).toMatchObject({ status: 'ERROR', error: 'destination "flaky" failed: connection reset' });
     // The third batch was read and went through the stages, but the write failed.
@@ -199,7 +247,10 @@ describe('run lifecycle in the in-process executor', () => {
     w = await engineWorld();
     const seen: HandlerContext[] = [];
     w.executor.registry.registerHandler('spy', (r, ctx) => (seen.push(ctx), r));
-    const wf = await w.workflow({ source: { connector: 'inline', settings: { records: [{ a: 1 }] } }, stages: { transformation: { handler: 'spy' } } });
+    const wf = await w.workflow({
+      source: { connector: 'inline', settings: { records: [{ a: 1 }] } },
+      stages: { transformation: { handler: 'spy' } },
+    });
     const run = await w.run(await w.pipeline(wf));
     expect(seen[0]).toMatchObject({ runId: run.id, workflowId: wf, file: null });
   });

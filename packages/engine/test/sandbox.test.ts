@@ -5,7 +5,6 @@ import { SandboxLimitError, StageSandbox } from '../src/sandbox/index.js';
 import { StageTally } from '../src/stage-tally.js';
 import { StageChain } from '../src/stages/stage-chain.js';
 
-
 const OOM = '($d := function($s,$n){ $n = 0 ? $s : $d($s & $s, $n-1) }; $count($split($d("a", 28), "")) > 0)';
 const HEAP = '($d := function($s,$n){ $n = 0 ? $s : $d($s & $s, $n-1) }; $length($uppercase($d("a", 27))) > 0)';
 // [1..1e7] builds an array of up to 120 MB: in a 128 MB heap it ends in time or in memory.
@@ -34,7 +33,11 @@ function writer(): DestinationWriter & { written: unknown[] } {
     async write(records) {
       written.push(...records);
       // The destination refuses records with a name "bad": Finalize counts them as failed.
-      return { failed: records.flatMap((r, index) => (['bad', 'BAD'].includes(String((r as { name?: unknown }).name)) ? [{ index, error: 'refused' }] : [])) };
+      return {
+        failed: records.flatMap((r, index) =>
+          ['bad', 'BAD'].includes(String((r as { name?: unknown }).name)) ? [{ index, error: 'refused' }] : [],
+        ),
+      };
     },
     async close() {},
   };
@@ -53,13 +56,26 @@ const cases: Array<[string, StageSettings]> = [
   [
     'schemas, filter, JSONata transformation',
     {
-      inputSchema: { type: 'object', required: ['n', 'name'], properties: { name: { type: 'string', pattern: '^[a-z]+(-\\d+)?$' }, amount: { type: 'number', minimum: 0 } } },
+      inputSchema: {
+        type: 'object',
+        required: ['n', 'name'],
+        properties: { name: { type: 'string', pattern: '^[a-z]+(-\\d+)?$' }, amount: { type: 'number', minimum: 0 } },
+      },
       filter: 'n % 3 != 0 and $not($exists(list))',
-      transformation: '{ "id": n, "name": $uppercase(name), "total": amount * 2, "at": createdAt, "even": n % 2 = 0 ? true : undefined, "bad": n = 40 ? $error("forty") : null }',
+      transformation:
+        '{ "id": n, "name": $uppercase(name), "total": amount * 2, "at": createdAt, "even": n % 2 = 0 ? true : undefined, "bad": n = 40 ? $error("forty") : null }',
       outputSchema: { type: 'object', required: ['even'] },
     },
   ],
-  ['a handler between sandboxed stages', { inputSchema: { type: 'object', properties: { amount: { minimum: 0 } } }, filter: 'n > 2', transformation: { handler: 'tag' }, outputSchema: { required: ['tagged'], properties: { n: { maximum: 50 } } } }],
+  [
+    'a handler between sandboxed stages',
+    {
+      inputSchema: { type: 'object', properties: { amount: { minimum: 0 } } },
+      filter: 'n > 2',
+      transformation: { handler: 'tag' },
+      outputSchema: { required: ['tagged'], properties: { n: { maximum: 50 } } },
+    },
+  ],
   ['a handler alone', { transformation: { handler: 'tag' } }],
   ['only an output schema', { outputSchema: { type: 'object', properties: { name: { type: 'string' } } } }],
   ['a filter whose expression fails', { filter: '$number(name) > 1' }],
@@ -73,7 +89,13 @@ async function throughChain(settings: StageSettings): Promise<Seen> {
   const w = writer();
   const tally = new StageTally();
   const failures: Array<[number, string]> = [];
-  await compiled.chain!.run({ records: structuredClone(records), unreadable: ['file.csv line 3: bad quote'] }, w, context(), tally, (s, r) => failures.push([s, r]));
+  await compiled.chain!.run(
+    { records: structuredClone(records), unreadable: ['file.csv line 3: bad quote'] },
+    w,
+    context(),
+    tally,
+    (s, r) => failures.push([s, r]),
+  );
   return { written: w.written, tally: tally.snapshot(), failures };
 }
 
@@ -81,7 +103,9 @@ async function throughChain(settings: StageSettings): Promise<Seen> {
  * A 10 ms heartbeat on the main thread while `work` runs: the gaps between its ticks, and
  * the event loop's utilization (the share of the time the loop was busy, not waiting).
  */
-async function heartbeatDuring<T>(work: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; gaps: number[]; utilization: number }> {
+async function heartbeatDuring<T>(
+  work: () => Promise<T>,
+): Promise<{ result: PromiseSettledResult<T>; gaps: number[]; utilization: number }> {
   const gaps: number[] = [];
   let last = performance.now();
   const timer = setInterval(() => {
@@ -123,18 +147,33 @@ describe('stage sandbox', () => {
     const w = writer();
     const tally = new StageTally();
     const failures: Array<[number, string]> = [];
-    await prepared.stages!.run({ records: structuredClone(records), unreadable: ['file.csv line 3: bad quote'] }, w, context(), tally, (s, r) => failures.push([s, r]));
+    await prepared.stages!.run(
+      { records: structuredClone(records), unreadable: ['file.csv line 3: bad quote'] },
+      w,
+      context(),
+      tally,
+      (s, r) => failures.push([s, r]),
+    );
     expect({ written: w.written, tally: tally.snapshot(), failures }).toEqual(expected);
     // The cases exercise every stage, passes and failures alike.
-    if (settings.filter && settings.outputSchema) expect(new Set(failures.map(([s]) => s))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    if (settings.filter && settings.outputSchema)
+      expect(new Set(failures.map(([s]) => s))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
   });
 
   it('reports the same definition issues as StageChain', () => {
-    const settings: StageSettings = { filter: 'a >', transformation: { handler: 'missing' }, inputSchema: { type: 'object', properties: { a: { pattern: '(a)\\1' } } } };
+    const settings: StageSettings = {
+      filter: 'a >',
+      transformation: { handler: 'missing' },
+      inputSchema: { type: 'object', properties: { a: { pattern: '(a)\\1' } } },
+    };
     const prepared = sandbox.prepare(settings, (n) => handlers[n]);
     expect(prepared.stages).toBeNull();
     expect(prepared.issues).toEqual(StageChain.compile(settings, (n) => handlers[n]).issues);
-    expect(prepared.issues.map((i) => i.field).sort()).toEqual(['stages.filter', 'stages.inputSchema', 'stages.transformation']);
+    expect(prepared.issues.map((i) => i.field).sort()).toEqual([
+      'stages.filter',
+      'stages.inputSchema',
+      'stages.transformation',
+    ]);
   });
 
   it.each([
@@ -146,32 +185,37 @@ describe('stage sandbox', () => {
     ['loops over ranges record after record', LOOP, 'time', 2000],
     ['recurses endlessly', ENDLESS, 'time', 15],
     ['backtracks in a JSONata regex', REGEX, 'time', 1],
-  ] as Array<[string, string, 'time' | 'memory' | Array<'time' | 'memory'>, number]>)('fails the batch of a filter that %s, while the main thread keeps ticking', async (_name, filter, kind, count) => {
-    const stages = sandbox.prepare({ filter }, () => undefined).stages!;
-    const batch = Array.from({ length: count }, (_, n) => ({ n }));
-    const { result, gaps, utilization } = await heartbeatDuring(() => stages.evaluate(batch, context()));
-    expect(result.status).toBe('rejected');
-    const error = (result as PromiseRejectedResult).reason as SandboxLimitError;
-    expect(error).toBeInstanceOf(SandboxLimitError);
-    expect(Array.isArray(kind) ? kind : [kind]).toContain(error.kind);
-    // The main thread is mostly idle while the child works (in-thread, these hold the loop at 1.0
-    // for seconds; alone it measures ~0.01, under CI's load up to ~0.3) …
-    expect(utilization).toBeLessThan(0.5);
-    // … and the heartbeat keeps ticking every ≤ 50 ms. On a loaded 2-core machine the OS alone
-    // delays a tick of an idle process by 30–70 ms now and then: the rare outlier is allowed,
-    // a stall is not.
-    // (Bounds doubled for CI, where jest's other worker competes for the two cores; in-thread the
-    // same expressions stall the loop for seconds.)
-    expect(percentile(gaps, 95)).toBeLessThanOrEqual(100);
-    expect(Math.max(...gaps)).toBeLessThan(500);
-    // The process is still here, and the next batch gets a working child.
-    const ok = sandbox.prepare({ filter: 'n > 0' }, () => undefined).stages!;
-    await expect(ok.evaluate([{ n: 0 }, { n: 1 }], context())).resolves.toMatchObject({ records: [{ n: 1 }] });
-  });
+  ] as Array<[string, string, 'time' | 'memory' | Array<'time' | 'memory'>, number]>)(
+    'fails the batch of a filter that %s, while the main thread keeps ticking',
+    async (_name, filter, kind, count) => {
+      const stages = sandbox.prepare({ filter }, () => undefined).stages!;
+      const batch = Array.from({ length: count }, (_, n) => ({ n }));
+      const { result, gaps, utilization } = await heartbeatDuring(() => stages.evaluate(batch, context()));
+      expect(result.status).toBe('rejected');
+      const error = (result as PromiseRejectedResult).reason as SandboxLimitError;
+      expect(error).toBeInstanceOf(SandboxLimitError);
+      expect(Array.isArray(kind) ? kind : [kind]).toContain(error.kind);
+      // The main thread is mostly idle while the child works (in-thread, these hold the loop at 1.0
+      // for seconds; alone it measures ~0.01, under CI's load up to ~0.3) …
+      expect(utilization).toBeLessThan(0.5);
+      // … and the heartbeat keeps ticking every ≤ 50 ms. On a loaded 2-core machine the OS alone
+      // delays a tick of an idle process by 30–70 ms now and then: the rare outlier is allowed,
+      // a stall is not.
+      // (Bounds doubled for CI, where jest's other worker competes for the two cores; in-thread the
+      // same expressions stall the loop for seconds.)
+      expect(percentile(gaps, 95)).toBeLessThanOrEqual(100);
+      expect(Math.max(...gaps)).toBeLessThan(500);
+      // The process is still here, and the next batch gets a working child.
+      const ok = sandbox.prepare({ filter: 'n > 0' }, () => undefined).stages!;
+      await expect(ok.evaluate([{ n: 0 }, { n: 1 }], context())).resolves.toMatchObject({ records: [{ n: 1 }] });
+    },
+  );
 
   it('replaces a child that died: the next batch works and the pool is full again', async () => {
     const stages = sandbox.prepare({ filter: OOM }, () => undefined).stages!;
-    await expect(stages.evaluate([{}], context())).rejects.toMatchObject({ kind: expect.stringMatching(/^(memory|time)$/) });
+    await expect(stages.evaluate([{}], context())).rejects.toMatchObject({
+      kind: expect.stringMatching(/^(memory|time)$/),
+    });
     const ok = sandbox.prepare({ transformation: '{ "m": n * 2 }' }, () => undefined).stages!;
     const batches = await Promise.all([ok.evaluate([{ n: 1 }], context()), ok.evaluate([{ n: 2 }], context())]);
     expect(batches.map((b) => b.records)).toEqual([[{ m: 2 }], [{ m: 4 }]]);
@@ -204,7 +248,10 @@ describe('stage sandbox', () => {
   });
 
   it('checks a schema pattern on RE2: ^(a+)+$ does not backtrack', async () => {
-    const stages = sandbox.prepare({ inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } }, () => undefined).stages!;
+    const stages = sandbox.prepare(
+      { inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } } },
+      () => undefined,
+    ).stages!;
     // A first batch brings up a child (one was killed by the test before) and compiles the schema.
     await stages.evaluate([{ s: 'a' }], context());
     const t0 = performance.now();
@@ -213,10 +260,19 @@ describe('stage sandbox', () => {
     expect(out.records).toEqual([{ s: 'aaaa' }]);
     expect(out.failures).toEqual([{ stage: 1, reason: 'schema violation: /s must match pattern "^(a+)+$"' }]);
     // In-thread too (StageChain's Ajv uses the same engine).
-    const chain = StageChain.compile({ inputSchema: { properties: { s: { pattern: '^(a+)+$' } } } }, () => undefined).chain!;
+    const chain = StageChain.compile(
+      { inputSchema: { properties: { s: { pattern: '^(a+)+$' } } } },
+      () => undefined,
+    ).chain!;
     const t1 = performance.now();
     const tally = new StageTally();
-    await chain.run({ records: [{ s: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' }] }, writer(), context(), tally, () => {});
+    await chain.run(
+      { records: [{ s: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' }] },
+      writer(),
+      context(),
+      tally,
+      () => {},
+    );
     expect(performance.now() - t1).toBeLessThan(200);
     expect(tally.failed[1]).toBe(1);
   });

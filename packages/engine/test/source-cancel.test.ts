@@ -19,11 +19,18 @@ describePg('a stopped run cancels its source query on the database', () => {
 
   const sleeping = async () =>
     // The statement running is the cursor's FETCH, sleeping: this test database's only sleeper.
-    (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event = 'PgSleep'`)).rows[0].n as number;
+    (
+      await db.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event = 'PgSleep'`,
+      )
+    ).rows[0].n as number;
 
   async function sleepyPipeline(extra: { runTimeoutSeconds?: number } = {}): Promise<string> {
     conn = await w.connection('postgres', { connectionString: db.url }, 'test-db');
-    const wf = await w.workflow({ source: { connector: 'postgres', connection: conn, settings: { query: SLEEP } }, destination: { connector: 'none', settings: {} } });
+    const wf = await w.workflow({
+      source: { connector: 'postgres', connection: conn, settings: { query: SLEEP } },
+      destination: { connector: 'none', settings: {} },
+    });
     return w.pipeline(wf, extra);
   }
 

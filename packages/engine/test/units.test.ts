@@ -32,7 +32,9 @@ describe('postgres source helpers', () => {
       sql: 'SELECT * FROM (SELECT * FROM "public"."t") AS source_rows WHERE source_rows."updated_at" > $1 ORDER BY source_rows."updated_at"',
       params: ['2026-01-01T00:00:00+00:00'],
     });
-    expect(buildSourceQuery({ query: 'select 1 as x;' }, null, null).sql).toBe('SELECT * FROM (select 1 as x) AS source_rows');
+    expect(buildSourceQuery({ query: 'select 1 as x;' }, null, null).sql).toBe(
+      'SELECT * FROM (select 1 as x) AS source_rows',
+    );
   });
 
   it('advances the cursor only past values whose rows were all read', () => {
@@ -78,7 +80,9 @@ describe('postgres destination statements', () => {
     expect(buildInsert('t', cols, [{ id: 1, doc: {}, n: 1 }], ['id']).text).toBe(
       'INSERT INTO "t" ("id","doc","n") VALUES ($1,$2,$3) ON CONFLICT ("id") DO UPDATE SET "doc" = EXCLUDED."doc", "n" = EXCLUDED."n"',
     );
-    expect(buildInsert('t', [cols[0]!], [{ id: 1 }], ['id']).text).toBe('INSERT INTO "t" ("id") VALUES ($1) ON CONFLICT ("id") DO NOTHING');
+    expect(buildInsert('t', [cols[0]!], [{ id: 1 }], ['id']).text).toBe(
+      'INSERT INTO "t" ("id") VALUES ($1) ON CONFLICT ("id") DO NOTHING',
+    );
   });
 });
 

@@ -51,9 +51,18 @@ describe('webhook destination', () => {
     expect(run.status).toBe('COMPLETED');
     expect(run.stages.passed).toEqual([3, 3, 3, 3, 3, 3]);
     // Two failed tries of the first batch, then both batches.
-    expect(hook.received.map((r) => r.body.records)).toEqual([[{ a: 1 }, { a: 2 }], [{ a: 1 }, { a: 2 }], [{ a: 1 }, { a: 2 }], [{ a: 3 }]]);
+    expect(hook.received.map((r) => r.body.records)).toEqual([
+      [{ a: 1 }, { a: 2 }],
+      [{ a: 1 }, { a: 2 }],
+      [{ a: 1 }, { a: 2 }],
+      [{ a: 3 }],
+    ]);
     expect(hook.received[0]!.body).toMatchObject({ runId: run.id, file: null });
-    expect(hook.received[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-token': 'secret', authorization: 'Bearer tok-123' });
+    expect(hook.received[0]!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-token': 'secret',
+      authorization: 'Bearer tok-123',
+    });
   });
 
   it('fails the batch in Finalize on a 4xx answer, and goes on', async () => {
@@ -69,14 +78,18 @@ describe('webhook destination', () => {
     server = hook.server;
     const run = await w.run(await w.pipeline(await workflow(hook.url, { maxAttempts: 3 })));
     expect(run.status).toBe('ERROR');
-    expect(run.error).toBe('destination "webhook" failed: webhook failed after 3 attempts: answered 500 Internal Server Error');
+    expect(run.error).toBe(
+      'destination "webhook" failed: webhook failed after 3 attempts: answered 500 Internal Server Error',
+    );
     expect(hook.received).toHaveLength(3);
   });
 
   it('fails retryably when the attempts run out, so the pipeline retry policy tries the run again', async () => {
     const hook = await endpoint([500, 500]);
     server = hook.server;
-    const run = await w.run(await w.pipeline(await workflow(hook.url, { maxAttempts: 2 }), { retry: { maxAttempts: 2, backoffSeconds: 0 } }));
+    const run = await w.run(
+      await w.pipeline(await workflow(hook.url, { maxAttempts: 2 }), { retry: { maxAttempts: 2, backoffSeconds: 0 } }),
+    );
     expect(run).toMatchObject({ status: 'COMPLETED', attempt: 2, error: null });
     expect(run.stages.passed).toEqual([3, 3, 3, 3, 3, 3]);
     expect(hook.received).toHaveLength(4); // two refused tries of the first batch, then both batches

@@ -18,7 +18,10 @@ export class CancelListener {
   ) {}
 
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'pipewright-cancel-listener' });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'pipewright-cancel-listener',
+    });
     client.on('notification', (msg) => {
       if (msg.channel === CANCEL_CHANNEL && msg.payload) this.onCancel(msg.payload);
     });

@@ -6,4 +6,3 @@ export { WorkerRegistry, type WorkerInfo } from './worker-registry.js';
 export { UploadStore } from './upload-store.js';
 export { CANCEL_CHANNEL, RUN_QUEUE, type RunJobData } from './queue-names.js';
 export type { RunEngine, WorkerCore } from './worker-ports.js';
-export { fenceRuns } from './fenced-lifecycle.js';

@@ -1,7 +1,8 @@
 import type { LogLevel, Run } from '@pipewright/core';
 import type { WorkerCore } from './worker-ports.js';
 
-export const RESTARTED = 'Run restarted from the start: the worker executing it stopped renewing its lease; counters reset.';
+export const RESTARTED =
+  'Run restarted from the start: the worker executing it stopped renewing its lease; counters reset.';
 
 /**
  * Runs whose lease expired (their worker died): those of a workflow with `retryOnInterrupt`
@@ -18,21 +19,8 @@ export class InterruptRecovery {
 
   /** One pass; returns the runs restarted and those ended. */
   async recoverOnce(limit = 100): Promise<{ restarted: Run[]; ended: Run[] }> {
-    const { storage, clock } = this.core.deps;
-    const now = clock.now();
-    const restarted: Run[] = [];
-    for (const candidate of await storage.runs.listExpiredLeases(now, limit)) {
-      const run = await storage.transaction(async (tx) => {
-        const run = await tx.runs.findByIdForUpdate(candidate.id);
-        if (!run || run.status !== 'EXECUTING' || !run.leaseExpiresAt || run.leaseExpiresAt > now) return null;
-        const workflow = await tx.workflows.findById(run.workflowId);
-        if (!workflow?.retryOnInterrupt) return null;
-        run.restart(now);
-        await tx.runs.update(run);
-        return run;
-      });
-      if (!run) continue;
-      restarted.push(run);
+    const restarted = await this.core.lifecycle.restartExpired(limit);
+    for (const run of restarted) {
       await this.log(run.id, 'WARN', RESTARTED);
       await this.enqueue(run.id, run.orgId);
     }
@@ -42,7 +30,9 @@ export class InterruptRecovery {
   }
 
   private async log(runId: string, level: LogLevel, message: string): Promise<void> {
-    const { clock, ids } = this.core.deps;
-    await this.core.lifecycle.log([{ id: ids.uuid(), runId, level, stage: null, message, fileExecutionId: null, time: clock.now() }]);
+    const { clock, ids } = this.core;
+    await this.core.lifecycle.log([
+      { id: ids.uuid(), runId, level, stage: null, message, fileExecutionId: null, time: clock.now() },
+    ]);
   }
 }

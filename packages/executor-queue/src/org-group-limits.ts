@@ -32,8 +32,11 @@ export class OrgGroupLimits {
     this.readAt = Date.now();
     try {
       const tiers: Record<string, number> = {};
-      for (const org of await this.core.deps.storage.organizations.listWithRunLimit()) tiers[org.id] = org.maxConcurrentRuns!;
-      this.current = { default: this.operatorDefault ?? (await this.halfOfAllSlots()), ...(Object.keys(tiers).length ? { tiers } : {}) };
+      for (const org of await this.core.lifecycle.organizationsWithRunLimit()) tiers[org.id] = org.maxConcurrentRuns!;
+      this.current = {
+        default: this.operatorDefault ?? (await this.halfOfAllSlots()),
+        ...(Object.keys(tiers).length ? { tiers } : {}),
+      };
     } catch (e) {
       this.onError(e, 'organization run limits');
     }
@@ -42,7 +45,10 @@ export class OrgGroupLimits {
 
   private async halfOfAllSlots(): Promise<number> {
     const live = (await this.workers.list()).filter((w) => w.alive);
-    const slots = Math.max(this.ownConcurrency, live.reduce((n, w) => n + w.concurrency, 0));
+    const slots = Math.max(
+      this.ownConcurrency,
+      live.reduce((n, w) => n + w.concurrency, 0),
+    );
     return Math.max(1, Math.ceil(slots / 2));
   }
 }

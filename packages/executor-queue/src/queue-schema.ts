@@ -1,38 +1,30 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
 import type pg from 'pg';
+import * as queueTables from './migrations/20261204060000-queue-tables.js';
+
+/** Frozen migrations of our tables next to pg-boss's schema. Listed, not read from a folder; append only. */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '20261204060000-queue-tables': queueTables,
+};
+
+/** Own bookkeeping tables, so these migrations share the database with storage's and the scheduler's. */
+export const QUEUE_MIGRATION_TABLE = 'pipewright_queue_migration';
+export const QUEUE_MIGRATION_LOCK_TABLE = 'pipewright_queue_migration_lock';
 
 /**
- * Our own tables next to pg-boss's schema: files uploaded with a run, as rows and their bytes
- * in parts (a worker on another machine cannot read this process's disk), and the workers'
- * liveness rows.
- * Idempotent, so every process may run it at start.
+ * Brings our queue tables (uploaded files, worker liveness) up to date. Every process runs it
+ * at start; Kysely's migration lock makes concurrent starts safe.
  */
 export async function migrateQueueSchema(pool: pg.Pool): Promise<void> {
-  await pool.query(`
-    CREATE TABLE IF NOT EXISTS pipewright_run_uploads (
-      run_id text NOT NULL,
-      position integer NOT NULL,
-      name text NOT NULL,
-      mime_type text,
-      content bytea NOT NULL,
-      PRIMARY KEY (run_id, position)
-    );
-    CREATE TABLE IF NOT EXISTS pipewright_run_upload_parts (
-      run_id text NOT NULL,
-      position integer NOT NULL,
-      part integer NOT NULL,
-      content bytea NOT NULL,
-      PRIMARY KEY (run_id, position, part)
-    );
-    -- Transient bytes, read back once or twice: not worth compressing.
-    ALTER TABLE pipewright_run_upload_parts ALTER COLUMN content SET STORAGE EXTERNAL;
-    CREATE TABLE IF NOT EXISTS pipewright_workers (
-      id text PRIMARY KEY,
-      host text NOT NULL,
-      pid integer NOT NULL,
-      concurrency integer NOT NULL,
-      running integer NOT NULL DEFAULT 0,
-      started_at timestamptz NOT NULL,
-      last_heartbeat_at timestamptz NOT NULL,
-      stopped_at timestamptz
-    );`);
+  // Not destroyed: that would end the pool, which the connection keeps using.
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
+    migrationTableName: QUEUE_MIGRATION_TABLE,
+    migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE,
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
 }

@@ -74,11 +74,21 @@ export class QueueWorker {
   constructor(options: QueueWorkerOptions) {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.options = { recoveryIntervalMs: 5_000, heartbeatMs: 5_000, onError: () => {}, ...options };
-    this.cancels = new CancelListener(options.connectionString, (runId) => void options.engine.cancel(runId), this.options.onError);
+    this.cancels = new CancelListener(
+      options.connectionString,
+      (runId) => void options.engine.cancel(runId),
+      this.options.onError,
+    );
     this.recovery = new InterruptRecovery(options.core, (runId, orgId) => options.connection.enqueue(runId, orgId));
     // A retry's backoff is spent in the queue (a job that starts later), not in a worker slot.
     options.engine.handOffRetries((runId, delayMs, orgId) => options.connection.enqueue(runId, orgId, { delayMs }));
-    this.orgLimits = new OrgGroupLimits(options.core, options.connection.workers, options.concurrency, options.organizationConcurrency ?? null, this.options.onError);
+    this.orgLimits = new OrgGroupLimits(
+      options.core,
+      options.connection.workers,
+      options.concurrency,
+      options.organizationConcurrency ?? null,
+      this.options.onError,
+    );
   }
 
   /** Starts fetching jobs; resolves once the worker is registered and listening. */
@@ -90,7 +100,10 @@ export class QueueWorker {
     await this.cancels.start();
     await this.beat();
     await this.recover();
-    this.timers = [setInterval(() => void this.beat(), heartbeatMs), setInterval(() => void this.recover(), recoveryIntervalMs)];
+    this.timers = [
+      setInterval(() => void this.beat(), heartbeatMs),
+      setInterval(() => void this.recover(), recoveryIntervalMs),
+    ];
     for (const t of this.timers) t.unref?.();
     this.fetching = this.fetchLoop();
   }
@@ -98,7 +111,8 @@ export class QueueWorker {
   /**
    * Fetches as many jobs as there are free slots, at once again whenever a run ends (pg-boss's
    * own `work` loop pauses between fetches, costly for short runs), else every POLL_MS. Jobs
-   * of organizations at their limit are not fetched (pg-boss `groupConcurrency`): a fetch may
+   * of organizations at their limit are not fetched (pg-boss `groupConcurrency`, one fetch at a
+   * time across workers so the limit holds exactly): a fetch may
    * return fewer than asked for while others' jobs wait behind theirs, so it is repeated
    * until it returns none or the slots are full.
    */
@@ -108,7 +122,7 @@ export class QueueWorker {
       this.wakeRequested = false;
       try {
         for (let free = concurrency - this.jobs; free > 0 && this.running; free = concurrency - this.jobs) {
-          const jobs = await connection.boss.fetch<RunJobData>(RUN_QUEUE, { batchSize: free, groupConcurrency: await this.orgLimits.get() });
+          const jobs = await connection.fetchRuns(free, await this.orgLimits.get());
           for (const job of jobs) void this.handle(job);
           if (jobs.length === 0 || jobs.length === free) break;
         }
@@ -133,14 +147,19 @@ export class QueueWorker {
     const { connection, onError } = this.options;
     this.jobs++;
     // The job's own heartbeat: a worker killed outright stops it, and pg-boss hands the job out again.
-    const touch = setInterval(() => void connection.boss.touch(RUN_QUEUE, job.id).catch((e: unknown) => onError(e, 'touch job')), JOB_TOUCH_MS);
+    const touch = setInterval(
+      () => void connection.boss.touch(RUN_QUEUE, job.id).catch((e: unknown) => onError(e, 'touch job')),
+      JOB_TOUCH_MS,
+    );
     try {
       await this.execute(job.data.runId);
       await connection.boss.complete(RUN_QUEUE, job.id);
     } catch (e) {
       onError(e, `job of run ${job.data.runId}`);
       // pg-boss retries it with exponential backoff (the queue's retryLimit).
-      await connection.boss.fail(RUN_QUEUE, job.id, { message: e instanceof Error ? e.message : String(e) }).catch((err: unknown) => onError(err, 'fail job'));
+      await connection.boss
+        .fail(RUN_QUEUE, job.id, { message: e instanceof Error ? e.message : String(e) })
+        .catch((err: unknown) => onError(err, 'fail job'));
     } finally {
       clearInterval(touch);
       this.jobs--;
@@ -170,7 +189,7 @@ export class QueueWorker {
 
   private async execute(runId: string): Promise<void> {
     const { core, engine, connection } = this.options;
-    const run = await core.deps.storage.runs.findById(runId);
+    const run = await core.lifecycle.find(runId);
     if (!run || run.isTerminal) {
       // Ended or cancelled (a run cancelled while it waited for its next attempt, say): its files are of no more use.
       await connection.uploads.remove(runId);
@@ -185,13 +204,19 @@ export class QueueWorker {
     } finally {
       this.executing.delete(runId);
     }
-    const after = await core.deps.storage.runs.findById(runId);
+    const after = await core.lifecycle.find(runId);
     if (files.length && (!after || after.isTerminal)) await connection.uploads.remove(runId);
   }
 
   private async beat(): Promise<void> {
     try {
-      await this.options.connection.workers.beat({ id: this.id, host: hostname(), pid: process.pid, concurrency: this.options.concurrency, running: this.executing.size });
+      await this.options.connection.workers.beat({
+        id: this.id,
+        host: hostname(),
+        pid: process.pid,
+        concurrency: this.options.concurrency,
+        running: this.executing.size,
+      });
     } catch (e) {
       this.options.onError(e, 'worker heartbeat');
     }

@@ -21,16 +21,16 @@ export class UploadStore {
       await client.query('BEGIN');
       for (const [position, file] of files.entries()) {
         // `content` stays empty: the bytes are in the parts (rows written before parts existed held them here).
-        await client.query('INSERT INTO pipewright_run_uploads (run_id, position, name, mime_type, content) VALUES ($1, $2, $3, $4, $5)', [
-          runId,
-          position,
-          file.name,
-          file.mimeType ?? null,
-          Buffer.alloc(0),
-        ]);
+        await client.query(
+          'INSERT INTO pipewright_run_uploads (run_id, position, name, mime_type, content) VALUES ($1, $2, $3, $4, $5)',
+          [runId, position, file.name, file.mimeType ?? null, Buffer.alloc(0)],
+        );
         let part = 0;
         for await (const bytes of partsOf(file.stream())) {
-          await client.query('INSERT INTO pipewright_run_upload_parts (run_id, position, part, content) VALUES ($1, $2, $3, $4)', [runId, position, part++, bytes]);
+          await client.query(
+            'INSERT INTO pipewright_run_upload_parts (run_id, position, part, content) VALUES ($1, $2, $3, $4)',
+            [runId, position, part++, bytes],
+          );
         }
       }
       await client.query('COMMIT');
@@ -44,7 +44,14 @@ export class UploadStore {
 
   /** A run's files in upload order (none: an empty list); their bytes are read when streamed. */
   async load(runId: string): Promise<UploadedFile[]> {
-    const { rows } = await this.pool.query<{ position: number; name: string; mime_type: string | null; inline: string; parts: string; size: string }>(
+    const { rows } = await this.pool.query<{
+      position: number;
+      name: string;
+      mime_type: string | null;
+      inline: string;
+      parts: string;
+      size: string;
+    }>(
       `SELECT u.position, u.name, u.mime_type, length(u.content) AS inline,
               (SELECT count(*) FROM pipewright_run_upload_parts p WHERE p.run_id = u.run_id AND p.position = u.position) AS parts,
               length(u.content) + coalesce((SELECT sum(length(p.content)) FROM pipewright_run_upload_parts p WHERE p.run_id = u.run_id AND p.position = u.position), 0) AS size
@@ -68,15 +75,17 @@ export class UploadStore {
   /** One file's bytes, one part (one query) at a time. */
   private async *read(runId: string, position: number, inline: boolean, parts: number): AsyncGenerator<Uint8Array> {
     if (inline) {
-      const { rows } = await this.pool.query<{ content: Buffer }>('SELECT content FROM pipewright_run_uploads WHERE run_id = $1 AND position = $2', [runId, position]);
+      const { rows } = await this.pool.query<{ content: Buffer }>(
+        'SELECT content FROM pipewright_run_uploads WHERE run_id = $1 AND position = $2',
+        [runId, position],
+      );
       if (rows[0]) yield rows[0].content;
     }
     const fetchPart = async (part: number): Promise<Buffer> => {
-      const { rows } = await this.pool.query<{ content: Buffer }>('SELECT content FROM pipewright_run_upload_parts WHERE run_id = $1 AND position = $2 AND part = $3', [
-        runId,
-        position,
-        part,
-      ]);
+      const { rows } = await this.pool.query<{ content: Buffer }>(
+        'SELECT content FROM pipewright_run_upload_parts WHERE run_id = $1 AND position = $2 AND part = $3',
+        [runId, position, part],
+      );
       if (!rows[0]) throw new Error(`part ${part} of uploaded file ${position} of run ${runId} is missing`);
       return rows[0].content;
     };

@@ -1,9 +1,20 @@
-import type { CoreDeps, RunLifecycle, UploadedFile, Run } from '@pipewright/core';
+import type { Clock, IdGenerator, RunLifecycle, UploadedFile, Run } from '@pipewright/core';
 
 /** What the worker uses of the core (all of it from `createCore`). */
 export interface WorkerCore {
-  lifecycle: Pick<RunLifecycle, 'begin' | 'heartbeat' | 'finish' | 'log' | 'recoverExpired'>;
-  deps: Pick<CoreDeps, 'storage' | 'clock' | 'ids'>;
+  lifecycle: Pick<
+    RunLifecycle,
+    | 'begin'
+    | 'heartbeat'
+    | 'finish'
+    | 'log'
+    | 'recoverExpired'
+    | 'restartExpired'
+    | 'find'
+    | 'organizationsWithRunLimit'
+  >;
+  clock: Clock;
+  ids: IdGenerator;
 }
 
 /**

@@ -59,10 +59,22 @@ describeWithPostgres('fair share in the queue worker', () => {
 
   /** A workflow of `actor`'s organization posting its one record to the hook's `path`. */
   async function hookWorkflow(actor: Actor, path: string): Promise<string> {
-    const connection = await w.core.connections.create(actor, { name: `hook${path.replace('/', '-')}`, kind: 'webhook', settings: { url: `${hook.base}${path}` } });
+    const connection = await w.core.connections.create(actor, {
+      name: `hook${path.replace('/', '-')}`,
+      kind: 'webhook',
+      settings: { url: `${hook.base}${path}` },
+    });
     const wf = await w.core.workflows.create(actor, {
       name: `wf${path.replace('/', '-')}`,
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: connection.id, settings: { timeoutMs: 30_000, maxAttempts: 1 } } },
+      definition: {
+        source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+        stages: {},
+        destination: {
+          connector: 'webhook',
+          connection: connection.id,
+          settings: { timeoutMs: 30_000, maxAttempts: 1 },
+        },
+      },
     });
     return wf.id;
   }
@@ -85,7 +97,9 @@ describeWithPostgres('fair share in the queue worker', () => {
     const asked = Date.now();
     const runB = await w.core.runs.triggerWorkflow(beta, b);
     await eventually(() => hook.open('/b') === 1, 5_000);
-    console.log(`queue fair share: B's run reached its destination ${Date.now() - asked} ms after its trigger, A's 2 running and 4 waiting`);
+    console.log(
+      `queue fair share: B's run reached its destination ${Date.now() - asked} ms after its trigger, A's 2 running and 4 waiting`,
+    );
     hook.release();
     for (const r of runsA) await eventually(async () => (await run(w.admin, r.id)).status === 'COMPLETED', 20_000);
     await eventually(async () => (await run(beta, runB.id)).status === 'COMPLETED');
@@ -93,10 +107,11 @@ describeWithPostgres('fair share in the queue worker', () => {
   }, 60_000);
 
   it('holds an organization to its own limit (maxConcurrentRuns) across two workers', async () => {
-    await Promise.all([w.worker({ concurrency: 2 }), w.worker({ concurrency: 2 })]);
+    // Set before the workers start: they read the limits again only every 5 s.
     const org = (await w.store.storage.organizations.findById(w.admin.orgId))!;
     org.limitConcurrentRuns(1, new Date());
     await w.store.storage.organizations.update(org);
+    await Promise.all([w.worker({ concurrency: 2 }), w.worker({ concurrency: 2 })]);
     const a = await hookWorkflow(w.admin, '/a');
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await w.core.runs.triggerWorkflow(w.admin, a));

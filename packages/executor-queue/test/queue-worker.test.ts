@@ -1,15 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { emptyCounters, INTERRUPTED } from '@pipewright/core';
+import { emptyCounters, INTERRUPTED, LeaseLostError } from '@pipewright/core';
 import { EgressPolicy, uploadedBytes } from '@pipewright/engine';
-import { fenceRuns, InterruptRecovery, RESTARTED } from '@pipewright/executor-queue';
+import { InterruptRecovery, RESTARTED } from '@pipewright/executor-queue';
 import { eventually, queueWorld, type QueueWorld } from './queue-world.js';
 
 // pg-boss and LISTEN/NOTIFY need a real Postgres: these run where TEST_DATABASE_URL is set (CI, dev machines).
 const describeWithPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
 const RECORDS = [{ n: 1 }, { n: 2 }, { n: 3 }, 'bad'];
-const inline = { source: { connector: 'inline', settings: { records: RECORDS } }, stages: { filter: 'n > 1' }, destination: { connector: 'none', settings: {} } };
+const inline = {
+  source: { connector: 'inline', settings: { records: RECORDS } },
+  stages: { filter: 'n > 1' },
+  destination: { connector: 'none', settings: {} },
+};
 const EXACT = { passed: [3, 3, 2, 2, 2, 2], failed: [1, 0, 1, 0, 0, 0] };
 
 describeWithPostgres('QueueExecutor and QueueWorker', () => {
@@ -22,20 +26,32 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
   }, 60_000);
 
   const run = (id: string) => w.core.runs.get(w.admin, id);
-  const messages = async (id: string) => (await w.core.runs.logs(w.admin, id, { minLevel: 'DEBUG' }, { page: 1, size: 100 })).items.map((l) => l.message);
+  const messages = async (id: string) =>
+    (await w.core.runs.logs(w.admin, id, { minLevel: 'DEBUG' }, { page: 1, size: 100 })).items.map((l) => l.message);
   let hooks = 0;
-  const hookConnection = async (url: string) => (await w.core.connections.create(w.admin, { name: `hook-${++hooks}`, kind: 'webhook', settings: { url } })).id;
+  const hookConnection = async (url: string) =>
+    (await w.core.connections.create(w.admin, { name: `hook-${++hooks}`, kind: 'webhook', settings: { url } })).id;
 
   it("holds a worker's connectors to its egress policy, and resolves the workflow's connections", async () => {
     await w.worker({ egress: EgressPolicy.fromConfig({ multiOrganization: true }) });
     const wf = await w.core.workflows.create(w.admin, {
       name: 'local-hook',
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection('http://127.0.0.1:9/'), settings: { maxAttempts: 1 } } },
+      definition: {
+        source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+        stages: {},
+        destination: {
+          connector: 'webhook',
+          connection: await hookConnection('http://127.0.0.1:9/'),
+          settings: { maxAttempts: 1 },
+        },
+      },
     });
     const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
     await eventually(async () => (await run(r.id)).isTerminal);
     expect(await run(r.id)).toMatchObject({ status: 'ERROR', stages: { passed: [0, 0, 0, 0, 0, 0] } });
-    expect((await run(r.id)).error).toMatch(/^destination "webhook" failed: egress refused: 127\.0\.0\.1, a loopback address/);
+    expect((await run(r.id)).error).toMatch(
+      /^destination "webhook" failed: egress refused: 127\.0\.0\.1, a loopback address/,
+    );
   }, 30_000);
 
   it('leaves a submitted run PENDING on the queue until a worker takes it, then executes it', async () => {
@@ -50,9 +66,19 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
 
   it('stores uploaded files in Postgres for the worker and forgets them once the run ended', async () => {
     await w.worker();
-    const wf = await w.core.workflows.create(w.admin, { name: 'up', definition: { source: { connector: 'upload', settings: {} }, stages: {}, destination: { connector: 'none', settings: {} } } });
+    const wf = await w.core.workflows.create(w.admin, {
+      name: 'up',
+      definition: {
+        source: { connector: 'upload', settings: {} },
+        stages: {},
+        destination: { connector: 'none', settings: {} },
+      },
+    });
     let discarded = 0;
-    const small = { ...uploadedBytes('a.ndjson', '{"a":1}\n{"a":2}\n', 'application/x-ndjson'), discard: async () => void discarded++ };
+    const small = {
+      ...uploadedBytes('a.ndjson', '{"a":1}\n{"a":2}\n', 'application/x-ndjson'),
+      discard: async () => void discarded++,
+    };
     // About 2.6 MiB: three parts in the store, read back by the worker one at a time.
     const big = uploadedBytes('big.jsonl', `${JSON.stringify({ a: 3, pad: 'x'.repeat(1000) })}\n`.repeat(2600));
     const r = await w.core.runs.triggerWorkflow(w.admin, wf.id, { files: [small, big] });
@@ -63,7 +89,11 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
       ['big.jsonl', big.size],
     ]);
     await eventually(async () => (await run(r.id)).isTerminal);
-    expect(await run(r.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [2602, 2602, 2602, 2602, 2602, 2602] }, files: { total: 2, ok: 2, failed: 0 } });
+    expect(await run(r.id)).toMatchObject({
+      status: 'COMPLETED',
+      stages: { passed: [2602, 2602, 2602, 2602, 2602, 2602] },
+      files: { total: 2, ok: 2, failed: 0 },
+    });
     await eventually(async () => (await w.connection.uploads.load(r.id)).length === 0);
   }, 30_000);
 
@@ -74,8 +104,11 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     const b = await w.core.runs.triggerWorkflow(w.admin, end.id);
     // A worker that began both and died: a lease that is over at once, some progress saved.
     for (const id of [a.id, b.id]) {
-      await w.core.lifecycle.begin(id, 1);
-      await w.core.lifecycle.heartbeat(id, 1, { stages: { passed: [1, 1, 0, 0, 0, 0], failed: [0, 0, 0, 0, 0, 0] }, files: { total: 0, ok: 0, failed: 0 } });
+      const begun = await w.core.lifecycle.begin(id, 1);
+      await w.core.lifecycle.heartbeat(id, begun!.holder, 1, {
+        stages: { passed: [1, 1, 0, 0, 0, 0], failed: [0, 0, 0, 0, 0, 0] },
+        files: { total: 0, ok: 0, failed: 0 },
+      });
     }
     await new Promise((res) => setTimeout(res, 20));
     await w.worker();
@@ -104,7 +137,15 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     const url = `http://127.0.0.1:${(hold.address() as AddressInfo).port}/`;
     const wf = await w.core.workflows.create(w.admin, {
       name: 'slow',
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection(url), settings: { timeoutMs: 30_000, maxAttempts: 1 } } },
+      definition: {
+        source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+        stages: {},
+        destination: {
+          connector: 'webhook',
+          connection: await hookConnection(url),
+          settings: { timeoutMs: 30_000, maxAttempts: 1 },
+        },
+      },
     });
     const r = await w.core.runs.triggerWorkflow(w.admin, wf.id);
     await eventually(async () => (await run(r.id)).status === 'EXECUTING');
@@ -122,18 +163,30 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     await w.worker({ leaseMs: 60_000, sandbox: { size: 1, heapMb: 128, batchTimeoutMs: 20_000 } });
     const bomb = '($d := function($s,$n){ $n = 0 ? $s : $d($s & $s, $n-1) }; $count($split($d("a", 28), "")) > 0)';
     const create = (name: string, filter: string) =>
-      w.core.workflows.create(w.admin, { name, definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: { filter }, destination: null } });
+      w.core.workflows.create(w.admin, {
+        name,
+        definition: {
+          source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+          stages: { filter },
+          destination: null,
+        },
+      });
     const first = await w.core.runs.triggerWorkflow(w.admin, (await create('bomb', bomb)).id);
     await eventually(async () => (await run(first.id)).isTerminal, 20_000);
     // Out of memory, or on a loaded machine out of time first: a limit either way.
     expect(await run(first.id)).toMatchObject({
       status: 'ERROR',
-      error: expect.stringMatching(/^The stages (ran out of memory \(limit 128 MB\)|took longer than \d+ s for one batch); the run was stopped\.$/),
+      error: expect.stringMatching(
+        /^The stages (ran out of memory \(limit 128 MB\)|took longer than \d+ s for one batch); the run was stopped\.$/,
+      ),
     });
     const sane = await w.core.runs.triggerWorkflow(w.admin, (await create('sane', 'n > 0')).id);
     await eventually(async () => (await run(sane.id)).isTerminal, 20_000);
     expect(await run(sane.id)).toMatchObject({ status: 'COMPLETED', stages: { passed: [1, 1, 1, 1, 1, 1] } });
-    const endless = await w.core.runs.triggerWorkflow(w.admin, (await create('endless', '($f := function($x){ $f($x) }; $f(1))')).id);
+    const endless = await w.core.runs.triggerWorkflow(
+      w.admin,
+      (await create('endless', '($f := function($x){ $f($x) }; $f(1))')).id,
+    );
     await eventually(async () => (await run(endless.id)).status === 'EXECUTING');
     await new Promise((res) => setTimeout(res, 300));
     const asked = Date.now();
@@ -157,9 +210,17 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     const worker = await w.worker();
     const wf = await w.core.workflows.create(w.admin, {
       name: 'flaky-hook',
-      definition: { source: { connector: 'inline', settings: { records: [{ n: 1 }] } }, stages: {}, destination: { connector: 'webhook', connection: await hookConnection(url), settings: { maxAttempts: 1 } } },
+      definition: {
+        source: { connector: 'inline', settings: { records: [{ n: 1 }] } },
+        stages: {},
+        destination: { connector: 'webhook', connection: await hookConnection(url), settings: { maxAttempts: 1 } },
+      },
     });
-    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'retried', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 2 } });
+    const { pipeline } = await w.core.pipelines.create(w.admin, {
+      name: 'retried',
+      workflowId: wf.id,
+      retry: { maxAttempts: 3, backoffSeconds: 2 },
+    });
     const started = Date.now();
     const r = await w.core.runs.trigger(w.admin, pipeline.id);
     await eventually(async () => (await run(r.id)).attempt === 2);
@@ -182,9 +243,27 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
     await w.worker();
     const wf = await w.core.workflows.create(w.admin, {
       name: 'refused',
-      definition: { source: { connector: 'postgres', connection: (await w.core.connections.create(w.admin, { name: 'refused', kind: 'postgres', settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none' } })).id, settings: { table: 'rows' } }, stages: {}, destination: { connector: 'none', settings: {} } },
+      definition: {
+        source: {
+          connector: 'postgres',
+          connection: (
+            await w.core.connections.create(w.admin, {
+              name: 'refused',
+              kind: 'postgres',
+              settings: { connectionString: 'postgres://nobody@127.0.0.1:1/none' },
+            })
+          ).id,
+          settings: { table: 'rows' },
+        },
+        stages: {},
+        destination: { connector: 'none', settings: {} },
+      },
     });
-    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'refused', workflowId: wf.id, retry: { maxAttempts: 3, backoffSeconds: 1 } });
+    const { pipeline } = await w.core.pipelines.create(w.admin, {
+      name: 'refused',
+      workflowId: wf.id,
+      retry: { maxAttempts: 3, backoffSeconds: 1 },
+    });
     const r = await w.core.runs.trigger(w.admin, pipeline.id);
     await eventually(async () => (await run(r.id)).attempt === 2);
     expect((await w.core.runs.cancel(w.admin, r.id)).status).toBe('STOPPED');
@@ -202,7 +281,7 @@ describeWithPostgres('QueueExecutor and QueueWorker', () => {
   }, 30_000);
 });
 
-describeWithPostgres('fenceRuns', () => {
+describeWithPostgres('lease ownership across workers', () => {
   let w: QueueWorld;
   beforeEach(async () => {
     w = await queueWorld();
@@ -211,24 +290,47 @@ describeWithPostgres('fenceRuns', () => {
     await w.close();
   }, 60_000);
 
-  it('stops a stalled worker whose run was restarted and began elsewhere, and drops its retry and finish', async () => {
+  it('refuses a stalled worker whose run was restarted and began elsewhere: no heartbeat, retry or finish', async () => {
     const wf = await w.core.workflows.create(w.admin, { name: 'fence', definition: inline, retryOnInterrupt: true });
-    const { pipeline } = await w.core.pipelines.create(w.admin, { name: 'fence', workflowId: wf.id, retry: { maxAttempts: 3 } });
+    const { pipeline } = await w.core.pipelines.create(w.admin, {
+      name: 'fence',
+      workflowId: wf.id,
+      retry: { maxAttempts: 3 },
+    });
     const r = await w.core.runs.trigger(w.admin, pipeline.id);
-    const stalled = fenceRuns(w.core);
-    expect(await stalled.lifecycle.begin(r.id, 1)).not.toBeNull();
+    const stalled = await w.core.lifecycle.begin(r.id, 1);
+    expect(stalled).not.toBeNull();
     await new Promise((res) => setTimeout(res, 20));
     // Its lease expired: recovery restarts the run, another worker begins it.
     const { restarted } = await new InterruptRecovery(w.core, async () => {}).recoverOnce();
     expect(restarted.map((x) => x.id)).toEqual([r.id]);
-    expect(await w.core.lifecycle.begin(r.id, 60_000)).not.toBeNull();
+    const current = await w.core.lifecycle.begin(r.id, 60_000);
+    expect(current?.holder).toEqual(expect.any(String));
+    expect(current!.holder).not.toBe(stalled!.holder);
 
-    expect(await stalled.lifecycle.heartbeat(r.id, 60_000)).toBe('stop');
-    expect(await stalled.lifecycle.retry(r.id, null)).toBeNull(); // nor sends it back for a retry
-    expect(await stalled.lifecycle.finish(r.id, { status: 'STOPPED', stages: emptyCounters(), files: { total: 0, ok: 0, failed: 0 } })).toBeNull();
-    expect((await w.core.runs.get(w.admin, r.id)).status).toBe('EXECUTING');
-    // The worker that holds it now is not fenced out.
-    const holder = fenceRuns(w.core);
-    expect(await holder.lifecycle.heartbeat(r.id, 60_000)).toBe('continue');
+    expect(await w.core.lifecycle.heartbeat(r.id, stalled!.holder, 60_000)).toBe('lost');
+    await expect(
+      w.core.lifecycle.retry(r.id, stalled!.holder, { retryable: true, leaseMs: null }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      w.core.lifecycle.finish(r.id, stalled!.holder, {
+        status: 'COMPLETED',
+        stages: emptyCounters(),
+        files: { total: 0, ok: 0, failed: 0 },
+      }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await w.core.runs.get(w.admin, r.id)).toMatchObject({
+      status: 'EXECUTING',
+      attempt: 1,
+      leaseHolder: current!.holder,
+    });
+    // The worker that holds it now goes on and ends it.
+    expect(await w.core.lifecycle.heartbeat(r.id, current!.holder, 60_000)).toBe('continue');
+    const ended = await w.core.lifecycle.finish(r.id, current!.holder, {
+      status: 'COMPLETED',
+      stages: emptyCounters(),
+      files: { total: 0, ok: 0, failed: 0 },
+    });
+    expect(ended).toMatchObject({ status: 'COMPLETED', leaseHolder: null });
   }, 30_000);
 });

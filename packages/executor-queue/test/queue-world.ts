@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createCore, type Actor, type Core } from '@pipewright/core';
 import { EgressPolicy, InProcessExecutor, type StageSandboxOptions } from '@pipewright/engine';
-import { QueueConnection, QueueExecutor, QueueWorker, fenceRuns } from '@pipewright/executor-queue';
+import { QueueConnection, QueueExecutor, QueueWorker } from '@pipewright/executor-queue';
 import { createKyselyStorage, type KyselyStorage } from '@pipewright/storage-kysely';
-import pg from 'pg';
+import { createTestDatabase } from '@pipewright/storage-kysely/testing';
 
 // Fast stand-ins for the security ports (the server uses scrypt/AES/JWT).
 const hasher = {
@@ -25,24 +25,33 @@ export interface QueueWorld {
   core: Core;
   admin: Actor;
   /** Starts a worker with its own engine (as a worker process would), on the same database. */
-  worker(options?: { concurrency?: number; organizationConcurrency?: number; leaseMs?: number; egress?: EgressPolicy; sandbox?: StageSandboxOptions | false }): Promise<QueueWorker>;
+  worker(options?: {
+    concurrency?: number;
+    organizationConcurrency?: number;
+    leaseMs?: number;
+    egress?: EgressPolicy;
+    sandbox?: StageSandboxOptions | false;
+  }): Promise<QueueWorker>;
   close(): Promise<void>;
 }
 
-/** A fresh `pipewright_test_queue_*` database with a core on the queue executor; dropped on close. */
+/** A fresh test database with a core on the queue executor; dropped on close. */
 export async function queueWorld(): Promise<QueueWorld> {
-  const name = `pipewright_test_queue_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(process.env.TEST_DATABASE_URL!);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const store = await createKyselyStorage({ url });
-  await store.migrate();
+  // A migrated clone of the test template (see @pipewright/storage-kysely/testing).
+  const database = await createTestDatabase({ backend: 'postgres' });
+  const url = database.url!;
+  const store = await database.open();
   const connection = await QueueConnection.open({ connectionString: url, retryDelaySeconds: 1 });
   const api = new InProcessExecutor();
-  const core = createCore({ storage: store.storage, hasher, sealer, tokens, executor: new QueueExecutor(connection), definitions: api.definitions, connectionKinds: api.connectionKinds });
+  const core = createCore({
+    storage: store.storage,
+    hasher,
+    sealer,
+    tokens,
+    executor: new QueueExecutor(connection),
+    definitions: api.definitions,
+    connectionKinds: api.connectionKinds,
+  });
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const actor: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
   const workers: { worker: QueueWorker; connection: QueueConnection }[] = [];
@@ -72,7 +81,7 @@ export async function queueWorld(): Promise<QueueWorld> {
         definitions: engine.definitions,
         connectionKinds: engine.connectionKinds,
       });
-      engine.attach(fenceRuns(workerCore));
+      engine.attach(workerCore);
       const worker = new QueueWorker({
         connection: own,
         connectionString: url,
@@ -94,8 +103,7 @@ export async function queueWorld(): Promise<QueueWorld> {
       }
       await connection.close();
       await store.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await database.drop();
     },
   };
 }

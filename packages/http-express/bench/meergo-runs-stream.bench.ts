@@ -45,6 +45,7 @@ function runState(seq: number): RunState {
     cancelledBy: null,
     linkedPipelineIds: [],
     leaseExpiresAt: null,
+    leaseHolder: null,
     input: null,
     attempt: 1,
   };
@@ -52,11 +53,13 @@ function runState(seq: number): RunState {
 
 /** Newest first, 1,000 at a time with an await between batches, like a keyset cursor. */
 async function* runs(): AsyncGenerator<Run> {
-  for (let seq = N; seq >= 1; ) {
+  for (let seq = N; seq >= 1;) {
     await new Promise((resolve) => setImmediate(resolve));
     if (process.env.BENCH_TRACE && seq % 100_000 === 0) {
       (globalThis as { gc?: () => void }).gc?.();
-      console.error(`after ${N - seq} runs: heapUsed ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`);
+      console.error(
+        `after ${N - seq} runs: heapUsed ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`,
+      );
     }
     for (const end = Math.max(0, seq - 1000); seq > end; seq--) yield Run.restore(runState(seq));
   }
@@ -92,7 +95,12 @@ const started = Date.now();
 
 // The client is a separate process (curl), so only the server's memory is measured.
 const { bytes, tail } = await new Promise<{ bytes: number; tail: string }>((resolve, reject) => {
-  const curl = spawn('curl', ['-sS', '-H', `Authorization: Bearer api_${'a'.repeat(43)}`, `http://127.0.0.1:${port}/v1/pipelines/runs`]);
+  const curl = spawn('curl', [
+    '-sS',
+    '-H',
+    `Authorization: Bearer api_${'a'.repeat(43)}`,
+    `http://127.0.0.1:${port}/v1/pipelines/runs`,
+  ]);
   let bytes = 0;
   let tail = '';
   curl.stdout.on('data', (chunk: Buffer) => {

@@ -56,7 +56,8 @@ async function openDatabase(): Promise<{ db: Kysely<any>; label: string; close: 
   };
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 const { db, label, close } = await openDatabase();
 await migrateScheduler(db);
@@ -129,7 +130,11 @@ const missed = await db
   .where('outcome', '=', 'missed')
   .executeTakeFirst();
 await scheduler.stop();
-const ledgerRows = await db.selectFrom('schedule_fires').select(sql<number>`count(*)::int`.as('n')).where('fire_at', '>=', windowStart).executeTakeFirst();
+const ledgerRows = await db
+  .selectFrom('schedule_fires')
+  .select(sql<number>`count(*)::int`.as('n'))
+  .where('fire_at', '>=', windowStart)
+  .executeTakeFirst();
 await close();
 
 lags.sort((a, b) => a - b);

@@ -40,7 +40,9 @@ interface FireKey {
  * two batches with the same keys in different orders deadlock.
  */
 function inLockOrder<T extends FireKey>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (a.pipelineId < b.pipelineId ? -1 : a.pipelineId > b.pipelineId ? 1 : a.fireAt.getTime() - b.fireAt.getTime()));
+  return [...items].sort((a, b) =>
+    a.pipelineId < b.pipelineId ? -1 : a.pipelineId > b.pipelineId ? 1 : a.fireAt.getTime() - b.fireAt.getTime(),
+  );
 }
 
 function keyOf(pipelineId: string, fireAt: Date): string {
@@ -96,7 +98,15 @@ export class FireLedger implements RunCoordinator {
     const now = this.clock.now();
     const rows = await this.db
       .insertInto(TABLE)
-      .values(inLockOrder(keys).map((k) => ({ pipeline_id: k.pipelineId, fire_at: k.fireAt, claimed_by: this.instanceId, claimed_at: now, outcome: 'claimed' })))
+      .values(
+        inLockOrder(keys).map((k) => ({
+          pipeline_id: k.pipelineId,
+          fire_at: k.fireAt,
+          claimed_by: this.instanceId,
+          claimed_at: now,
+          outcome: 'claimed',
+        })),
+      )
       .onConflict((oc) => oc.columns(['pipeline_id', 'fire_at']).doNothing())
       .returning(['pipeline_id', 'fire_at'])
       .execute();
@@ -118,7 +128,9 @@ export class FireLedger implements RunCoordinator {
       update schedule_fires f
       set outcome = v.outcome, reason = v.reason, run_id = v.run_id
       from (values ${values}) as v(pipeline_id, fire_at, outcome, reason, run_id)
-      where f.pipeline_id = v.pipeline_id and f.fire_at = v.fire_at and f.claimed_by = ${this.instanceId}`.execute(this.db);
+      where f.pipeline_id = v.pipeline_id and f.fire_at = v.fire_at and f.claimed_by = ${this.instanceId}`.execute(
+      this.db,
+    );
     return items.map(() => undefined);
   });
 
@@ -145,7 +157,16 @@ export class FireLedger implements RunCoordinator {
     const rows = await this.db
       .insertInto(TABLE)
       .values(
-        [...fireAts].sort((a, b) => a.getTime() - b.getTime()).map((fireAt) => ({ pipeline_id: pipelineId, fire_at: fireAt, claimed_by: this.instanceId, claimed_at: now, outcome: 'missed', reason })),
+        [...fireAts]
+          .sort((a, b) => a.getTime() - b.getTime())
+          .map((fireAt) => ({
+            pipeline_id: pipelineId,
+            fire_at: fireAt,
+            claimed_by: this.instanceId,
+            claimed_at: now,
+            outcome: 'missed',
+            reason,
+          })),
       )
       .onConflict((oc) => oc.columns(['pipeline_id', 'fire_at']).doNothing())
       .returning('fire_at')
@@ -221,7 +242,9 @@ export class FireLedger implements RunCoordinator {
     for (;;) {
       const res = await sql`
         delete from schedule_fires where (pipeline_id, fire_at) in (
-          select pipeline_id, fire_at from schedule_fires where fire_at < ${before} limit ${batchSize})`.execute(this.db);
+          select pipeline_id, fire_at from schedule_fires where fire_at < ${before} limit ${batchSize})`.execute(
+        this.db,
+      );
       const n = Number(res.numAffectedRows ?? 0);
       total += n;
       if (n < batchSize) return total;

@@ -44,7 +44,11 @@ export interface MisfireReport {
  * The walk starts no earlier than `cap` minimum intervals before `until`, which bounds
  * the work after a long outage (irregular schedules may then list fewer than `cap`).
  */
-export function firesBetween(c: Omit<MisfireCandidate, 'pipelineId'>, until: Date, cap: number): { fires: Date[]; truncated: boolean } {
+export function firesBetween(
+  c: Omit<MisfireCandidate, 'pipelineId'>,
+  until: Date,
+  cap: number,
+): { fires: Date[]; truncated: boolean } {
   const horizon = until.getTime() - cap * c.schedule.minimumIntervalSeconds() * 1000;
   const truncated = horizon > c.since.getTime();
   let t: Date | null = new Date(Math.max(c.since.getTime(), horizon));

@@ -14,7 +14,14 @@ import {
 import type { Kysely } from 'kysely';
 import { createTask, type Logger, type RunCoordinator, type ScheduledTask } from 'node-cron';
 import { FireLedger, type FireRecord, type FireResult } from './fire-ledger.js';
-import { MISSED_REASONS, recoverMisfires, RUN_ONCE_REASON, type MisfireCandidate, type MisfirePolicy, type MisfireReport } from './misfire-recovery.js';
+import {
+  MISSED_REASONS,
+  recoverMisfires,
+  RUN_ONCE_REASON,
+  type MisfireCandidate,
+  type MisfirePolicy,
+  type MisfireReport,
+} from './misfire-recovery.js';
 import { assertSchedulable, toNodeCronJob } from './node-cron-expression.js';
 import type { ScheduleListener } from './pg-listen.js';
 import { hasJob, SCHEDULE_CHANNEL, ScheduleRegistry, type RegistryEntry } from './schedule-registry.js';
@@ -67,7 +74,11 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 /** Equal for equal jobs, whatever the key order of the spec (jsonb reorders keys). */
 function signatureOf(spec: ScheduleSpec, scheduleStart: number): string {
-  return JSON.stringify(spec.kind === 'cron' ? ['cron', spec.cron, spec.timezone ?? null, scheduleStart] : ['period', spec.period, scheduleStart]);
+  return JSON.stringify(
+    spec.kind === 'cron'
+      ? ['cron', spec.cron, spec.timezone ?? null, scheduleStart]
+      : ['period', spec.period, scheduleStart],
+  );
 }
 
 function messageOf(e: unknown): string {
@@ -103,7 +114,11 @@ export class NodeCronScheduler implements Scheduler {
 
   constructor(private readonly options: NodeCronSchedulerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.ledger = new FireLedger(options.db, options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, this.clock);
+    this.ledger = new FireLedger(
+      options.db,
+      options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      this.clock,
+    );
     this.registry = new ScheduleRegistry(options.db);
     this.coordinator = { shouldRun: (key) => this.track(this.ledger.shouldRun(key)) };
     const report = (e: string | Error, err?: Error) => this.reportError(err ?? e, 'node-cron');
@@ -174,7 +189,10 @@ export class NodeCronScheduler implements Scheduler {
     // A claim that succeeds is followed, a few ticks later, by node-cron calling the task: wait for both.
     const deadline = Date.now() + (this.options.stopTimeoutMs ?? 30_000);
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, deadline - Date.now()).unref())]);
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((r) => setTimeout(r, deadline - Date.now()).unref()),
+      ]);
       await new Promise((r) => setImmediate(r));
     }
   }
@@ -219,7 +237,8 @@ export class NodeCronScheduler implements Scheduler {
    */
   validate(schedule: Schedule, scheduleStart = 0, field = 'cron'): void {
     assertSchedulable(schedule, scheduleStart, field);
-    if (this.options.minIntervalSeconds !== undefined) schedule.assertMinimumInterval(this.options.minIntervalSeconds, field);
+    if (this.options.minIntervalSeconds !== undefined)
+      schedule.assertMinimumInterval(this.options.minIntervalSeconds, field);
   }
 
   /** Pipelines with a task in this process. */
@@ -299,7 +318,8 @@ export class NodeCronScheduler implements Scheduler {
     if (!spec || !signature) return;
     try {
       const schedule = Schedule.fromSpec(spec);
-      if (this.options.minIntervalSeconds !== undefined) schedule.assertMinimumInterval(this.options.minIntervalSeconds);
+      if (this.options.minIntervalSeconds !== undefined)
+        schedule.assertMinimumInterval(this.options.minIntervalSeconds);
       const job = toNodeCronJob(schedule, scheduleStart);
       if (job.patterns.length === 0) assertSchedulable(schedule, scheduleStart); // throws, saying why
       const tasks = job.patterns.map((pattern) => this.createTask(pipelineId, pattern, job.timezone));
@@ -323,7 +343,8 @@ export class NodeCronScheduler implements Scheduler {
     // Fires no process claimed are recorded after the grace period: another replica may still claim them.
     task.on('execution:missed', (ctx) => this.recordMissedLater(pipelineId, ctx.date, MISSED_REASONS.late));
     task.on('execution:skipped', (ctx) => {
-      if (ctx.reason === 'coordinator-error') this.recordMissedLater(pipelineId, ctx.date, MISSED_REASONS.ledgerUnavailable);
+      if (ctx.reason === 'coordinator-error')
+        this.recordMissedLater(pipelineId, ctx.date, MISSED_REASONS.ledgerUnavailable);
     });
     void task.start();
     return task;
@@ -335,7 +356,10 @@ export class NodeCronScheduler implements Scheduler {
       let result: FireResult;
       try {
         const o = await this.options.fire(pipelineId);
-        result = o.outcome === 'fired' ? { outcome: 'fired', runId: o.runId, reason: firedReason } : { outcome: 'skipped', reason: o.reason };
+        result =
+          o.outcome === 'fired'
+            ? { outcome: 'fired', runId: o.runId, reason: firedReason }
+            : { outcome: 'skipped', reason: o.reason };
       } catch (e) {
         result = { outcome: 'failed', reason: messageOf(e) };
       }

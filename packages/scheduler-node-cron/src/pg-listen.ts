@@ -3,7 +3,11 @@
  * a hint to look for changes now; polling stays the source of truth, so a lost
  * notification or a dropped connection only delays propagation to the next poll.
  */
-export type ScheduleListener = (channel: string, onMessage: () => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
+export type ScheduleListener = (
+  channel: string,
+  onMessage: () => void,
+  onError: (error: unknown) => void,
+) => Promise<() => Promise<void>>;
 
 /** The part of a node-postgres client the listener uses. */
 export interface ListeningClient {

@@ -20,7 +20,9 @@ export interface RegistryEntry {
 }
 
 /** True when the entry asks for a running job. */
-export function hasJob(e: Pick<RegistryEntry, 'spec' | 'enabled' | 'deleted'>): e is RegistryEntry & { spec: ScheduleSpec } {
+export function hasJob(
+  e: Pick<RegistryEntry, 'spec' | 'enabled' | 'deleted'>,
+): e is RegistryEntry & { spec: ScheduleSpec } {
   return e.enabled && !e.deleted && e.spec !== null;
 }
 

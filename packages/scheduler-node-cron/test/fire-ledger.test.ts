@@ -32,7 +32,9 @@ describe.each(BACKENDS)('FireLedger on %s', (_name, open) => {
     for (let round = 0; round < 3; round++) {
       const keys = Array.from({ length: 2000 }, (_, i) => ({ pipelineId: randomUUID(), fireAt: at(i % 60) }));
       const shuffled = () => [...keys].sort(() => Math.random() - 0.5);
-      const won = await Promise.all(ledgers.map((l) => Promise.all(shuffled().map((k) => l.claim(k.pipelineId, k.fireAt)))));
+      const won = await Promise.all(
+        ledgers.map((l) => Promise.all(shuffled().map((k) => l.claim(k.pipelineId, k.fireAt)))),
+      );
       expect(won.flat().filter(Boolean)).toHaveLength(keys.length);
     }
   });
@@ -88,7 +90,11 @@ describe.each(BACKENDS)('FireLedger on %s', (_name, open) => {
 
   it('prunes rows older than a cutoff', async () => {
     const pipelineId = randomUUID();
-    await a.recordMissed(pipelineId, [new Date('2000-01-01T00:00:00Z'), new Date('2000-01-01T00:01:00Z'), new Date('2099-01-01T00:00:00Z')]);
+    await a.recordMissed(pipelineId, [
+      new Date('2000-01-01T00:00:00Z'),
+      new Date('2000-01-01T00:01:00Z'),
+      new Date('2099-01-01T00:00:00Z'),
+    ]);
     expect(await a.prune(new Date('2001-01-01T00:00:00Z'), 1)).toBeGreaterThanOrEqual(2);
     expect((await a.list(pipelineId, { page: 1, size: 10 })).total).toBe(1);
   });

@@ -26,7 +26,11 @@ function coreFires(schedule: Schedule, from: Date, n: number, start = 0): string
 const wallFormats = new Map<string, Intl.DateTimeFormat>();
 function wallTime(d: Date, zone: string): string {
   let f = wallFormats.get(zone);
-  if (!f) wallFormats.set(zone, (f = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' })));
+  if (!f)
+    wallFormats.set(
+      zone,
+      (f = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' })),
+    );
   return f.format(d);
 }
 
@@ -35,7 +39,10 @@ afterAll(() => jest.useRealTimers());
 
 describe('toNodeCronJob', () => {
   it('writes every field as numbers node-cron accepts, with an explicit zone', () => {
-    expect(toNodeCronJob(Schedule.cron('*/15 * * * *'), 0)).toEqual({ patterns: ['0 0,15,30,45 * * * *'], timezone: 'UTC' });
+    expect(toNodeCronJob(Schedule.cron('*/15 * * * *'), 0)).toEqual({
+      patterns: ['0 0,15,30,45 * * * *'],
+      timezone: 'UTC',
+    });
     expect(toNodeCronJob(Schedule.cron('*/2 * * * * *'), 0).patterns[0]).toMatch(/^0,2,4,.*,58 \* \* \* \* \*$/);
     expect(toNodeCronJob(Schedule.cron('30 9 * * mon-fri', 'Europe/Berlin'), 0)).toEqual({
       patterns: ['0 30 9 * * 1,2,3,4,5'],
@@ -87,7 +94,13 @@ describe('node-cron and core agree on fire times', () => {
   ];
   const zones = [null, 'UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Sydney'];
   // Spring-forward and fall-back weeks in both hemispheres, and an ordinary day.
-  const starts = ['2026-03-06T00:00:00Z', '2026-03-27T12:00:00Z', '2026-04-03T00:00:00Z', '2026-10-30T00:00:00Z', '2026-06-15T10:07:00Z'];
+  const starts = [
+    '2026-03-06T00:00:00Z',
+    '2026-03-27T12:00:00Z',
+    '2026-04-03T00:00:00Z',
+    '2026-10-30T00:00:00Z',
+    '2026-06-15T10:07:00Z',
+  ];
 
   // The one known difference: a wall time that a fall-back day repeats. Both fire it once,
   // but in zones ahead of UTC node-cron picks the second occurrence where core picks the
@@ -124,7 +137,8 @@ describe('node-cron and core agree on fire times', () => {
 });
 
 describe('DST: computed fire times', () => {
-  const fires = (expr: string, zone: string, from: string, n: number) => coreFires(Schedule.cron(expr, zone), new Date(from), n);
+  const fires = (expr: string, zone: string, from: string, n: number) =>
+    coreFires(Schedule.cron(expr, zone), new Date(from), n);
 
   it('Europe/Berlin spring-forward (2026-03-29, 02:00 CET -> 03:00 CEST): the missing hour is skipped', () => {
     expect(fires('30 2 * * *', 'Europe/Berlin', '2026-03-27T12:00:00Z', 3)).toEqual([
@@ -132,7 +146,10 @@ describe('DST: computed fire times', () => {
       '2026-03-30T00:30:00.000Z',
       '2026-03-31T00:30:00.000Z',
     ]);
-    expect(fires('0 9 * * *', 'Europe/Berlin', '2026-03-28T00:00:00Z', 2)).toEqual(['2026-03-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z']);
+    expect(fires('0 9 * * *', 'Europe/Berlin', '2026-03-28T00:00:00Z', 2)).toEqual([
+      '2026-03-28T08:00:00.000Z',
+      '2026-03-29T07:00:00.000Z',
+    ]);
     expect(fires('0 * * * *', 'Europe/Berlin', '2026-03-28T23:30:00Z', 3)).toEqual([
       '2026-03-29T00:00:00.000Z',
       '2026-03-29T01:00:00.000Z',
@@ -146,7 +163,10 @@ describe('DST: computed fire times', () => {
       '2026-10-25T00:30:00.000Z',
       '2026-10-26T01:30:00.000Z',
     ]);
-    expect(fires('0 9 * * *', 'Europe/Berlin', '2026-10-24T00:00:00Z', 2)).toEqual(['2026-10-24T07:00:00.000Z', '2026-10-25T08:00:00.000Z']);
+    expect(fires('0 9 * * *', 'Europe/Berlin', '2026-10-24T00:00:00Z', 2)).toEqual([
+      '2026-10-24T07:00:00.000Z',
+      '2026-10-25T08:00:00.000Z',
+    ]);
   });
 
   it('America/New_York spring-forward (2026-03-08, 02:00 EST -> 03:00 EDT)', () => {

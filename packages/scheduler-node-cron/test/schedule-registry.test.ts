@@ -16,7 +16,12 @@ describe.each(BACKENDS)('ScheduleRegistry on %s', (_name, open) => {
   it('publishes a job and moves the version only when the job changes', async () => {
     const p = pipelineWith(Schedule.cron('*/5 * * * *', 'Europe/Berlin'), { scheduleStart: 7 });
     const first = await registry.publish(p);
-    expect(first).toMatchObject({ pipelineId: p.id, spec: { kind: 'cron', cron: '*/5 * * * *', timezone: 'Europe/Berlin' }, scheduleStart: 7, enabled: true });
+    expect(first).toMatchObject({
+      pipelineId: p.id,
+      spec: { kind: 'cron', cron: '*/5 * * * *', timezone: 'Europe/Berlin' },
+      scheduleStart: 7,
+      enabled: true,
+    });
     expect(hasJob(first)).toBe(true);
 
     const renamed = changed(p, (x, now) => x.rename('other name', 'u', now));

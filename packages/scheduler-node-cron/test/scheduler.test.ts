@@ -26,7 +26,9 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
   let database: TestDatabase;
   const started: NodeCronScheduler[] = [];
 
-  function scheduler(options: Partial<NodeCronSchedulerOptions> & Pick<NodeCronSchedulerOptions, 'fire'>): NodeCronScheduler {
+  function scheduler(
+    options: Partial<NodeCronSchedulerOptions> & Pick<NodeCronSchedulerOptions, 'fire'>,
+  ): NodeCronScheduler {
     const s = new NodeCronScheduler({
       db: database.connect().db,
       loadScheduled: async () => [],
@@ -66,7 +68,13 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
     const s = scheduler({ fire, loadScheduled: async () => [ok, busy, broken] });
     await s.start();
     expect(s.scheduledPipelineIds().sort()).toEqual([ok.id, busy.id, broken.id].sort());
-    await eventually(async () => (await Promise.all([ok, busy, broken].map((p) => rows(p.id)))).every((r) => r.some((x) => x.outcome !== 'claimed')), 5000);
+    await eventually(
+      async () =>
+        (await Promise.all([ok, busy, broken].map((p) => rows(p.id)))).every((r) =>
+          r.some((x) => x.outcome !== 'claimed'),
+        ),
+      5000,
+    );
     const settled = (r: Awaited<ReturnType<typeof rows>>) => r.filter((x) => x.outcome !== 'claimed');
     expect(settled(await rows(ok.id))[0]).toMatchObject({ outcome: 'fired', claimedBy: s.instanceId, reason: null });
     expect(settled(await rows(ok.id))[0]!.runId).toMatch(/^[0-9a-f-]{36}$/);
@@ -143,12 +151,26 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
     await seeder.ledger.claim(p.id, lastFire);
     await seeder.ledger.record(p.id, lastFire, { outcome: 'fired', runId: randomUUID() });
     await seeder.registry.publish(q);
-    await sql`update schedule_registry set changed_at = now() - interval '10 seconds' where pipeline_id = ${q.id}`.execute(database.connect().db);
+    await sql`update schedule_registry set changed_at = now() - interval '10 seconds' where pipeline_id = ${q.id}`.execute(
+      database.connect().db,
+    );
 
     const fake = fakeFire();
     const startAt = Date.now();
-    const a = scheduler({ fire: fake.fire, misfirePolicy: 'run-once', misfireGraceMs: 200, loadScheduled: async () => [p, q], instanceId: 'a' });
-    const b = scheduler({ fire: fake.fire, misfirePolicy: 'run-once', misfireGraceMs: 200, loadScheduled: async () => [p, q], instanceId: 'b' });
+    const a = scheduler({
+      fire: fake.fire,
+      misfirePolicy: 'run-once',
+      misfireGraceMs: 200,
+      loadScheduled: async () => [p, q],
+      instanceId: 'a',
+    });
+    const b = scheduler({
+      fire: fake.fire,
+      misfirePolicy: 'run-once',
+      misfireGraceMs: 200,
+      loadScheduled: async () => [p, q],
+      instanceId: 'b',
+    });
     await Promise.all([a.start(), b.start()]);
     const reports = await Promise.all([a.misfireRecovered(), b.misfireRecovered()]);
     await Promise.all([a.stop(), b.stop()]);
@@ -178,7 +200,12 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
     const lastFire = new Date(Math.floor(Date.now() / 2000) * 2000 - 10_000);
     await seeder.ledger.claim(p.id, lastFire);
     await seeder.ledger.record(p.id, lastFire, { outcome: 'fired', runId: randomUUID() });
-    const s = scheduler({ fire: fakeFire().fire, misfirePolicy: 'skip', misfireGraceMs: 200, loadScheduled: async () => [p] });
+    const s = scheduler({
+      fire: fakeFire().fire,
+      misfirePolicy: 'skip',
+      misfireGraceMs: 200,
+      loadScheduled: async () => [p],
+    });
     await s.start();
     const report = await s.misfireRecovered();
     expect(report.ranOnce).toEqual([]);
@@ -204,7 +231,14 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
   it('reaches another instance at once through LISTEN/NOTIFY, without waiting for a poll', async () => {
     const make = () => {
       const { db, listen } = database.connect();
-      return new NodeCronScheduler({ db, listen, fire: fakeFire().fire, loadScheduled: async () => [], misfirePolicy: 'skip', pollIntervalMs: 60_000 });
+      return new NodeCronScheduler({
+        db,
+        listen,
+        fire: fakeFire().fire,
+        loadScheduled: async () => [],
+        misfirePolicy: 'skip',
+        pollIntervalMs: 60_000,
+      });
     };
     const a = make();
     const b = make();
@@ -220,4 +254,3 @@ describe.each(BACKENDS)('NodeCronScheduler on %s', (_name, open) => {
     }
   });
 });
-

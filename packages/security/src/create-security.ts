@@ -1,13 +1,15 @@
 import { hkdfSync } from 'node:crypto';
 import { AesGcmSealer } from './aes-sealer.js';
+import { CommonPasswordScreen } from './common-passwords.js';
 import { JwtTokenSigner } from './jwt-signer.js';
 import { ScryptSecretHasher } from './scrypt-hasher.js';
 
-/** The three security ports `createCore` takes, built from one secret. */
+/** The security ports `createCore` takes: three built from one secret, and the common-password screen. */
 export interface Security {
   hasher: ScryptSecretHasher;
   sealer: AesGcmSealer;
   tokens: JwtTokenSigner;
+  passwords: CommonPasswordScreen;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -25,5 +27,6 @@ export function createSecurity(secret: string): Security {
     hasher: new ScryptSecretHasher(derive(secret, 'lookup')),
     sealer: new AesGcmSealer(derive(secret, 'seal')),
     tokens: new JwtTokenSigner(new Uint8Array(derive(secret, 'token'))),
+    passwords: new CommonPasswordScreen(),
   };
 }

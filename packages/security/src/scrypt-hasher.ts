@@ -1,8 +1,18 @@
-import { createHmac, createSecretKey, randomBytes, scrypt as scryptCb, timingSafeEqual, type KeyObject, type ScryptOptions } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+  type KeyObject,
+  type ScryptOptions,
+} from 'node:crypto';
 import type { SecretHasher } from '@pipewright/core';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 
 const N = 16_384;
 const R = 8;

@@ -233,7 +233,13 @@ export class Fixtures {
       name: opts.name ?? unique('connection'),
       description: opts.description,
       kind: opts.kind ?? 'postgres',
-      settings: opts.settings ?? { host: 'db.example.test', port: 5432, database: 'app', user: 'reader', ssl: 'disable' },
+      settings: opts.settings ?? {
+        host: 'db.example.test',
+        port: 5432,
+        database: 'app',
+        user: 'reader',
+        ssl: 'disable',
+      },
       sealedSecrets: opts.sealedSecrets ?? { password: 'sealed:v1:abc' },
       by: creator.id,
       now: opts.now ?? T0,
@@ -270,18 +276,18 @@ export class Fixtures {
       case 'PENDING':
         break;
       case 'EXECUTING':
-        run.start(startedAt, lease);
+        run.start(startedAt, lease, 'attempt-1');
         break;
       case 'STOPPING':
-        run.start(startedAt, lease);
+        run.start(startedAt, lease, 'attempt-1');
         run.requestCancel(input.triggeredBy ?? null, startedAt);
         break;
       case 'COMPLETED':
-        run.start(startedAt, lease);
+        run.start(startedAt, lease, 'attempt-1');
         run.complete(endedAt);
         break;
       case 'ERROR':
-        run.start(startedAt, lease);
+        run.start(startedAt, lease, 'attempt-1');
         run.fail('boom', endedAt);
         break;
       case 'STOPPED':
@@ -315,7 +321,11 @@ export class Fixtures {
     now?: Date;
   }): Promise<ApiKey> {
     const targets =
-      opts.kind === 'personal' ? { user: opts.targetId } : opts.kind === 'pipeline' ? { pipeline: opts.targetId } : { deployment: opts.targetId };
+      opts.kind === 'personal'
+        ? { user: opts.targetId }
+        : opts.kind === 'pipeline'
+          ? { pipeline: opts.targetId }
+          : { deployment: opts.targetId };
     const key = ApiKey.create({
       id: uuid(),
       orgId: opts.org.id,
@@ -357,13 +367,23 @@ export class Fixtures {
       metadata: opts.metadata,
       now,
     });
-    for (let i = 0; i < (opts.moreExecutions ?? 0); i++) history.recordExecution({ status: opts.status ?? 'COMPLETED', result: opts.result }, now);
+    for (let i = 0; i < (opts.moreExecutions ?? 0); i++)
+      history.recordExecution({ status: opts.status ?? 'COMPLETED', result: opts.result }, now);
     await this.storage.fileHistories.insert(history);
     return history;
   }
 
   /** A run log line (not saved). */
-  log(run: Run, opts: { level?: LogLevel; time?: Date; message?: string; fileExecutionId?: string | null; stage?: string | null } = {}): RunLog {
+  log(
+    run: Run,
+    opts: {
+      level?: LogLevel;
+      time?: Date;
+      message?: string;
+      fileExecutionId?: string | null;
+      stage?: string | null;
+    } = {},
+  ): RunLog {
     return {
       id: uuid(),
       runId: run.id,
@@ -376,7 +396,10 @@ export class Fixtures {
   }
 
   /** A file execution of a run (not saved). */
-  fileExecution(run: Run, opts: { fileName?: string; status?: FileExecutionStatus; createdAt?: Date; executionTimeMs?: number | null } = {}): FileExecution {
+  fileExecution(
+    run: Run,
+    opts: { fileName?: string; status?: FileExecutionStatus; createdAt?: Date; executionTimeMs?: number | null } = {},
+  ): FileExecution {
     const createdAt = opts.createdAt ?? T0;
     const fileName = opts.fileName ?? `${unique('file')}.csv`;
     return {

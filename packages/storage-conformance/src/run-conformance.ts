@@ -1,9 +1,11 @@
 import { describe } from '@jest/globals';
 import type { StorageFactory, Suite } from './harness.js';
+import { accountSuite } from './suites/accounts.js';
 import { apiDeploymentSuite } from './suites/api-deployments.js';
 import { apiKeySuite } from './suites/api-keys.js';
 import { connectionSuite } from './suites/connections.js';
 import { fileHistorySuite } from './suites/file-histories.js';
+import { lastRunsSuite } from './suites/last-runs.js';
 import { organizationSuite } from './suites/organizations.js';
 import { pipelineFilterSuite } from './suites/pipeline-filters.js';
 import { pipelineSeqsSuite } from './suites/pipeline-seqs.js';
@@ -24,6 +26,7 @@ import { workflowSuite } from './suites/workflows.js';
 
 const SUITES: readonly Suite[] = [
   organizationSuite,
+  accountSuite,
   userSeqsSuite,
   userProfilesSuite,
   pipelineSuite,
@@ -37,6 +40,7 @@ const SUITES: readonly Suite[] = [
   runQuerySuite,
   runLogSuite,
   runDeletionSuite,
+  lastRunsSuite,
   workflowSuite,
   fileHistorySuite,
   apiKeySuite,

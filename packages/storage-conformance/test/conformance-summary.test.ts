@@ -27,7 +27,9 @@ describe('pipewright-conformance summary', () => {
   it('points jest at the shipped TypeScript transform and the conformance test files', () => {
     const config = conformanceJestConfig('/project');
     expect(config.rootDir).toBe('/project');
-    expect(String(Object.values(config.transform as Record<string, string>)[0])).toMatch(/storage-conformance\/jest\/strip-types\.cjs$/);
+    expect(String(Object.values(config.transform as Record<string, string>)[0])).toMatch(
+      /storage-conformance\/jest\/strip-types\.cjs$/,
+    );
     expect(config.testMatch).toEqual(['**/?(*.)conformance.test.{ts,js,mjs}']);
   });
 });

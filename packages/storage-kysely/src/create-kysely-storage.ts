@@ -7,6 +7,7 @@ import { lockDataFolder } from './dialects/pglite-data-lock.js';
 import { PgliteDialect } from './dialects/pglite-dialect.js';
 import { borrowed } from './dialects/pg-pool.js';
 import { PgliteMaintenance } from './dialects/pglite-maintenance.js';
+import { translatingDialect } from './dialects/translating-dialect.js';
 import { kyselyStorage } from './kysely-storage.js';
 import { migrateToLatest } from './migrate.js';
 import { statementTimeoutMs, statementTimeoutSql, unbounded } from './statement-timeout.js';
@@ -81,7 +82,8 @@ function postgresDialect(pool: pg.Pool, schema: string | undefined, statementTim
     pool: borrowed(pool),
     onCreateConnection: async (connection) => {
       if (schema) await connection.executeQuery(CompiledQuery.raw(`set search_path to ${quoteIdent(schema)}`));
-      if (statementTimeoutMs > 0) await connection.executeQuery(CompiledQuery.raw(statementTimeoutSql(statementTimeoutMs)));
+      if (statementTimeoutMs > 0)
+        await connection.executeQuery(CompiledQuery.raw(statementTimeoutSql(statementTimeoutMs)));
     },
   });
 }
@@ -113,7 +115,8 @@ async function openPglite(options: KyselyStorageOptions): Promise<{ pglite: PGli
  */
 export async function createKyselyStorage(options: KyselyStorageOptions): Promise<KyselyStorage> {
   const given = (['url', 'pool', 'dataDir', 'inMemory', 'pglite'] as const).filter((k) => options[k]);
-  if (given.length !== 1) throw new Error(`Give exactly one of url, pool, dataDir, inMemory, pglite (got ${given.join(', ') || 'none'}).`);
+  if (given.length !== 1)
+    throw new Error(`Give exactly one of url, pool, dataDir, inMemory, pglite (got ${given.join(', ') || 'none'}).`);
   let dialect: Dialect;
   let pool: pg.Pool | null = null;
   let pglite: PGlite | null = null;
@@ -128,7 +131,8 @@ export async function createKyselyStorage(options: KyselyStorageOptions): Promis
     ({ pglite, unlock } = await openPglite(options));
     dialect = new PgliteDialect({ pglite, schema: options.schema, closeOnDestroy: false });
   }
-  const db = new Kysely<Database>({ dialect, log: options.log });
+  // Storage owns the database's failure modes: connection loss and bad data leave it as core errors.
+  const db = new Kysely<Database>({ dialect: translatingDialect(dialect), log: options.log });
   const owned = { pool: options.pool ? null : pool, pglite: options.pglite ? null : pglite };
   const maintenance = pglite ? new PgliteMaintenance(db, options.schema ?? 'public', options.onError) : null;
   maintenance?.start(options.maintenanceIntervalMs ?? 60_000);
@@ -149,7 +153,9 @@ export async function createKyselyStorage(options: KyselyStorageOptions): Promis
     pglite,
     migrate: async () => {
       // A migration may rightly take long (an index on a big table, a lock held by another process's migration).
-      await unbounded(db, pool ? statementTimeoutMs(options) : 0, (conn) => migrateToLatest(conn, { schema: options.schema }));
+      await unbounded(db, pool ? statementTimeoutMs(options) : 0, (conn) =>
+        migrateToLatest(conn, { schema: options.schema }),
+      );
       // The planner's estimates are still those of an empty database (PGlite never analyzes by itself).
       await maintenance?.analyzeAll();
     },

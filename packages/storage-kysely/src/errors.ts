@@ -1,9 +1,19 @@
-import { ConflictError, RunInProgressError, UnavailableError, type DomainError } from '@pipewright/core';
+import { ConflictError, NotFoundError, RunInProgressError, UnavailableError, type DomainError } from '@pipewright/core';
 
 /** What a failed statement was writing, to name the conflicting value. */
 type Written = Record<string, unknown>;
 
-const conflict = (entity: string, field: string, column: string) => (row: Written) => new ConflictError(entity, field, String(row[column]));
+const conflict = (entity: string, field: string, column: string) => (row: Written) =>
+  new ConflictError(entity, field, String(row[column]));
+/** A value unique within one organization: the conflict names the organization (the row's org_id). */
+const conflictInOrg = (entity: string, field: string, column: string) => (row: Written) =>
+  new ConflictError(
+    entity,
+    field,
+    String(row[column]),
+    undefined,
+    row.org_id === undefined ? undefined : String(row.org_id),
+  );
 
 /**
  * Unique constraints (names fixed by the migrations) and the domain error each one
@@ -16,18 +26,18 @@ const UNIQUE_CONSTRAINTS: Record<string, (row: Written) => DomainError> = {
   users_pkey: conflict('user', 'id', 'id'),
   users_email_key: conflict('user', 'email', 'email'),
   workflows_pkey: conflict('workflow', 'id', 'id'),
-  workflows_org_name_key: conflict('workflow', 'name', 'name'),
+  workflows_org_name_key: conflictInOrg('workflow', 'name', 'name'),
   users_seq_key: conflict('user', 'seq', 'seq'),
   api_deployments_pkey: conflict('api deployment', 'id', 'id'),
-  api_deployments_org_api_name_key: conflict('api deployment', 'apiName', 'api_name'),
+  api_deployments_org_api_name_key: conflictInOrg('api deployment', 'apiName', 'api_name'),
   connections_pkey: conflict('connection', 'id', 'id'),
   connections_seq_key: conflict('connection', 'seq', 'seq'),
-  connections_org_name_key: conflict('connection', 'name', 'name'),
+  connections_org_name_key: conflictInOrg('connection', 'name', 'name'),
   tags_pkey: conflict('tag', 'id', 'id'),
-  tags_org_name_key: conflict('tag', 'name', 'name'),
+  tags_org_name_key: conflictInOrg('tag', 'name', 'name'),
   pipelines_pkey: conflict('pipeline', 'id', 'id'),
   pipelines_seq_key: conflict('pipeline', 'seq', 'seq'),
-  pipelines_org_name_key: conflict('pipeline', 'name', 'name'),
+  pipelines_org_name_key: conflictInOrg('pipeline', 'name', 'name'),
   runs_pkey: conflict('run', 'id', 'id'),
   runs_seq_key: conflict('run', 'seq', 'seq'),
   runs_one_open_per_pipeline: (row) => new RunInProgressError(String(row.pipeline_id)),
@@ -35,6 +45,17 @@ const UNIQUE_CONSTRAINTS: Record<string, (row: Written) => DomainError> = {
   file_histories_file_key: conflict('fileHistory', 'filePath', 'file_path'),
   api_keys_pkey: conflict('apiKey', 'id', 'id'),
   api_keys_secret_hash_key: conflict('apiKey', 'secretHash', 'secret_hash'),
+  invitations_pkey: conflict('invitation', 'id', 'id'),
+  invitations_org_email_key: conflictInOrg('invitation', 'email', 'email'),
+};
+
+/**
+ * Foreign keys (SQLSTATE 23503) whose violation a race explains rather than a bug: a run's
+ * log line or file execution written after the run went (deleted with its pipeline).
+ */
+const FOREIGN_KEYS: Record<string, (row: Written) => DomainError> = {
+  run_logs_run_id_fkey: (row) => new NotFoundError('Run', String(row.run_id)),
+  file_executions_run_id_fkey: (row) => new NotFoundError('Run', String(row.run_id)),
 };
 
 interface PgError {
@@ -45,11 +66,13 @@ interface PgError {
 /** The domain error for a database error, or the error itself when it means nothing to the domain. */
 export function translateError(error: unknown, row: Written): unknown {
   const e = error as PgError;
-  if (e?.code !== '23505' || !e.constraint) return error;
-  return UNIQUE_CONSTRAINTS[e.constraint]?.(row) ?? error;
+  if (!e?.constraint) return error;
+  if (e.code === '23505') return UNIQUE_CONSTRAINTS[e.constraint]?.(row) ?? error;
+  if (e.code === '23503') return FOREIGN_KEYS[e.constraint]?.(row) ?? error;
+  return error;
 }
 
-/** Runs a write, turning unique violations into ConflictError / RunInProgressError. */
+/** Runs a write, turning unique violations into ConflictError / RunInProgressError (and a gone run into NotFoundError). */
 export async function writing<T>(row: Written, statement: () => Promise<T>): Promise<T> {
   try {
     return await statement();
@@ -61,7 +84,8 @@ export async function writing<T>(row: Written, statement: () => Promise<T>): Pro
 /** SQLSTATE query_canceled: the statement timeout expired, or someone cancelled the statement. */
 const QUERY_CANCELED = '57014';
 
-export const STATEMENT_TIMEOUT_MESSAGE = 'The query took too long and was cancelled (statement timeout); narrow the request or try again shortly.';
+export const STATEMENT_TIMEOUT_MESSAGE =
+  'The query took too long and was cancelled (statement timeout); narrow the request or try again shortly.';
 export const ABANDONED_MESSAGE = 'The query was cancelled: nobody waits for its answer any more.';
 
 /**

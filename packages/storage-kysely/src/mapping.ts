@@ -2,6 +2,7 @@ import {
   ApiKey,
   Connection,
   FileHistory,
+  Invitation,
   Organization,
   Pipeline,
   Run,
@@ -62,6 +63,8 @@ export const toRow = {
       is_active: s.isActive,
       email_opted_in: s.emailOptedIn,
       user_metadata: JSON.stringify(s.metadata),
+      is_server_admin: s.isServerAdmin,
+      session_version: s.sessionVersion,
       created_at: s.createdAt,
       updated_at: s.updatedAt,
     };
@@ -69,6 +72,19 @@ export const toRow = {
 
   membership(m: Membership): NewRow<'memberships'> {
     return { org_id: m.orgId, user_id: m.userId, role: m.role, created_at: m.createdAt };
+  },
+
+  invitation(invitation: Invitation): NewRow<'invitations'> {
+    const s = invitation.toState();
+    return {
+      id: s.id,
+      org_id: s.orgId,
+      email: s.email,
+      role: s.role,
+      invited_by: s.invitedBy,
+      created_at: s.createdAt,
+      expires_at: s.expiresAt,
+    };
   },
 
   workflow(workflow: Workflow): NewRow<'workflows'> {
@@ -190,6 +206,7 @@ export const toRow = {
         error: s.error,
         cancelled_by: s.cancelledBy,
         lease_expires_at: s.leaseExpiresAt,
+        lease_holder: s.leaseHolder,
         input: json(s.input),
         attempt: s.attempt,
       },
@@ -288,6 +305,8 @@ export const fromRow = {
       isActive: r.is_active,
       emailOptedIn: r.email_opted_in,
       metadata: r.user_metadata ?? {},
+      isServerAdmin: r.is_server_admin,
+      sessionVersion: r.session_version,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };
@@ -296,6 +315,18 @@ export const fromRow = {
 
   membership(r: Row<'memberships'>): Membership {
     return { orgId: r.org_id, userId: r.user_id, role: r.role as Membership['role'], createdAt: r.created_at };
+  },
+
+  invitation(r: Row<'invitations'>): Invitation {
+    return Invitation.restore({
+      id: r.id,
+      orgId: r.org_id,
+      email: r.email,
+      role: r.role as Membership['role'],
+      invitedBy: r.invited_by,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    });
   },
 
   workflow(r: Row<'workflows'>): Workflow {
@@ -415,6 +446,7 @@ export const fromRow = {
       cancelledBy: r.cancelled_by,
       linkedPipelineIds: r.linked_pipeline_ids,
       leaseExpiresAt: r.lease_expires_at,
+      leaseHolder: r.lease_holder,
       input: r.input as RunState['input'],
       attempt: r.attempt,
     };

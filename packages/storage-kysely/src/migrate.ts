@@ -8,6 +8,9 @@ import * as runLimits from './migrations/20261203120000-run-limits.js';
 import * as userSeq from './migrations/20261203130000-user-seq.js';
 import * as apiDeployments from './migrations/20261203131000-api-deployments.js';
 import * as userMetadata from './migrations/20261203133000-user-metadata.js';
+import * as runLeaseHolder from './migrations/20261204020000-run-lease-holder.js';
+import * as runsPipelineIndex from './migrations/20261204030000-runs-pipeline-index.js';
+import * as accountsAndInvitations from './migrations/20261204050000-accounts-and-invitations.js';
 
 /**
  * The frozen migrations, listed here rather than read from a folder so the package
@@ -22,6 +25,9 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '20261203130000-user-seq': userSeq,
   '20261203131000-api-deployments': apiDeployments,
   '20261203133000-user-metadata': userMetadata,
+  '20261204020000-run-lease-holder': runLeaseHolder,
+  '20261204030000-runs-pipeline-index': runsPipelineIndex,
+  '20261204050000-accounts-and-invitations': accountsAndInvitations,
 };
 
 /** Own bookkeeping tables, so these migrations share a database with other packages' (the scheduler's). */
@@ -44,7 +50,8 @@ function orThrow(result: MigrationResultSet): void {
 
 /** `create schema if not exists`, tolerating a concurrent creator (Postgres may still raise a unique violation). */
 async function ensureSchema(db: Kysely<any>, schema: string): Promise<void> {
-  const exists = async () => (await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(db)).rows.length > 0;
+  const exists = async () =>
+    (await sql<{ n: number }>`select 1 as n from pg_namespace where nspname = ${schema}`.execute(db)).rows.length > 0;
   if (await exists()) return;
   try {
     await db.schema.createSchema(schema).ifNotExists().execute();
@@ -68,7 +75,10 @@ export async function migrateToLatest(db: Kysely<any>, options: { schema?: strin
 }
 
 /** Names of the migrations and when each ran (undefined: pending). */
-export async function migrationStatus(db: Kysely<any>, options: { schema?: string } = {}): Promise<Array<{ name: string; executedAt?: Date }>> {
+export async function migrationStatus(
+  db: Kysely<any>,
+  options: { schema?: string } = {},
+): Promise<Array<{ name: string; executedAt?: Date }>> {
   const list = await migrator(db, options.schema ?? 'public').getMigrations();
   return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
 }

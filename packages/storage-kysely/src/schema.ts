@@ -29,8 +29,22 @@ export interface UsersTable {
   email_opted_in: ColumnType<boolean, boolean | undefined, boolean>;
   /** The client's metadata object (ZenML's `user_metadata`). */
   user_metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Optional on insert (column default), as rows written by older code have none. */
+  is_server_admin: ColumnType<boolean, boolean | undefined, boolean>;
+  session_version: ColumnType<number, number | undefined, number>;
   created_at: Date;
   updated_at: Date;
+}
+
+/** Open offers of membership (one per organization and email). */
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: string;
+  invited_by: string;
+  created_at: Date;
+  expires_at: Date;
 }
 
 export interface MembershipsTable {
@@ -147,6 +161,7 @@ export interface RunsTable {
   error: string | null;
   cancelled_by: string | null;
   lease_expires_at: Date | null;
+  lease_holder: string | null;
   input: Json<unknown>;
   attempt: number;
 }
@@ -243,6 +258,7 @@ export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  invitations: InvitationsTable;
   workflows: WorkflowsTable;
   connections: ConnectionsTable;
   pipelines: PipelinesTable;

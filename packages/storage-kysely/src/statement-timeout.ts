@@ -12,7 +12,11 @@ export const statementTimeoutSql = (ms: number): string => `set statement_timeou
  * Runs `work` on one connection of `db` with the statement timeout lifted, then puts it back
  * (`timeoutMs`; 0: nothing to lift, `work` gets `db` itself).
  */
-export async function unbounded<T>(db: Kysely<any>, timeoutMs: number, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
+export async function unbounded<T>(
+  db: Kysely<any>,
+  timeoutMs: number,
+  work: (db: Kysely<any>) => Promise<T>,
+): Promise<T> {
   if (timeoutMs <= 0) return work(db);
   return db.connection().execute(async (conn) => {
     await sql.raw('set statement_timeout = 0').execute(conn);

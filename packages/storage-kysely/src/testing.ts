@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { createKyselyStorage, type KyselyStorage, type KyselyStorageOptions } from './create-kysely-storage.js';
 import { PgliteDialect } from './dialects/pglite-dialect.js';
+import { MIGRATIONS } from './migrate.js';
 
 /**
  * Test databases for any package's tests (`@pipewright/storage-kysely/testing`).
@@ -15,7 +16,9 @@ import { PgliteDialect } from './dialects/pglite-dialect.js';
  *
  * Isolation: on Postgres every test database is a fresh `pipewright_test_<random>`
  * database, dropped afterwards (the server's own database is only used to CREATE and
- * DROP it); on PGlite one in-memory instance per test file holds a fresh schema per
+ * DROP it); a migrated one is cloned from a template migrated once per set of migrations
+ * (`pipewright_test_tmpl_<hash>`), which is much cheaper than migrating each from empty;
+ * on PGlite one in-memory instance per test file holds a fresh schema per
  * test database. Nothing here ever creates, migrates or drops a database whose name
  * lacks "test".
  */
@@ -43,7 +46,8 @@ export interface TestStorage extends KyselyStorage {
 
 /** Throws unless the name says it is a test database. */
 export function assertTestDatabaseName(name: string): void {
-  if (!name.toLowerCase().includes('test')) throw new Error(`Refusing to touch database "${name}": its name does not contain "test".`);
+  if (!name.toLowerCase().includes('test'))
+    throw new Error(`Refusing to touch database "${name}": its name does not contain "test".`);
 }
 
 const freshName = () => `pipewright_test_${randomBytes(6).toString('hex')}`;
@@ -90,14 +94,11 @@ async function onServer<T>(adminUrl: string, work: (client: pg.Client) => Promis
   }
 }
 
-async function createPostgresDatabase(adminUrl: string, migrate: boolean): Promise<TestDatabase> {
-  const name = freshName();
-  assertTestDatabaseName(name);
-  await onServer(adminUrl, (c) => c.query(`create database ${name}`));
+function postgresDatabase(adminUrl: string, name: string): TestDatabase {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const options: KyselyStorageOptions = { url: url.toString(), poolSize: 4 };
-  const database: TestDatabase = {
+  return {
     backend: 'postgres',
     url: url.toString(),
     options,
@@ -107,13 +108,95 @@ async function createPostgresDatabase(adminUrl: string, migrate: boolean): Promi
       await onServer(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
     },
   };
-  if (migrate) await migrated(database);
-  return database;
+}
+
+async function createPostgresDatabase(adminUrl: string, migrate: boolean): Promise<TestDatabase> {
+  const name = freshName();
+  assertTestDatabaseName(name);
+  if (!migrate) {
+    await onServer(adminUrl, (c) => c.query(`create database ${name}`));
+    return postgresDatabase(adminUrl, name);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const template = await migratedTemplate(adminUrl);
+    try {
+      await onServer(adminUrl, (c) => c.query(`create database ${name} template ${template}`));
+      return postgresDatabase(adminUrl, name);
+    } catch (error) {
+      // Another test run replaced the template meanwhile (3D000: it no longer exists): build it again.
+      if ((error as { code?: string }).code !== '3D000' || attempt > 0) throw error;
+      templates.delete(adminUrl);
+    }
+  }
+}
+
+// ---- Postgres: one migrated template per set of migrations ----
+
+const templates = new Map<string, Promise<string>>();
+
+/** The template's name: changes whenever a migration is added or its code changes. */
+function templateName(): string {
+  const hash = createHash('sha256');
+  for (const [name, migration] of Object.entries(MIGRATIONS))
+    hash.update(`${name}\n${String(migration.up)}\n${String(migration.down ?? '')}\n`);
+  return `pipewright_test_tmpl_${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The migrated template test databases are cloned from, built once per server and set of
+ * migrations (under an advisory lock, so parallel test processes build it once; under a
+ * temporary name renamed when complete, so a killed build leaves no half-migrated template).
+ * Templates of other migration sets are dropped when not in use.
+ */
+function migratedTemplate(adminUrl: string): Promise<string> {
+  let template = templates.get(adminUrl);
+  if (!template) {
+    template = onServer(adminUrl, async (c) => {
+      const name = templateName();
+      assertTestDatabaseName(name);
+      await c.query('select pg_advisory_lock(hashtext($1))', ['pipewright_test_tmpl']);
+      try {
+        const exists = await c.query('select 1 from pg_database where datname = $1', [name]);
+        if (exists.rowCount === 0) {
+          const building = `${name}_${randomBytes(3).toString('hex')}`;
+          await c.query(`create database ${building}`);
+          try {
+            await migrated(postgresDatabase(adminUrl, building));
+            await c.query(`alter database ${building} rename to ${name}`);
+            await c.query(`comment on database ${name} is '${Date.now()}'`);
+          } catch (error) {
+            await c.query(`drop database if exists ${building} with (force)`).catch(() => {});
+            throw error;
+          }
+        }
+        // Other sets' templates built over an hour ago (a test run of other code may still use a newer one).
+        const stale = await c.query<{ datname: string; built: string | null }>(
+          "select datname, shobj_description(oid, 'pg_database') as built from pg_database where datname like 'pipewright\\_test\\_tmpl\\_%' and datname <> $1",
+          [name],
+        );
+        for (const { datname, built } of stale.rows) {
+          if (Number(built ?? 0) > Date.now() - 3_600_000) continue;
+          assertTestDatabaseName(datname);
+          // In use (another run cloning it right now): left for a later run to drop.
+          await c.query(`drop database if exists "${datname}"`).catch(() => {});
+        }
+        return name;
+      } finally {
+        await c.query('select pg_advisory_unlock(hashtext($1))', ['pipewright_test_tmpl']).catch(() => {});
+      }
+    });
+    templates.set(adminUrl, template);
+    template.catch(() => templates.delete(adminUrl));
+  }
+  return template;
 }
 
 // ---- PGlite: one in-memory instance per test file, a schema per database ----
 
 let sharedPglite: Promise<PGlite> | undefined;
+/** Databases of the shared instance not yet dropped, and whether a close waits for them. */
+let livePglite = 0;
+let closeWhenIdle = false;
 
 async function createPgliteDatabase(migrate: boolean): Promise<TestDatabase> {
   sharedPglite ??= PGlite.create();
@@ -121,27 +204,48 @@ async function createPgliteDatabase(migrate: boolean): Promise<TestDatabase> {
   const schema = freshName();
   assertTestDatabaseName(schema);
   const options: KyselyStorageOptions = { pglite, schema };
+  livePglite++;
+  let dropped = false;
   const database: TestDatabase = {
     backend: 'pglite',
     url: null,
     options,
     open: () => createKyselyStorage(options),
     async drop() {
+      if (dropped) return;
+      dropped = true;
       assertTestDatabaseName(schema);
-      const db = new Kysely<any>({ dialect: new PgliteDialect({ pglite, closeOnDestroy: false }) });
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
-      await db.destroy();
+      try {
+        if (!pglite.closed) {
+          const db = new Kysely<any>({ dialect: new PgliteDialect({ pglite, closeOnDestroy: false }) });
+          await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+          await db.destroy();
+        }
+      } finally {
+        if (--livePglite === 0 && closeWhenIdle) await closeTestPglite();
+      }
     },
   };
-  if (migrate) await migrated(database);
+  if (migrate)
+    await migrated(database).catch(async (error: unknown) => {
+      await database.drop().catch(() => {});
+      throw error;
+    });
   return database;
 }
 
 /**
  * Closes the shared in-memory PGlite of this test file (call it in a top-level
- * `afterAll`; otherwise the WASM instance can keep jest from exiting promptly).
+ * `afterAll`; otherwise the WASM instance can keep jest from exiting promptly). While
+ * databases of it are still open (a server closed by a later hook), it closes when the
+ * last of them is dropped.
  */
 export async function closeTestPglite(): Promise<void> {
+  if (livePglite > 0) {
+    closeWhenIdle = true;
+    return;
+  }
+  closeWhenIdle = false;
   const pglite = sharedPglite;
   sharedPglite = undefined;
   if (pglite) await (await pglite).close();
@@ -160,13 +264,18 @@ async function migrated(database: TestDatabase): Promise<void> {
  * A fresh test database (migrated unless `migrate: false`). `backend` forces one;
  * forcing `postgres` without a server throws.
  */
-export async function createTestDatabase(options: { backend?: TestBackend | 'auto'; migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { backend?: TestBackend | 'auto'; migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const backend = options.backend ?? 'auto';
   const migrate = options.migrate ?? true;
   if (backend === 'pglite') return createPgliteDatabase(migrate);
   const server = await testServerUrl();
   if (server) return createPostgresDatabase(server, migrate);
-  if (backend === 'postgres') throw new Error('No Postgres for tests: set TEST_DATABASE_URL or run a Docker engine with testcontainers installed.');
+  if (backend === 'postgres')
+    throw new Error(
+      'No Postgres for tests: set TEST_DATABASE_URL or run a Docker engine with testcontainers installed.',
+    );
   return createPgliteDatabase(migrate);
 }
 

@@ -15,7 +15,10 @@ async function running(url: string, marker: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query(`select 1 from pg_stat_activity where state = 'active' and query like '%' || $1 || '%' and pid <> pg_backend_pid()`, [marker]);
+    const { rows } = await client.query(
+      `select 1 from pg_stat_activity where state = 'active' and query like '%' || $1 || '%' and pid <> pg_backend_pid()`,
+      [marker],
+    );
     return rows.length > 0;
   } finally {
     await client.end();
@@ -31,7 +34,8 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   return Date.now() - start;
 }
 
-const slow = (db: Kysely<any>, marker: string, seconds = 5) => sql.raw(`select pg_sleep(${seconds}) /* ${marker} */`).execute(db);
+const slow = (db: Kysely<any>, marker: string, seconds = 5) =>
+  sql.raw(`select pg_sleep(${seconds}) /* ${marker} */`).execute(db);
 
 (server ? describe : describe.skip)('bounded queries on Postgres', () => {
   let database: TestDatabase;

@@ -1,9 +1,23 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ConflictError, Organization, query, UnavailableError, User, type PipelineField, type PipelineSort } from '@pipewright/core';
+import {
+  ConflictError,
+  Organization,
+  query,
+  UnavailableError,
+  User,
+  type PipelineField,
+  type PipelineSort,
+} from '@pipewright/core';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createKyselyStorage } from '../src/create-kysely-storage.js';
-import { closeTestPglite, createTestDatabase, createTestStorage, testServerUrl, type TestBackend } from '../src/testing.js';
+import {
+  closeTestPglite,
+  createTestDatabase,
+  createTestStorage,
+  testServerUrl,
+  type TestBackend,
+} from '../src/testing.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const uuid = () => globalThis.crypto.randomUUID();
@@ -40,7 +54,12 @@ describe.each(backends)('on %s', (backend) => {
   it('a value that cannot be a uuid or an int finds nothing, and leaves the transaction usable', async () => {
     const test = await createTestStorage({ backend });
     try {
-      const org = Organization.create({ id: uuid(), seq: await test.storage.organizations.nextSeq(), slug: 'acme-test', now: T0 });
+      const org = Organization.create({
+        id: uuid(),
+        seq: await test.storage.organizations.nextSeq(),
+        slug: 'acme-test',
+        now: T0,
+      });
       const result = await test.storage.transaction(async (tx) => {
         expect(await tx.workflows.findById('not-a-uuid')).toBeNull();
         expect(await tx.pipelines.findBySeq(2 ** 40)).toBeNull();
@@ -67,10 +86,31 @@ describe.each(backends)('on %s', (backend) => {
   it('maps unique violations to ConflictError and rolls the transaction back', async () => {
     const test = await createTestStorage({ backend });
     try {
-      const ann = User.create({ id: uuid(), seq: 1, email: 'ann@example.test', name: 'ann', passwordHash: null, now: T0 });
+      const ann = User.create({
+        id: uuid(),
+        seq: 1,
+        email: 'ann@example.test',
+        name: 'ann',
+        passwordHash: null,
+        now: T0,
+      });
       await test.storage.users.insert(ann);
-      const twin = User.create({ id: uuid(), seq: 2, email: 'ann@example.test', name: 'twin', passwordHash: null, now: T0 });
-      const bob = User.create({ id: uuid(), seq: 3, email: 'bob@example.test', name: 'bob', passwordHash: null, now: T0 });
+      const twin = User.create({
+        id: uuid(),
+        seq: 2,
+        email: 'ann@example.test',
+        name: 'twin',
+        passwordHash: null,
+        now: T0,
+      });
+      const bob = User.create({
+        id: uuid(),
+        seq: 3,
+        email: 'bob@example.test',
+        name: 'bob',
+        passwordHash: null,
+        now: T0,
+      });
       const error = await test.storage
         .transaction(async (tx) => {
           await tx.users.insert(bob);

@@ -48,7 +48,8 @@ describe('ListGate', () => {
 
   it('does not gate work outside a query scope', async () => {
     const { repository, open, state } = slowLists();
-    const pipelines = gateLists({ pipelines: repository } as unknown as Repositories, new ListGate(1)).pipelines as unknown as typeof repository;
+    const pipelines = gateLists({ pipelines: repository } as unknown as Repositories, new ListGate(1))
+      .pipelines as unknown as typeof repository;
     const both = Promise.all([pipelines.list({ orgId: 'a' }), pipelines.list({ orgId: 'a' })]);
     await tick();
     expect(state.running).toBe(2);
@@ -58,7 +59,8 @@ describe('ListGate', () => {
 
   it('lets a waiting list leave the queue when its signal aborts', async () => {
     const { repository, open, state } = slowLists();
-    const pipelines = gateLists({ pipelines: repository } as unknown as Repositories, new ListGate(1)).pipelines as unknown as typeof repository;
+    const pipelines = gateLists({ pipelines: repository } as unknown as Repositories, new ListGate(1))
+      .pipelines as unknown as typeof repository;
     const first = withQueryScope(new AbortController().signal, () => pipelines.list({ orgId: 'a' }));
     const controller = new AbortController();
     const waiting = withQueryScope(controller.signal, () => pipelines.list({ orgId: 'a' }));

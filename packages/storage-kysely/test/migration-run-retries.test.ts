@@ -18,7 +18,11 @@ describe.each(backends)('migration 20261125090000-run-retries on %s', (backend) 
       // The schema as the initial migration left it, with one pipeline and one run in it.
       const initial = new Migrator({
         db: handle.db,
-        provider: { getMigrations: async () => ({ '20261123090000-initial-schema': MIGRATIONS['20261123090000-initial-schema']! }) },
+        provider: {
+          getMigrations: async () => ({
+            '20261123090000-initial-schema': MIGRATIONS['20261123090000-initial-schema']!,
+          }),
+        },
         migrationTableName: MIGRATION_TABLE,
         migrationLockTableName: MIGRATION_LOCK_TABLE,
         migrationTableSchema: schema,
@@ -29,9 +33,13 @@ describe.each(backends)('migration 20261125090000-run-retries on %s', (backend) 
       const org = '00000000-0000-4000-8000-000000000001';
       const wf = '30000000-0000-4000-8000-000000000001';
       await sql`insert into pipelines (id, seq, org_id, name, type, workflow_id, owner_id, shared_to_org, enabled, schedule_start, incremental, run_count, created_by, modified_by, created_at, updated_at)
-                values (${pipelineId}, 1, ${org}, 'old', 'DEFAULT', ${wf}, ${org}, false, true, 0, false, 1, 'u', 'u', now(), now())`.execute(handle.db);
+                values (${pipelineId}, 1, ${org}, 'old', 'DEFAULT', ${wf}, ${org}, false, true, 0, false, 1, 'u', 'u', now(), now())`.execute(
+        handle.db,
+      );
       await sql`insert into runs (id, seq, org_id, pipeline_id, workflow_id, trigger, status, incremental, created_at, updated_at, stages, files)
-                values (${runId}, 1, ${org}, ${pipelineId}, ${wf}, 'manual', 'COMPLETED', false, now(), now(), ${'{"passed":[0,0,0,0,0,0],"failed":[0,0,0,0,0,0]}'}, ${'{"total":0,"ok":0,"failed":0}'})`.execute(handle.db);
+                values (${runId}, 1, ${org}, ${pipelineId}, ${wf}, 'manual', 'COMPLETED', false, now(), now(), ${'{"passed":[0,0,0,0,0,0],"failed":[0,0,0,0,0,0]}'}, ${'{"total":0,"ok":0,"failed":0}'})`.execute(
+        handle.db,
+      );
 
       expect(await migrateToLatest(handle.db, { schema })).toContain('20261125090000-run-retries');
       expect((await handle.storage.pipelines.findById(pipelineId))!.retry.spec).toEqual(DEFAULT_RETRY_POLICY);

@@ -30,11 +30,17 @@ describe.each(backends)('migration 20261203130000-user-seq on %s', (backend) => 
         ['b0000000-0000-4000-8000-000000000003', 'third@example.test', '2026-01-03T00:00:00Z'],
       ] as const;
       for (const [id, email, at] of users)
-        await sql`insert into users (id, email, name, is_active, created_at, updated_at) values (${id}, ${email}, 'u', true, ${at}::timestamptz, ${at}::timestamptz)`.execute(handle.db);
+        await sql`insert into users (id, email, name, is_active, created_at, updated_at) values (${id}, ${email}, 'u', true, ${at}::timestamptz, ${at}::timestamptz)`.execute(
+          handle.db,
+        );
 
       expect(await migrateToLatest(handle.db, { schema })).toContain('20261203130000-user-seq');
       const found = await handle.storage.users.findByIds(users.map(([id]) => id));
-      expect(Object.fromEntries(found.map((u) => [u.email, u.seq]))).toEqual({ 'first@example.test': 1, 'second@example.test': 2, 'third@example.test': 3 });
+      expect(Object.fromEntries(found.map((u) => [u.email, u.seq]))).toEqual({
+        'first@example.test': 1,
+        'second@example.test': 2,
+        'third@example.test': 3,
+      });
       expect(await handle.storage.users.nextSeq()).toBe(4);
       expect((await handle.storage.users.findBySeqs([2]))[0]?.email).toBe('second@example.test');
     } finally {

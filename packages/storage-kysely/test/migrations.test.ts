@@ -11,6 +11,7 @@ const TABLES = [
   'connections',
   'file_executions',
   'file_histories',
+  'invitations',
   'memberships',
   'org_pipeline_counts',
   'organizations',

@@ -9,7 +9,8 @@ import { PgliteDialect } from '../src/dialects/pglite-dialect.js';
 
 describe('PgliteDialect', () => {
   let pglite: PGlite;
-  const open = (schema?: string) => new Kysely<any>({ dialect: new PgliteDialect({ pglite, schema, closeOnDestroy: false }) });
+  const open = (schema?: string) =>
+    new Kysely<any>({ dialect: new PgliteDialect({ pglite, schema, closeOnDestroy: false }) });
 
   beforeAll(async () => {
     pglite = await PGlite.create();
@@ -81,7 +82,9 @@ describe('PgliteDialect', () => {
     const [plain, tenant] = [open(), open('tenant_a')];
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        i % 2 ? sql`insert into items values (${i})`.execute(tenant) : sql`insert into events values (${i})`.execute(plain),
+        i % 2
+          ? sql`insert into items values (${i})`.execute(tenant)
+          : sql`insert into events values (${i})`.execute(plain),
       ),
     );
     const events = await sql<{ n: number }>`select count(*)::int as n from events`.execute(plain);

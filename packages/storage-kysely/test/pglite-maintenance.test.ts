@@ -26,7 +26,10 @@ describe('PGlite maintenance', () => {
   const captured: CompiledQuery[] = [];
   const all: Visibility = { orgId, userId: ownerId, all: true };
   const deepPage = () =>
-    handle.storage.pipelines.list(all, query({ page: { page: 950, size: 20 }, sort: [{ field: 'createdAt', direction: 'desc' }] }) as PipelineQuery);
+    handle.storage.pipelines.list(
+      all,
+      query({ page: { page: 950, size: 20 }, sort: [{ field: 'createdAt', direction: 'desc' }] }) as PipelineQuery,
+    );
 
   beforeAll(async () => {
     handle = await createKyselyStorage({
@@ -43,7 +46,9 @@ describe('PGlite maintenance', () => {
     await sql`insert into memberships values (${orgId}, ${ownerId}, 'admin', ${t0})`.execute(handle.db);
     await sql`
       insert into workflows (id, org_id, name, owner_id, shared_to_org, is_active, deployment_type, stages, retry_on_interrupt, created_by, modified_by, created_at, updated_at)
-      values (${workflowId}, ${orgId}, 'wf', ${ownerId}, false, true, 'DEFAULT', '{}', false, ${ownerId}, ${ownerId}, ${t0}, ${t0})`.execute(handle.db);
+      values (${workflowId}, ${orgId}, 'wf', ${ownerId}, false, true, 'DEFAULT', '{}', false, ${ownerId}, ${ownerId}, ${t0}, ${t0})`.execute(
+      handle.db,
+    );
     await sql`
       insert into pipelines (id, seq, org_id, name, type, workflow_id, owner_id, shared_to_org, enabled, schedule_start, incremental, run_count,
                              created_by, modified_by, created_at, updated_at)
@@ -62,14 +67,22 @@ describe('PGlite maintenance', () => {
     expect(page.items).toHaveLength(20);
     const statement = captured.find((s) => /from "pipelines"/i.test(s.sql) && /offset/i.test(s.sql))!;
     const { rows } = await sql
-      .raw<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`explain (format json) ${statement.sql}`.replace(/\$(\d+)/g, (_, i: string) => literal(statement.parameters[Number(i) - 1])))
+      .raw<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `explain (format json) ${statement.sql}`.replace(/\$(\d+)/g, (_, i: string) =>
+          literal(statement.parameters[Number(i) - 1]),
+        ),
+      )
       .execute(handle.db);
     return flatten(rows[0]!['QUERY PLAN'][0]!.Plan);
   }
 
   it('a sweep vacuums and analyzes the tables that changed, and the deep page then walks the created_at index', async () => {
     const modified = async () =>
-      (await sql<{ n: number }>`select n_mod_since_analyze::int as n from pg_stat_user_tables where relname = 'pipelines'`.execute(handle.db)).rows[0]!.n;
+      (
+        await sql<{
+          n: number;
+        }>`select n_mod_since_analyze::int as n from pg_stat_user_tables where relname = 'pipelines'`.execute(handle.db)
+      ).rows[0]!.n;
     expect(await modified()).toBe(PIPELINES);
 
     await new PgliteMaintenance(handle.db, 'public').sweep();
@@ -78,12 +91,18 @@ describe('PGlite maintenance', () => {
     const nodes = await plan();
     expect(nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'pipelines')).toBe(false);
     // Vacuumed too (inserts alone call for it, as in Postgres 13+): the visibility map allows an index-only scan.
-    expect(nodes.some((n) => n['Node Type'] === 'Index Only Scan' && n['Index Name'] === 'pipelines_org_created_idx')).toBe(true);
+    expect(
+      nodes.some((n) => n['Node Type'] === 'Index Only Scan' && n['Index Name'] === 'pipelines_org_created_idx'),
+    ).toBe(true);
   }, 60_000);
 
   it('an unchanged table is left alone by the next sweep', async () => {
     const when = async () =>
-      (await sql<{ at: Date }>`select last_analyze as at from pg_stat_user_tables where relname = 'pipelines'`.execute(handle.db)).rows[0]!.at;
+      (
+        await sql<{ at: Date }>`select last_analyze as at from pg_stat_user_tables where relname = 'pipelines'`.execute(
+          handle.db,
+        )
+      ).rows[0]!.at;
     const first = await when();
     await new PgliteMaintenance(handle.db, 'public').sweep();
     expect(await when()).toEqual(first);

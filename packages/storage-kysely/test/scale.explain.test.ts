@@ -4,7 +4,13 @@ import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { createKyselyStorage, type KyselyStorage } from '../src/create-kysely-storage.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
-import { HOT_PIPELINE_TOTAL, loadScaleData, SCALE, TYPICAL_PIPELINE_TOTAL, type ScaleIds } from './support/scale-data.js';
+import {
+  HOT_PIPELINE_TOTAL,
+  loadScaleData,
+  SCALE,
+  TYPICAL_PIPELINE_TOTAL,
+  type ScaleIds,
+} from './support/scale-data.js';
 
 /**
  * At 100,000 pipelines in one org and 1,000,000 runs, the adapter's ACTUAL list and
@@ -50,7 +56,9 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
     admin = new pg.Pool({ connectionString: database.url!, max: 1 });
     const started = performance.now();
     ids = await loadScaleData(handle.db);
-    report.push(`bulk load ${SCALE.pipelines + SCALE.otherOrgPipelines} pipelines, ${SCALE.runs} runs, ${SCALE.fileHistories} file histories + VACUUM ANALYZE: ${Math.round(performance.now() - started)} ms`);
+    report.push(
+      `bulk load ${SCALE.pipelines + SCALE.otherOrgPipelines} pipelines, ${SCALE.runs} runs, ${SCALE.fileHistories} file histories + VACUUM ANALYZE: ${Math.round(performance.now() - started)} ms`,
+    );
     all = { orgId: ids.orgId, userId: ids.ownerId, all: true };
   }, 180_000);
 
@@ -76,7 +84,10 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
   function describePlan(plan: PlanNode[]): string {
     return plan
       .filter((n) => n['Relation Name'] || n['Node Type'].includes('Sort') || n['Node Type'] === 'Limit')
-      .map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`)
+      .map(
+        (n) =>
+          `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`,
+      )
       .join(' > ');
   }
 
@@ -107,7 +118,8 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
     const plans: string[] = [];
     for (const [i, statement] of statements.entries()) {
       const plan = await explain(statement);
-      if (i === 0 || !opts.pageOnly) expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === table)).toEqual([]);
+      if (i === 0 || !opts.pageOnly)
+        expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === table)).toEqual([]);
       if (i === 0 && opts.pageIndex) {
         const wanted = ([] as string[]).concat(opts.pageIndex);
         expect(plan.some((n) => wanted.includes(n['Index Name'] ?? ''))).toBe(true);
@@ -117,13 +129,16 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
       plans.push(describePlan(plan));
     }
     const ms = await time(call);
-    report.push(`${label}: ${ms.toFixed(1)} ms (median of 7) — ${plans.map((p, i) => `[${i === 0 ? 'page' : 'count'}] ${p}`).join(' ; ')}`);
+    report.push(
+      `${label}: ${ms.toFixed(1)} ms (median of 7) — ${plans.map((p, i) => `[${i === 0 ? 'page' : 'count'}] ${p}`).join(' ; ')}`,
+    );
   }
 
   const firstPage = (q: Partial<PipelineQuery>) => query({ page: { page: 1, size: 50 }, ...q }) as PipelineQuery;
 
   it('first page of pipelines newest first, with the exact total', async () => {
-    const list = () => handle.storage.pipelines.list(all, firstPage({ sort: [{ field: 'createdAt', direction: 'desc' }] }));
+    const list = () =>
+      handle.storage.pipelines.list(all, firstPage({ sort: [{ field: 'createdAt', direction: 'desc' }] }));
     const page = (await list()) as Page<unknown>;
     expect(page.total).toBe(SCALE.pipelines);
     expect(page.items).toHaveLength(50);
@@ -146,7 +161,9 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
         }),
       );
     expect((await list()).total).toBe(SCALE.pipelines);
-    await check('pipelines, lastRunAt desc nulls last + createdAt desc, page 1 + total', list, 'pipelines', { indexOnlyCount: true });
+    await check('pipelines, lastRunAt desc nulls last + createdAt desc, page 1 + total', list, 'pipelines', {
+      indexOnlyCount: true,
+    });
   });
 
   it('first page by name (Flow)', async () => {
@@ -157,9 +174,12 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
 
   it('first page as a member who sees only the pipelines shared to the org', async () => {
     const member: Visibility = { orgId: ids.orgId, userId: ids.memberId, all: false };
-    const list = () => handle.storage.pipelines.list(member, firstPage({ sort: [{ field: 'createdAt', direction: 'desc' }] }));
+    const list = () =>
+      handle.storage.pipelines.list(member, firstPage({ sort: [{ field: 'createdAt', direction: 'desc' }] }));
     expect((await list()).total).toBe(Math.floor(SCALE.pipelines / 7));
-    await check('pipelines as a member (shared-to-org rule), createdAt desc, page 1 + total', list, 'pipelines', { pageOnly: true });
+    await check('pipelines as a member (shared-to-org rule), createdAt desc, page 1 + total', list, 'pipelines', {
+      pageOnly: true,
+    });
   });
 
   it('first page filtered by a tag (EXISTS) and a name search', async () => {
@@ -201,10 +221,15 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
     const runs = () =>
       handle.storage.runs.list(
         all,
-        query({ required: [{ field: 'pipelineId', op: 'equals', value: other.id }], sort: [{ field: 'createdAt', direction: 'desc' }] }) as RunQuery,
+        query({
+          required: [{ field: 'pipelineId', op: 'equals', value: other.id }],
+          sort: [{ field: 'createdAt', direction: 'desc' }],
+        }) as RunQuery,
       );
     expect((await runs()).total).toBe(TYPICAL_PIPELINE_TOTAL);
-    await check('runs of a typical pipeline, page 1 (total known from the page)', runs, 'runs', { pageIndex: 'runs_pipeline_created_idx' });
+    await check('runs of a typical pipeline, page 1 (total known from the page)', runs, 'runs', {
+      pageIndex: 'runs_pipeline_created_idx',
+    });
   });
 
   it('run lookups by id and by seq', async () => {
@@ -216,16 +241,27 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
   it("the executor's lookups: a pipeline's open run, expired leases", async () => {
     // The partial indexes over open runs are all tiny; the planner may take any of them.
     const openIndexes = ['runs_one_open_per_pipeline', 'runs_open_lease_idx', 'runs_open_org_created_idx'];
-    await check('open run of a pipeline', () => handle.storage.runs.findOpenForPipeline(ids.hotPipelineId), 'runs', { pageIndex: openIndexes });
-    await check('expired leases (100)', () => handle.storage.runs.listExpiredLeases(new Date(), 100), 'runs', { pageIndex: openIndexes });
+    await check('open run of a pipeline', () => handle.storage.runs.findOpenForPipeline(ids.hotPipelineId), 'runs', {
+      pageIndex: openIndexes,
+    });
+    await check('expired leases (100)', () => handle.storage.runs.listExpiredLeases(new Date(), 100), 'runs', {
+      pageIndex: openIndexes,
+    });
   });
 
   it('the org-wide run list, newest first', async () => {
-    const runs = () => handle.storage.runs.list(all, query({ sort: [{ field: 'createdAt', direction: 'desc' }], page: { page: 1, size: 50 } }) as RunQuery);
+    const runs = () =>
+      handle.storage.runs.list(
+        all,
+        query({ sort: [{ field: 'createdAt', direction: 'desc' }], page: { page: 1, size: 50 } }) as RunQuery,
+      );
     expect((await runs()).total).toBe(SCALE.runs);
     // Counting every run of an org that holds all 1M of them may rightly be a (parallel) scan of
     // the table; only the page must come from the index.
-    await check('runs of the org, createdAt desc, page 1 + total', runs, 'runs', { pageOnly: true, pageIndex: 'runs_org_created_idx' });
+    await check('runs of the org, createdAt desc, page 1 + total', runs, 'runs', {
+      pageOnly: true,
+      pageIndex: 'runs_org_created_idx',
+    });
   });
 
   it("Unstract's file-history filters: status list, execution count range, path prefix", async () => {
@@ -245,8 +281,13 @@ describeWithServer('at 100k pipelines / 1M runs, lists and lookups use indexes',
     // Either index bounds the read to the workflow: the path-prefix range, or the workflow's
     // histories newest first until 50 match. Which is cheaper turns on ANALYZE's sample, and
     // the planner has picked each on the same data; a scan of the table is what may not happen.
-    await check('file histories by status, execution count range and path prefix, page 1 + total', histories, 'file_histories', {
-      pageIndex: ['file_histories_path_prefix_idx', 'file_histories_workflow_created_idx'],
-    });
+    await check(
+      'file histories by status, execution count range and path prefix, page 1 + total',
+      histories,
+      'file_histories',
+      {
+        pageIndex: ['file_histories_path_prefix_idx', 'file_histories_workflow_created_idx'],
+      },
+    );
   });
 });

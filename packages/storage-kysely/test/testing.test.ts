@@ -11,7 +11,10 @@ describe('test databases', () => {
   });
 
   it('are fresh and apart: two PGlite test databases share nothing', async () => {
-    const [a, b] = await Promise.all([createTestDatabase({ backend: 'pglite' }), createTestDatabase({ backend: 'pglite' })]);
+    const [a, b] = await Promise.all([
+      createTestDatabase({ backend: 'pglite' }),
+      createTestDatabase({ backend: 'pglite' }),
+    ]);
     expect(a.options.schema).toMatch(/^pipewright_test_[0-9a-f]{12}$/);
     expect(a.options.schema).not.toBe(b.options.schema);
     const [sa, sb] = await Promise.all([a.open(), b.open()]);

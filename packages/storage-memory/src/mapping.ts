@@ -2,6 +2,7 @@ import {
   ApiKey,
   Connection,
   FileHistory,
+  Invitation,
   Organization,
   Pipeline,
   Run,
@@ -33,6 +34,7 @@ export const toRow = {
   fileHistory: (x: FileHistory) => copy(x.toState()),
   apiKey: (x: ApiKey) => copy(x.toState()),
   tag: (x: Tag) => copy(x.toState()),
+  invitation: (x: Invitation) => copy(x.toState()),
 };
 
 export const fromRow = {
@@ -48,4 +50,5 @@ export const fromRow = {
   fileHistory: (r: RowOf<'fileHistories'>) => FileHistory.restore(copy(r)),
   apiKey: (r: RowOf<'apiKeys'>) => ApiKey.restore(copy(r)),
   tag: (r: RowOf<'tags'>) => Tag.restore(copy(r)),
+  invitation: (r: RowOf<'invitations'>) => Invitation.restore(copy(r)),
 };

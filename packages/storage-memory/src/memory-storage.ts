@@ -47,6 +47,7 @@ class MemoryStore {
       if (!active) throw new Error('This transaction has already ended.');
     };
     const db: Db = {
+      inTransaction: true,
       read: () => {
         assertActive();
         return view;

@@ -4,6 +4,7 @@ import type {
   ConnectionState,
   FileExecution,
   FileHistoryState,
+  InvitationState,
   Membership,
   OrganizationState,
   PipelineState,
@@ -34,6 +35,7 @@ export interface Tables {
   apiKeys: Map<string, ApiKeyState>;
   apiDeployments: Map<string, ApiDeploymentState>;
   tags: Map<string, TagState>;
+  invitations: Map<string, InvitationState>;
 }
 
 export type TableName = keyof Tables;
@@ -54,6 +56,7 @@ export function emptyTables(): Tables {
     apiKeys: new Map(),
     apiDeployments: new Map(),
     tags: new Map(),
+    invitations: new Map(),
   };
 }
 
@@ -155,4 +158,6 @@ export interface Db {
   read(): Reader;
   /** Runs one statement atomically: all its writes apply, or none when it throws. */
   write<T>(statement: (w: Writer) => T): Promise<T>;
+  /** Whether statements run inside a transaction (else each commits on its own). */
+  readonly inTransaction?: boolean;
 }

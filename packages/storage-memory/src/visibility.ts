@@ -2,7 +2,10 @@ import { visibleUnder, type Visibility } from '@pipewright/core';
 import type { Reader } from './tables.js';
 
 /** Whether the row (pipeline or workflow state) is visible: `all` sees the whole org. */
-export function isVisible(v: Visibility, row: { orgId: string; ownerId: string; sharedUserIds: readonly string[]; sharedToOrg: boolean }): boolean {
+export function isVisible(
+  v: Visibility,
+  row: { orgId: string; ownerId: string; sharedUserIds: readonly string[]; sharedToOrg: boolean },
+): boolean {
   return visibleUnder(v, row);
 }
 

@@ -6,11 +6,18 @@ import type { AddressInfo } from 'node:net';
 // hostile server could, echo them back in their error: what the engine logs or reports of a
 // failed connection must still never contain a connection's secret.
 
-const field = (code: string, value: string) => Buffer.concat([Buffer.from(code), Buffer.from(value, 'utf8'), Buffer.from([0])]);
+const field = (code: string, value: string) =>
+  Buffer.concat([Buffer.from(code), Buffer.from(value, 'utf8'), Buffer.from([0])]);
 
 /** A Postgres ErrorResponse ('E') message. */
 function errorResponse(sqlState: string, message: string): Buffer {
-  const fields = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', sqlState), field('M', message), Buffer.from([0])]);
+  const fields = Buffer.concat([
+    field('S', 'FATAL'),
+    field('V', 'FATAL'),
+    field('C', sqlState),
+    field('M', message),
+    Buffer.from([0]),
+  ]);
   const head = Buffer.alloc(5);
   head.write('E', 0);
   head.writeInt32BE(4 + fields.length, 1);
@@ -22,7 +29,12 @@ function errorResponse(sqlState: string, message: string): Buffer {
  * (AuthenticationCleartextPassword), records it, and refuses it with SQLSTATE 28P01 and a
  * message that repeats the password it got.
  */
-export async function refusingPostgres(): Promise<{ host: string; port: number; passwords: string[]; close(): Promise<void> }> {
+export async function refusingPostgres(): Promise<{
+  host: string;
+  port: number;
+  passwords: string[];
+  close(): Promise<void>;
+}> {
   const passwords: string[] = [];
   const sockets = new Set<Socket>();
   const server = createTcpServer((socket) => {
@@ -87,13 +99,20 @@ export async function refusingPostgres(): Promise<{ host: string; port: number; 
  * A webhook that answers every request 401 with a body repeating the credentials it was sent
  * (the Authorization header and every other header), and records them.
  */
-export async function refusingWebhook(): Promise<{ url: string; requests: Record<string, string | string[] | undefined>[]; close(): Promise<void> }> {
+export async function refusingWebhook(): Promise<{
+  url: string;
+  requests: Record<string, string | string[] | undefined>[];
+  close(): Promise<void>;
+}> {
   const requests: Record<string, string | string[] | undefined>[] = [];
   const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     req.on('end', () => {
       requests.push({ ...req.headers });
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': `Bearer error="invalid_token", received="${req.headers.authorization ?? ''}"` });
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer error="invalid_token", received="${req.headers.authorization ?? ''}"`,
+      });
       res.end(JSON.stringify({ error: 'unauthorized', received: req.headers }));
     });
   });

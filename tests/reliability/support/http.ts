@@ -61,7 +61,10 @@ export interface Principal {
 }
 
 export async function createOrg(base: string, root: string, slug: string): Promise<string> {
-  const r = await call(base, 'POST', '/admin/api/v1/organizations?org=main', { auth: root, json: { slug, name: slug } });
+  const r = await call(base, 'POST', '/admin/api/v1/organizations?org=main', {
+    auth: root,
+    json: { slug, name: slug },
+  });
   if (r.status !== 201) throw new Error(`org ${slug}: ${r.status} ${r.text}`);
   return r.body.id as string;
 }
@@ -69,13 +72,22 @@ export async function createOrg(base: string, root: string, slug: string): Promi
 let users = 0;
 
 /** A user in `org` (created by the root admin) with a token and a personal key. */
-export async function createPrincipal(base: string, root: string, org: string, role: 'admin' | 'member', name = `u${++users}`): Promise<Principal> {
+export async function createPrincipal(
+  base: string,
+  root: string,
+  org: string,
+  role: 'admin' | 'member',
+  name = `u${++users}`,
+): Promise<Principal> {
   const email = `${name}-${Date.now() % 100000}@example.com`;
   const password = `pw-${name}-${Math.random().toString(36).slice(2)}-Zz9`;
   const u = await call(base, 'POST', `/admin/api/v1/users?org=${org}`, { auth: root, json: { email, password, role } });
   if (u.status !== 201) throw new Error(`user ${email}: ${u.status} ${u.text}`);
   const token = await login(base, email, password);
-  const k = await call(base, 'POST', '/admin/api/v1/api-keys', { auth: token, json: { description: `key of ${name}` } });
+  const k = await call(base, 'POST', '/admin/api/v1/api-keys', {
+    auth: token,
+    json: { description: `key of ${name}` },
+  });
   if (k.status !== 201) throw new Error(`key ${email}: ${k.status} ${k.text}`);
   return { id: u.body.id, email, password, org, token, key: k.body.key, keyId: k.body.id };
 }
@@ -94,17 +106,34 @@ export async function createConnection(
   admin: string,
   org: string,
   input: { name: string; kind: string; settings: Record<string, unknown>; description?: string },
-): Promise<{ id: string; seq: number; name: string; kind: string; settings: Record<string, unknown>; [field: string]: unknown }> {
+): Promise<{
+  id: string;
+  seq: number;
+  name: string;
+  kind: string;
+  settings: Record<string, unknown>;
+  [field: string]: unknown;
+}> {
   const r = await call(base, 'POST', connections(org), { auth: admin, json: input });
   if (r.status !== 201) throw new Error(`connection ${input.name}: ${r.status} ${r.text}`);
   return r.body;
 }
 
 /** An Unstract workflow and a pipeline on it, owned by `p`. */
-export async function createWorkflowAndPipeline(base: string, p: Principal, name: string): Promise<{ workflowId: string; pipelineId: string }> {
-  const w = await call(base, 'POST', `${unstract(p.org)}/workflow/`, { auth: p.key, json: { workflow_name: `wf-${name}` } });
+export async function createWorkflowAndPipeline(
+  base: string,
+  p: Principal,
+  name: string,
+): Promise<{ workflowId: string; pipelineId: string }> {
+  const w = await call(base, 'POST', `${unstract(p.org)}/workflow/`, {
+    auth: p.key,
+    json: { workflow_name: `wf-${name}` },
+  });
   if (w.status !== 201) throw new Error(`workflow: ${w.status} ${w.text}`);
-  const pl = await call(base, 'POST', `${unstract(p.org)}/pipeline/`, { auth: p.key, json: { pipeline_name: name, workflow: w.body.id } });
+  const pl = await call(base, 'POST', `${unstract(p.org)}/pipeline/`, {
+    auth: p.key,
+    json: { pipeline_name: name, workflow: w.body.id },
+  });
   if (pl.status !== 201) throw new Error(`pipeline: ${pl.status} ${pl.text}`);
   return { workflowId: w.body.id, pipelineId: pl.body.id };
 }
@@ -113,26 +142,43 @@ export async function createWorkflowAndPipeline(base: string, p: Principal, name
  * A request through node:http, which (unlike fetch) sends anything: a body on GET, raw
  * percent sequences in the path, any header bytes.
  */
-export function rawCall(base: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer, timeoutMs = 30_000): Promise<Reply> {
+export function rawCall(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+  timeoutMs = 30_000,
+): Promise<Reply> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = undefined;
-        }
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve({ status: res.statusCode ?? 0, text, body: parsed, headers: h });
-      });
-    });
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+          resolve({ status: res.statusCode ?? 0, text, body: parsed, headers: h });
+        });
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);

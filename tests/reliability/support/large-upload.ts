@@ -38,12 +38,27 @@ export function postLargeMultipart(upload: LargeUpload): Promise<UploadResult> {
       settled = true;
       resolve(r);
     };
-    const req = request({ method: 'POST', host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { authorization: `Bearer ${upload.auth}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), sentBytes: sent }));
-      res.on('error', (e) => finish({ status: res.statusCode ?? 0, text: '', sentBytes: sent, error: e.message }));
-    });
+    const req = request(
+      {
+        method: 'POST',
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: {
+          authorization: `Bearer ${upload.auth}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'transfer-encoding': 'chunked',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          finish({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), sentBytes: sent }),
+        );
+        res.on('error', (e) => finish({ status: res.statusCode ?? 0, text: '', sentBytes: sent, error: e.message }));
+      },
+    );
     req.setTimeout(upload.timeoutMs ?? 120_000, () => req.destroy(new Error('no answer in time')));
     req.on('error', (e) => finish({ status: 0, text: '', sentBytes: sent, error: e.message }));
     const write = (data: string | Buffer) =>
@@ -60,10 +75,16 @@ export function postLargeMultipart(upload: LargeUpload): Promise<UploadResult> {
       });
     void (async () => {
       for (const [name, value] of Object.entries(upload.fields)) {
-        if (!(await write(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))) return;
+        if (!(await write(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)))
+          return;
       }
       for (const file of upload.files) {
-        if (!(await write(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${file.name}"\r\nContent-Type: application/x-ndjson\r\n\r\n`))) return;
+        if (
+          !(await write(
+            `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${file.name}"\r\nContent-Type: application/x-ndjson\r\n\r\n`,
+          ))
+        )
+          return;
         for (let i = 0; i < file.sizeMiB; i++) if (!(await write(CHUNK))) return;
         if (!(await write('\r\n'))) return;
       }

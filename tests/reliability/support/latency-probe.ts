@@ -30,7 +30,10 @@ export interface ProbeStep {
  * requests, until `stop()`; a request that fails or takes longer than `timeoutMs` counts as a
  * failure and with the time it was given.
  */
-export function startProbe(steps: ProbeStep[], options: { loops?: number; pauseMs?: number; timeoutMs?: number } = {}): { stop(): Promise<ProbeFigures> } {
+export function startProbe(
+  steps: ProbeStep[],
+  options: { loops?: number; pauseMs?: number; timeoutMs?: number } = {},
+): { stop(): Promise<ProbeFigures> } {
   const { loops = 2, pauseMs = 20, timeoutMs = 5_000 } = options;
   const times: number[] = [];
   const failures: string[] = [];
@@ -56,7 +59,13 @@ export function startProbe(steps: ProbeStep[], options: { loops?: number; pauseM
       running = false;
       await Promise.all(clients);
       const sorted = [...times].sort((a, b) => a - b);
-      return { requests: sorted.length, failures, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0 };
+      return {
+        requests: sorted.length,
+        failures,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: sorted[sorted.length - 1] ?? 0,
+      };
     },
   };
 }

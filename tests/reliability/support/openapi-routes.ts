@@ -77,15 +77,28 @@ const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object'
 export function hasDialectErrorShape(dialect: Dialect, status: number, body: unknown): boolean {
   switch (dialect) {
     case 'native':
-      return isObject(body) && typeof body.code === 'string' && body.status === status && typeof body.detail === 'string';
+      return (
+        isObject(body) && typeof body.code === 'string' && body.status === status && typeof body.detail === 'string'
+      );
     case 'zenml':
-      return (isObject(body) && 'detail' in body) || (Array.isArray(body) && body.length === 2 && typeof body[0] === 'string');
+      return (
+        (isObject(body) && 'detail' in body) ||
+        (Array.isArray(body) && body.length === 2 && typeof body[0] === 'string')
+      );
     case 'unstract':
-      return (isObject(body) && typeof body.type === 'string' && Array.isArray(body.errors)) || ((status === 401 || status === 403) && isObject(body) && typeof body.message === 'string') ||
+      return (
+        (isObject(body) && typeof body.type === 'string' && Array.isArray(body.errors)) ||
+        ((status === 401 || status === 403) && isObject(body) && typeof body.message === 'string') ||
         // file-histories/clear answers a missing filter as Unstract does: {"error": "…"}.
-        (status === 400 && isObject(body) && typeof body.error === 'string');
+        (status === 400 && isObject(body) && typeof body.error === 'string')
+      );
     case 'meergo':
-      return isObject(body) && isObject(body.error) && typeof body.error.code === 'string' && typeof body.error.message === 'string';
+      return (
+        isObject(body) &&
+        isObject(body.error) &&
+        typeof body.error.code === 'string' &&
+        typeof body.error.message === 'string'
+      );
     case 'flow':
       return isObject(body) && body.status === 'ERROR' && typeof body.msg === 'string';
   }

@@ -30,7 +30,11 @@ let built = false;
 /** `tsc -b` once per test file (incremental: cheap when dist is current). */
 export function ensureBuilt(): void {
   if (built) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', join(repoRoot, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', join(repoRoot, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('build failed');
   built = true;
 }
@@ -145,7 +149,10 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   };
   await launch();
 
-  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => c.once('exit', () => r()));
   return {
     base,
     port,

@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
  * A local webhook receiver on 127.0.0.1 that holds every request open while `slow` is set,
  * so runs writing to it stay mid-flight; `release()` answers them and later ones at once.
  */
-export async function slowWebhook(): Promise<{ url: string; received(): number; release(): void; close(): Promise<void> }> {
+export async function slowWebhook(): Promise<{
+  url: string;
+  received(): number;
+  release(): void;
+  close(): Promise<void>;
+}> {
   let received = 0;
   let slow = true;
   const held: ServerResponse[] = [];

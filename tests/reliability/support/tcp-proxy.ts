@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
  * A TCP proxy on 127.0.0.1 in front of Postgres. `cut()` drops every connection and stops
  * listening (new connects are refused at once); `restore()` listens again on the same port.
  */
-export async function tcpProxy(targetHost: string, targetPort: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+export async function tcpProxy(
+  targetHost: string,
+  targetPort: number,
+): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;

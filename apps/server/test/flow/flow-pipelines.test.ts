@@ -43,8 +43,18 @@ describe('flow pipelines list', () => {
 
   it('owner: all five permissions and manager, on shared and private pipelines', async () => {
     const pipelines = await list(owner.apiKey);
-    expect(entry(pipelines, shared.id)).toEqual({ name: shared.name, id: shared.id, permissions: ALL, is_manager: true });
-    expect(entry(pipelines, privateOne.id)).toEqual({ name: privateOne.name, id: privateOne.id, permissions: ALL, is_manager: true });
+    expect(entry(pipelines, shared.id)).toEqual({
+      name: shared.name,
+      id: shared.id,
+      permissions: ALL,
+      is_manager: true,
+    });
+    expect(entry(pipelines, privateOne.id)).toEqual({
+      name: privateOne.name,
+      id: privateOne.id,
+      permissions: ALL,
+      is_manager: true,
+    });
   });
 
   it('org admin: all five permissions and manager on every pipeline of the org', async () => {
@@ -55,7 +65,12 @@ describe('flow pipelines list', () => {
 
   it('shared user: read and execute, not manager; private pipelines absent', async () => {
     const pipelines = await list(sharedUser.apiKey);
-    expect(entry(pipelines, shared.id)).toEqual({ name: shared.name, id: shared.id, permissions: ['flow_pipeline:read', 'flow_pipeline:execute'], is_manager: false });
+    expect(entry(pipelines, shared.id)).toEqual({
+      name: shared.name,
+      id: shared.id,
+      permissions: ['flow_pipeline:read', 'flow_pipeline:execute'],
+      is_manager: false,
+    });
     expect(entry(pipelines, privateOne.id)).toBeUndefined();
   });
 
@@ -84,21 +99,35 @@ describe('flow pipelines list', () => {
     for (let i = 0; i < n; i++) await pipelineOwnedBy(server, org.admin.actor, `p-${String(i).padStart(4, '0')}`);
     const pipelines = await list(org.admin.apiKey);
     expect(pipelines).toHaveLength(n);
-    expect(pipelines.map((p) => p.name)).toEqual(Array.from({ length: n }, (_, i) => `p-${String(i).padStart(4, '0')}`));
+    expect(pipelines.map((p) => p.name)).toEqual(
+      Array.from({ length: n }, (_, i) => `p-${String(i).padStart(4, '0')}`),
+    );
   }, 60_000);
 
   it('401 with status ERROR when authentication fails', async () => {
     const missing = await server.fetch('/api/v1/flow/pipeline');
-    expect([missing.status, await missing.json()]).toEqual([401, { status: 'ERROR', msg: 'Authentication credentials were not provided.' }]);
+    expect([missing.status, await missing.json()]).toEqual([
+      401,
+      { status: 'ERROR', msg: 'Authentication credentials were not provided.' },
+    ]);
     for (const auth of ['garbage.token.value', `api_${'x'.repeat(43)}`]) {
       const res = await server.fetch('/api/v1/flow/pipeline', { auth });
-      expect([res.status, await res.json()]).toEqual([401, { status: 'ERROR', msg: 'Invalid or expired credentials.' }]);
+      expect([res.status, await res.json()]).toEqual([
+        401,
+        { status: 'ERROR', msg: 'Invalid or expired credentials.' },
+      ]);
     }
     // Pipeline keys serve Unstract's public route only.
     const byPipelineKey = await server.fetch('/api/v1/flow/pipeline', { auth: privateOne.pipelineKey });
-    expect([byPipelineKey.status, await byPipelineKey.json()]).toEqual([401, { status: 'ERROR', msg: 'Invalid or expired credentials.' }]);
+    expect([byPipelineKey.status, await byPipelineKey.json()]).toEqual([
+      401,
+      { status: 'ERROR', msg: 'Invalid or expired credentials.' },
+    ]);
     const malformed = await server.fetch('/api/v1/flow/pipeline', { headers: { authorization: 'Token abc' } });
-    expect([malformed.status, await malformed.json()]).toEqual([401, { status: 'ERROR', msg: 'Invalid or expired credentials.' }]);
+    expect([malformed.status, await malformed.json()]).toEqual([
+      401,
+      { status: 'ERROR', msg: 'Invalid or expired credentials.' },
+    ]);
   });
 
   it('answers unknown Flow paths with 404 and status ERROR', async () => {

@@ -11,11 +11,19 @@ export function rawRequest(
   const url = new URL(init.path, baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { method: init.method, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: init.headers },
+      {
+        method: init.method,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers: init.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -77,10 +85,18 @@ export interface CreatedPipeline {
 }
 
 /** POST /v1/pipelines (enabled unless told otherwise), then GET it for its uuid and workflow. */
-export async function createPipeline(server: TestServer, user: TestUser, body: Record<string, unknown> = {}): Promise<CreatedPipeline> {
+export async function createPipeline(
+  server: TestServer,
+  user: TestUser,
+  body: Record<string, unknown> = {},
+): Promise<CreatedPipeline> {
   const name = (body.name as string | undefined) ?? uniqueName();
-  const created = await jsonOf<{ id: number }>(await server.fetch('/v1/pipelines', { method: 'POST', auth: user.apiKey, json: { enabled: true, ...body, name } }));
-  const got = await jsonOf<{ uuid: string; workflow: string }>(await server.fetch(`/v1/pipelines/${created.id}`, { auth: user.apiKey }));
+  const created = await jsonOf<{ id: number }>(
+    await server.fetch('/v1/pipelines', { method: 'POST', auth: user.apiKey, json: { enabled: true, ...body, name } }),
+  );
+  const got = await jsonOf<{ uuid: string; workflow: string }>(
+    await server.fetch(`/v1/pipelines/${created.id}`, { auth: user.apiKey }),
+  );
   return { seq: created.id, uuid: got.uuid, workflow: got.workflow, name };
 }
 
@@ -92,7 +108,15 @@ export type RunFixtureStatus = 'PENDING' | 'EXECUTING' | 'STOPPING' | 'COMPLETED
  */
 export async function insertRun(
   server: TestServer,
-  input: { orgId: string; pipelineId: string | null; workflowId: string; status: RunFixtureStatus; stages?: StageCounters; error?: string; at?: Date },
+  input: {
+    orgId: string;
+    pipelineId: string | null;
+    workflowId: string;
+    status: RunFixtureStatus;
+    stages?: StageCounters;
+    error?: string;
+    at?: Date;
+  },
 ): Promise<Run> {
   const storage = server.built.storage;
   const now = input.at ?? new Date();
@@ -109,7 +133,7 @@ export async function insertRun(
     now,
   });
   const later = new Date(now.getTime() + 1000);
-  if (input.status !== 'PENDING') run.start(now, new Date(now.getTime() + 10 * 60_000));
+  if (input.status !== 'PENDING') run.start(now, new Date(now.getTime() + 10 * 60_000), 'attempt-1');
   if (input.status === 'EXECUTING') run.recordProgress(stages, files, later);
   if (input.status === 'STOPPING') run.requestCancel(null, later);
   if (input.status === 'COMPLETED') run.complete(later, stages, files);

@@ -1,6 +1,14 @@
 import { query } from '@pipewright/core';
 import { startTestServer, type TestServer, type TestUser } from '../support/test-server.js';
-import { createPipeline, expectEmpty, expectError, insertRun, jsonOf, statusAndCode, uniqueName } from './meergo-support.js';
+import {
+  createPipeline,
+  expectEmpty,
+  expectError,
+  insertRun,
+  jsonOf,
+  statusAndCode,
+  uniqueName,
+} from './meergo-support.js';
 
 const PERIODS = '"5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", or "24h"';
 
@@ -10,7 +18,8 @@ describe('meergo pipelines', () => {
   let admin: TestUser;
   const call = (method: string, path: string, json?: unknown, user?: TestUser) =>
     server.fetch(path, { method, auth: (user ?? admin).apiKey, ...(json !== undefined ? { json } : {}) });
-  const getPipeline = async (seq: number, user?: TestUser) => jsonOf<Record<string, unknown>>(await call('GET', `/v1/pipelines/${seq}`, undefined, user));
+  const getPipeline = async (seq: number, user?: TestUser) =>
+    jsonOf<Record<string, unknown>>(await call('GET', `/v1/pipelines/${seq}`, undefined, user));
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -56,16 +65,36 @@ describe('meergo pipelines', () => {
     it('binds an existing workflow by uuid, with incremental settings; missing booleans are false', async () => {
       const wf = await server.core.workflows.create(admin.actor, { name: uniqueName('wf') });
       const { id } = await jsonOf<{ id: number }>(
-        await call('POST', '/v1/pipelines', { name: uniqueName(), workflow: wf.id, incremental: true, updatedAtColumn: 'updated_at' }),
+        await call('POST', '/v1/pipelines', {
+          name: uniqueName(),
+          workflow: wf.id,
+          incremental: true,
+          updatedAtColumn: 'updated_at',
+        }),
       );
-      expect(await getPipeline(id)).toMatchObject({ workflow: wf.id, enabled: false, incremental: true, updatedAtColumn: 'updated_at' });
+      expect(await getPipeline(id)).toMatchObject({
+        workflow: wf.id,
+        enabled: false,
+        incremental: true,
+        updatedAtColumn: 'updated_at',
+      });
     });
 
     it('400 for an incremental pipeline without an update time column, on create and on update', async () => {
       const message = 'incremental requires an update time column';
-      await expectError(await call('POST', '/v1/pipelines', { name: uniqueName(), incremental: true }), 400, 'BadRequest', message);
+      await expectError(
+        await call('POST', '/v1/pipelines', { name: uniqueName(), incremental: true }),
+        400,
+        'BadRequest',
+        message,
+      );
       const p = await createPipeline(server, admin, { incremental: true, updatedAtColumn: 'updated_at' });
-      await expectError(await call('PUT', `/v1/pipelines/${p.seq}`, { name: p.name, incremental: true }), 400, 'BadRequest', message);
+      await expectError(
+        await call('PUT', `/v1/pipelines/${p.seq}`, { name: p.name, incremental: true }),
+        400,
+        'BadRequest',
+        message,
+      );
       expect(await getPipeline(p.seq)).toMatchObject({ incremental: true, updatedAtColumn: 'updated_at' });
     });
 
@@ -75,7 +104,12 @@ describe('meergo pipelines', () => {
     });
 
     it('404 for a workflow the caller cannot see; 400 for workflow plus an inline definition', async () => {
-      await expectError(await call('POST', '/v1/pipelines', { name: uniqueName(), workflow: '7d0f1c55-0d7a-4a51-a9d1-2f8f6e9d2c10' }), 404, 'NotFound', 'workflow does not exist');
+      await expectError(
+        await call('POST', '/v1/pipelines', { name: uniqueName(), workflow: '7d0f1c55-0d7a-4a51-a9d1-2f8f6e9d2c10' }),
+        404,
+        'NotFound',
+        'workflow does not exist',
+      );
       const wf = await server.core.workflows.create(admin.actor, { name: uniqueName('wf') });
       await expectError(
         await call('POST', '/v1/pipelines', { name: uniqueName(), workflow: wf.id, filter: 'true' }),
@@ -87,9 +121,24 @@ describe('meergo pipelines', () => {
 
     it('400 for invalid fields', async () => {
       await expectError(await call('POST', '/v1/pipelines', {}), 400, 'BadRequest', 'name must be a string');
-      await expectError(await call('POST', '/v1/pipelines', { name: 'x', enabled: 'yes' }), 400, 'BadRequest', 'enabled must be a boolean value');
-      await expectError(await call('POST', '/v1/pipelines', { name: 'x', workflow: 'nope' }), 400, 'BadRequest', 'workflow must be a UUID');
-      await expectError(await call('POST', '/v1/pipelines', { name: 'x', source: { settings: {} } }), 400, 'BadRequest', 'source.connector: This field is required.');
+      await expectError(
+        await call('POST', '/v1/pipelines', { name: 'x', enabled: 'yes' }),
+        400,
+        'BadRequest',
+        'enabled must be a boolean value',
+      );
+      await expectError(
+        await call('POST', '/v1/pipelines', { name: 'x', workflow: 'nope' }),
+        400,
+        'BadRequest',
+        'workflow must be a UUID',
+      );
+      await expectError(
+        await call('POST', '/v1/pipelines', { name: 'x', source: { settings: {} } }),
+        400,
+        'BadRequest',
+        'source.connector: This field is required.',
+      );
     });
 
     it('422 AlreadyExists for a name in use, without leaving the inline workflow behind', async () => {
@@ -104,25 +153,55 @@ describe('meergo pipelines', () => {
   describe('GET /v1/pipelines/{id}', () => {
     it('reaches pipelines created through other dialects by their int id', async () => {
       const wf = await server.core.workflows.create(admin.actor, { name: uniqueName('wf') });
-      const { pipeline } = await server.core.pipelines.create(admin.actor, { name: uniqueName(), workflowId: wf.id, schedule: { cron: '*/10 * * * *' } });
+      const { pipeline } = await server.core.pipelines.create(admin.actor, {
+        name: uniqueName(),
+        workflowId: wf.id,
+        schedule: { cron: '*/10 * * * *' },
+      });
       const got = await getPipeline(pipeline.seq);
-      expect(got).toMatchObject({ id: pipeline.seq, uuid: pipeline.id, enabled: true, schedulePeriod: null, scheduleCron: '*/10 * * * *' });
+      expect(got).toMatchObject({
+        id: pipeline.seq,
+        uuid: pipeline.id,
+        enabled: true,
+        schedulePeriod: null,
+        scheduleCron: '*/10 * * * *',
+      });
     });
 
     it('shows whether a run is in progress', async () => {
       const p = await createPipeline(server, admin);
-      await insertRun(server, { orgId: server.org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'EXECUTING' });
+      await insertRun(server, {
+        orgId: server.org.id,
+        pipelineId: p.uuid,
+        workflowId: p.workflow,
+        status: 'EXECUTING',
+      });
       expect((await getPipeline(p.seq)).running).toBe(true);
     });
 
     it('404 for a pipeline that does not exist or that the caller may not see', async () => {
-      await expectError(await call('GET', '/v1/pipelines/2147483647'), 404, 'NotFound', 'pipeline 2147483647 does not exist');
+      await expectError(
+        await call('GET', '/v1/pipelines/2147483647'),
+        404,
+        'NotFound',
+        'pipeline 2147483647 does not exist',
+      );
       const member = await server.user();
       const p = await createPipeline(server, admin);
-      await expectError(await call('GET', `/v1/pipelines/${p.seq}`, undefined, member), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
+      await expectError(
+        await call('GET', `/v1/pipelines/${p.seq}`, undefined, member),
+        404,
+        'NotFound',
+        `pipeline ${p.seq} does not exist`,
+      );
       const elsewhere = await server.organization(uniqueName('org').toLowerCase());
       const theirs = await createPipeline(server, elsewhere.admin);
-      await expectError(await call('GET', `/v1/pipelines/${theirs.seq}`), 404, 'NotFound', `pipeline ${theirs.seq} does not exist`);
+      await expectError(
+        await call('GET', `/v1/pipelines/${theirs.seq}`),
+        404,
+        'NotFound',
+        `pipeline ${theirs.seq} does not exist`,
+      );
     });
   });
 
@@ -137,17 +216,30 @@ describe('meergo pipelines', () => {
       ['POST', (id) => `/v1/pipelines/${id}/runs`, {}],
     ];
 
-    it.each(routes.map(([m, path, body]) => [`${m} ${path(':id')}`, m, path, body] as const))('%s: 400 for ids outside [1, 2^31-1]', async (_n, method, path, body) => {
-      for (const id of bad) {
-        const shown = decodeURIComponent(id);
-        await expectError(await call(method, path(id), body), 400, 'BadRequest', `identifier ${JSON.stringify(shown)} is not a valid pipeline identifier`);
-      }
-    });
+    it.each(routes.map(([m, path, body]) => [`${m} ${path(':id')}`, m, path, body] as const))(
+      '%s: 400 for ids outside [1, 2^31-1]',
+      async (_n, method, path, body) => {
+        for (const id of bad) {
+          const shown = decodeURIComponent(id);
+          await expectError(
+            await call(method, path(id), body),
+            400,
+            'BadRequest',
+            `identifier ${JSON.stringify(shown)} is not a valid pipeline identifier`,
+          );
+        }
+      },
+    );
 
     it('does not take "runs" for a pipeline id on GET, but does on other methods', async () => {
       const list = await jsonOf<{ runs: unknown[] }>(await call('GET', '/v1/pipelines/runs'));
       expect(Array.isArray(list.runs)).toBe(true);
-      await expectError(await call('PUT', '/v1/pipelines/runs', { name: 'x' }), 400, 'BadRequest', 'identifier "runs" is not a valid pipeline identifier');
+      await expectError(
+        await call('PUT', '/v1/pipelines/runs', { name: 'x' }),
+        400,
+        'BadRequest',
+        'identifier "runs" is not a valid pipeline identifier',
+      );
     });
   });
 
@@ -156,9 +248,27 @@ describe('meergo pipelines', () => {
       const p = await createPipeline(server, admin, { incremental: true, updatedAtColumn: 'ts' });
       const name = uniqueName('renamed');
       await expectEmpty(await call('PUT', `/v1/pipelines/${p.seq}`, { name, description: 'd' }));
-      expect(await getPipeline(p.seq)).toMatchObject({ name, description: 'd', enabled: false, incremental: false, updatedAtColumn: null });
-      await expectEmpty(await call('PUT', `/v1/pipelines/${p.seq}`, { name, enabled: true, incremental: true, updatedAtColumn: 'modified' }));
-      expect(await getPipeline(p.seq)).toMatchObject({ enabled: true, incremental: true, updatedAtColumn: 'modified', description: 'd' });
+      expect(await getPipeline(p.seq)).toMatchObject({
+        name,
+        description: 'd',
+        enabled: false,
+        incremental: false,
+        updatedAtColumn: null,
+      });
+      await expectEmpty(
+        await call('PUT', `/v1/pipelines/${p.seq}`, {
+          name,
+          enabled: true,
+          incremental: true,
+          updatedAtColumn: 'modified',
+        }),
+      );
+      expect(await getPipeline(p.seq)).toMatchObject({
+        enabled: true,
+        incremental: true,
+        updatedAtColumn: 'modified',
+        description: 'd',
+      });
     });
 
     it('changes the workflow’s definition inline, keeping stage settings not given', async () => {
@@ -210,8 +320,18 @@ describe('meergo pipelines', () => {
 
     it('400 for a non-boolean; 404 for a missing pipeline (checked before the body)', async () => {
       const p = await createPipeline(server, admin);
-      await expectError(await call('PUT', `/v1/pipelines/${p.seq}/status`, { enabled: 'yes' }), 400, 'BadRequest', 'enabled must be a boolean value');
-      await expectError(await call('PUT', '/v1/pipelines/2147483647/status', { enabled: 'yes' }), 404, 'NotFound', 'pipeline 2147483647 does not exist');
+      await expectError(
+        await call('PUT', `/v1/pipelines/${p.seq}/status`, { enabled: 'yes' }),
+        400,
+        'BadRequest',
+        'enabled must be a boolean value',
+      );
+      await expectError(
+        await call('PUT', '/v1/pipelines/2147483647/status', { enabled: 'yes' }),
+        404,
+        'NotFound',
+        'pipeline 2147483647 does not exist',
+      );
     });
 
     it('403 for a user who may see the pipeline but not change it', async () => {
@@ -244,7 +364,12 @@ describe('meergo pipelines', () => {
     it('400 listing the periods for anything else', async () => {
       const p = await createPipeline(server, admin);
       for (const period of ['7m', '1H', 60, '', true]) {
-        await expectError(await call('PUT', `/v1/pipelines/${p.seq}/schedule`, { period }), 400, 'BadRequest', `schedule period can be ${PERIODS}`);
+        await expectError(
+          await call('PUT', `/v1/pipelines/${p.seq}/schedule`, { period }),
+          400,
+          'BadRequest',
+          `schedule period can be ${PERIODS}`,
+        );
       }
     });
   });
@@ -252,14 +377,34 @@ describe('meergo pipelines', () => {
   describe('DELETE /v1/pipelines/{id}', () => {
     it('deletes the pipeline; its runs vanish from the run list', async () => {
       const p = await createPipeline(server, admin);
-      const run = await insertRun(server, { orgId: server.org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'COMPLETED' });
+      const run = await insertRun(server, {
+        orgId: server.org.id,
+        pipelineId: p.uuid,
+        workflowId: p.workflow,
+        status: 'COMPLETED',
+      });
       expect((await call('GET', `/v1/pipelines/runs/${run.seq}`)).status).toBe(200);
       await expectEmpty(await call('DELETE', `/v1/pipelines/${p.seq}`));
-      await expectError(await call('GET', `/v1/pipelines/${p.seq}`), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
-      await expectError(await call('GET', `/v1/pipelines/runs/${run.seq}`), 404, 'NotFound', `pipeline run ${run.seq} does not exist`);
+      await expectError(
+        await call('GET', `/v1/pipelines/${p.seq}`),
+        404,
+        'NotFound',
+        `pipeline ${p.seq} does not exist`,
+      );
+      await expectError(
+        await call('GET', `/v1/pipelines/runs/${run.seq}`),
+        404,
+        'NotFound',
+        `pipeline run ${run.seq} does not exist`,
+      );
       const list = await jsonOf<{ runs: Array<{ id: number }> }>(await call('GET', '/v1/pipelines/runs'));
       expect(list.runs.map((r) => r.id)).not.toContain(run.seq);
-      await expectError(await call('DELETE', `/v1/pipelines/${p.seq}`), 404, 'NotFound', `pipeline ${p.seq} does not exist`);
+      await expectError(
+        await call('DELETE', `/v1/pipelines/${p.seq}`),
+        404,
+        'NotFound',
+        `pipeline ${p.seq} does not exist`,
+      );
     });
   });
 });

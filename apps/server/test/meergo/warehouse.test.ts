@@ -13,8 +13,14 @@ describe('meergo warehouse mode', () => {
 
   it('sets Normal, Inspection or Maintenance (empty body on success)', async () => {
     const org = await server.organization(uniqueName('wh').toLowerCase());
-    for (const [mode, stored] of [['Inspection', 'inspection'], ['Maintenance', 'maintenance'], ['Normal', 'normal']] as const) {
-      await expectEmpty(await server.fetch('/v1/warehouse/mode', { method: 'PUT', auth: org.admin.apiKey, json: { mode } }));
+    for (const [mode, stored] of [
+      ['Inspection', 'inspection'],
+      ['Maintenance', 'maintenance'],
+      ['Normal', 'normal'],
+    ] as const) {
+      await expectEmpty(
+        await server.fetch('/v1/warehouse/mode', { method: 'PUT', auth: org.admin.apiKey, json: { mode } }),
+      );
       expect(await modeOf(org.id)).toBe(stored);
     }
   });
@@ -47,7 +53,11 @@ describe('meergo warehouse mode', () => {
       );
     }
     const member = await server.user();
-    const res = await server.fetch('/v1/warehouse/mode', { method: 'PUT', auth: member.apiKey, json: { mode: 'Inspection' } });
+    const res = await server.fetch('/v1/warehouse/mode', {
+      method: 'PUT',
+      auth: member.apiKey,
+      json: { mode: 'Inspection' },
+    });
     expect(await statusAndCode(res)).toEqual([403, 'Forbidden']);
     expect(await modeOf(server.org.id)).toBe('normal');
   });
@@ -55,8 +65,19 @@ describe('meergo warehouse mode', () => {
   it('cancels the runs in progress with cancelIncompatibleOperations', async () => {
     const org = await server.organization(uniqueName('wh').toLowerCase());
     const p = await createPipeline(server, org.admin);
-    const run = await insertRun(server, { orgId: org.id, pipelineId: p.uuid, workflowId: p.workflow, status: 'PENDING' });
-    await expectEmpty(await server.fetch('/v1/warehouse/mode', { method: 'PUT', auth: org.admin.apiKey, json: { mode: 'Maintenance', cancelIncompatibleOperations: true } }));
+    const run = await insertRun(server, {
+      orgId: org.id,
+      pipelineId: p.uuid,
+      workflowId: p.workflow,
+      status: 'PENDING',
+    });
+    await expectEmpty(
+      await server.fetch('/v1/warehouse/mode', {
+        method: 'PUT',
+        auth: org.admin.apiKey,
+        json: { mode: 'Maintenance', cancelIncompatibleOperations: true },
+      }),
+    );
     const after = await server.core.runs.get(org.admin.actor, run.id);
     expect([after.status, after.error]).toEqual(['STOPPED', 'run has been canceled']);
   });

@@ -83,7 +83,11 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     destination: { connector: 'webhook', connection, settings: { maxAttempts: 1 } },
   });
   const post = (base: string, path: string, json: unknown) =>
-    fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${setup.admin.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${setup.admin.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
 
   it('runs 300 runs to a terminal status, each on one worker at a time, with exact counters', async () => {
     const actor = setup.admin.actor;
@@ -94,12 +98,26 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
       await setup.core.workflows.update(actor, p.workflow, { definition: definition(), retryOnInterrupt: i % 2 === 0 });
       pipelines.push(p);
     }
-    const retrying = await setup.core.workflows.create(actor, { name: 'unstract-retry', definition: definition(), retryOnInterrupt: true });
-    const ending = await setup.core.workflows.create(actor, { name: 'unstract-end', definition: definition(), retryOnInterrupt: false });
+    const retrying = await setup.core.workflows.create(actor, {
+      name: 'unstract-retry',
+      definition: definition(),
+      retryOnInterrupt: true,
+    });
+    const ending = await setup.core.workflows.create(actor, {
+      name: 'unstract-end',
+      definition: definition(),
+      retryOnInterrupt: false,
+    });
 
     const triggers: (() => Promise<Response>)[] = [
       ...pipelines.map((p, i) => () => post(apis[i % 2]!.base, `/v1/pipelines/${p.seq}/runs`, {})),
-      ...Array.from({ length: 150 }, (_, i) => () => post(apis[i % 2]!.base, `/api/v1/unstract/${setup.org.slug}/workflow/execute/`, { workflow_id: i % 2 ? ending.id : retrying.id })),
+      ...Array.from(
+        { length: 150 },
+        (_, i) => () =>
+          post(apis[i % 2]!.base, `/api/v1/unstract/${setup.org.slug}/workflow/execute/`, {
+            workflow_id: i % 2 ? ending.id : retrying.id,
+          }),
+      ),
     ];
     let killed = false;
     const started = Date.now();
@@ -114,23 +132,44 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     while (!killed && sink.received < 40) await new Promise((r) => setTimeout(r, 50));
     if (!killed) workers[0]!.child.kill('SIGKILL');
 
-    const open = async () => Number((await db.query("SELECT count(*) AS n FROM runs WHERE status NOT IN ('COMPLETED', 'ERROR', 'STOPPED')")).rows[0].n);
+    const open = async () =>
+      Number(
+        (await db.query("SELECT count(*) AS n FROM runs WHERE status NOT IN ('COMPLETED', 'ERROR', 'STOPPED')")).rows[0]
+          .n,
+      );
     const deadline = Date.now() + 90_000;
     while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const seconds = (Date.now() - started) / 1000;
 
-    const { rows: runs } = await db.query<{ id: string; status: string; error: string | null; stages: { passed: number[]; failed: number[] }; retry: boolean }>(
+    const { rows: runs } = await db.query<{
+      id: string;
+      status: string;
+      error: string | null;
+      stages: { passed: number[]; failed: number[] };
+      retry: boolean;
+    }>(
       'SELECT r.id, r.status, r.error, r.stages, w.retry_on_interrupt AS retry FROM runs r JOIN workflows w ON w.id = r.workflow_id',
     );
-    const { rows: logs } = await db.query<{ run_id: string; message: string }>('SELECT run_id, message FROM run_logs ORDER BY time, id');
+    const { rows: logs } = await db.query<{ run_id: string; message: string }>(
+      'SELECT run_id, message FROM run_logs ORDER BY time, id',
+    );
     const restarts = new Map<string, number>();
     const starts = new Map<string, number>();
     for (const l of logs) {
       if (l.message === RESTARTED) restarts.set(l.run_id, (restarts.get(l.run_id) ?? 0) + 1);
       if (l.message.startsWith('Run started')) starts.set(l.run_id, (starts.get(l.run_id) ?? 0) + 1);
     }
-    const byStatus = runs.reduce<Record<string, number>>((acc, r) => ({ ...acc, [`${r.status}${r.error ? ` (${r.error})` : ''}`]: (acc[`${r.status}${r.error ? ` (${r.error})` : ''}`] ?? 0) + 1 }), {});
-    console.log(`300 runs on 3 workers (one killed) in ${seconds.toFixed(1)} s: ${JSON.stringify(byStatus)}; restarted ${restarts.size}`);
+    const byStatus = runs.reduce<Record<string, number>>(
+      (acc, r) => ({
+        ...acc,
+        [`${r.status}${r.error ? ` (${r.error})` : ''}`]:
+          (acc[`${r.status}${r.error ? ` (${r.error})` : ''}`] ?? 0) + 1,
+      }),
+      {},
+    );
+    console.log(
+      `300 runs on 3 workers (one killed) in ${seconds.toFixed(1)} s: ${JSON.stringify(byStatus)}; restarted ${restarts.size}`,
+    );
 
     expect(runs).toHaveLength(300);
     expect(runs.filter((r) => !['COMPLETED', 'ERROR', 'STOPPED'].includes(r.status))).toEqual([]);
@@ -146,7 +185,9 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     const interrupted = runs.filter((r) => r.status === 'ERROR' && isInterrupted(r.error));
     expect(restarts.size + interrupted.length).toBeGreaterThan(0);
     expect(interrupted.filter((r) => r.retry)).toEqual([]);
-    expect(runs.filter((r) => r.status !== 'COMPLETED' && !(r.status === 'ERROR' && isInterrupted(r.error)))).toEqual([]);
+    expect(runs.filter((r) => r.status !== 'COMPLETED' && !(r.status === 'ERROR' && isInterrupted(r.error)))).toEqual(
+      [],
+    );
     for (const r of runs.filter((x) => x.status === 'COMPLETED')) {
       expect({ id: r.id, ...r.stages }).toEqual({ id: r.id, passed: PASSED, failed: FAILED });
       // Delivered once, or again from the start after a restart (at-least-once for restarted runs).
@@ -157,16 +198,21 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
   }, 150_000);
 
   it('delivers a cancel to the worker running the run within a second', async () => {
-    const wf = await setup.core.workflows.create(setup.admin.actor, { name: 'slow', definition: definition('sink-slow') });
+    const wf = await setup.core.workflows.create(setup.admin.actor, {
+      name: 'slow',
+      definition: definition('sink-slow'),
+    });
     const r = await post(apis[0]!.base, `/api/v1/unstract/${setup.org.slug}/workflow/execute/`, { workflow_id: wf.id });
     const { execution_id: id } = (await r.json()) as { execution_id: string };
-    const status = async () => (await db.query<{ status: string }>('SELECT status FROM runs WHERE id = $1', [id])).rows[0]!.status;
+    const status = async () =>
+      (await db.query<{ status: string }>('SELECT status FROM runs WHERE id = $1', [id])).rows[0]!.status;
     const deadline = Date.now() + 10_000;
     while ((await status()) !== 'EXECUTING' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
     await new Promise((res) => setTimeout(res, 300)); // the batch is at the (slow) webhook
     const asked = Date.now();
     await setup.core.runs.cancel(setup.admin.actor, id);
-    while ((await status()) !== 'STOPPED' && Date.now() - asked < 5_000) await new Promise((res) => setTimeout(res, 20));
+    while ((await status()) !== 'STOPPED' && Date.now() - asked < 5_000)
+      await new Promise((res) => setTimeout(res, 20));
     expect(await status()).toBe('STOPPED');
     // The heartbeat (every LEASE_MS/3 = 2 s) would be slower: this came through NOTIFY.
     expect(Date.now() - asked).toBeLessThan(1_000);
@@ -176,9 +222,14 @@ describeWithPostgres('queue executor scale-out (2 API servers, 3 workers, SIGKIL
     const metrics = await (await fetch(`${apis[1]!.base}/metrics`)).text();
     expect(metrics).toMatch(/pipewright_run_queue_jobs\{state="queued"\} \d+/);
     expect(metrics).toMatch(/pipewright_workers\{state="alive"\} [23]/);
-    const res = await fetch(`${apis[1]!.base}/admin/api/v1/workers`, { headers: { authorization: `Bearer ${setup.admin.apiKey}` } });
+    const res = await fetch(`${apis[1]!.base}/admin/api/v1/workers`, {
+      headers: { authorization: `Bearer ${setup.admin.apiKey}` },
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { executor: string; items: { pid: number; last_heartbeat_at: string; alive: boolean }[] };
+    const body = (await res.json()) as {
+      executor: string;
+      items: { pid: number; last_heartbeat_at: string; alive: boolean }[];
+    };
     expect(body.executor).toBe('queue');
     expect(body.items.map((w) => w.pid).sort()).toEqual(workers.map((w) => w.child.pid).sort());
     for (const w of body.items) expect(Date.parse(w.last_heartbeat_at)).toBeGreaterThan(Date.now() - 60_000);

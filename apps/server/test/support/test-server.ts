@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { Actor, Core, Role } from '@pipewright/core';
 import { createApp, createLogger, type PipewrightApp, type ServerConfig, type StorageHandle } from '@pipewright/server';
 import { createTestStorage } from '@pipewright/storage-kysely/testing';
-import { createMemoryStorage } from '@pipewright/storage-memory';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'admin-password-1';
@@ -69,19 +68,21 @@ export interface TestServer {
 }
 
 /**
- * Storage for HTTP tests: a fresh Postgres database when TEST_DATABASE_URL is set (CI and the
- * dev machines), dropped on close; else the in-memory adapter (it passes the same conformance kit).
+ * Storage for HTTP tests: real SQL always — a fresh Postgres database (cloned from the migrated
+ * template) when TEST_DATABASE_URL is set (CI and the dev machines), else a fresh schema of
+ * this test file's in-memory PGlite; dropped on close.
  */
 async function defaultHandle(): Promise<StorageHandle> {
-  if (!process.env.TEST_DATABASE_URL) return { storage: createMemoryStorage(), migrate: async () => {}, close: async () => {} };
-  const t = await createTestStorage({ backend: 'postgres' });
+  const t = await createTestStorage();
   return { storage: t.storage, db: t.db, driver: t.driver, migrate: t.migrate, close: t.cleanup };
 }
 
 let counter = 0;
 
 /** Boots the real app (createApp) on a random port with a bootstrapped admin. */
-export async function startTestServer(options: { storage?: StorageHandle; config?: Partial<ServerConfig> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { storage?: StorageHandle; config?: Partial<ServerConfig> } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pipewright-test-'));
   const built = await createApp({
     env: {},
@@ -115,7 +116,13 @@ export async function startTestServer(options: { storage?: StorageHandle; config
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const credentialsFor = async (userId: string, email: string, password: string, orgId: string, role: Role): Promise<TestUser> => {
+  const credentialsFor = async (
+    userId: string,
+    email: string,
+    password: string,
+    orgId: string,
+    role: Role,
+  ): Promise<TestUser> => {
     const actor: Actor = { kind: 'user', userId, orgId, role };
     const { secret } = await core.apiKeys.createPersonalKey(actor);
     const { accessToken } = await core.auth.issueToken(userId);
@@ -125,10 +132,9 @@ export async function startTestServer(options: { storage?: StorageHandle; config
   const admin = await credentialsFor(boot.user.id, ADMIN_EMAIL, ADMIN_PASSWORD, boot.org.id, 'admin');
 
   const userIn = async (orgId: string, role: Role, email?: string): Promise<TestUser> => {
-    const service: Actor = { kind: 'service', userId: admin.id, orgId, role: 'admin' };
     const address = email ?? `user${++counter}-${Date.now()}@example.com`;
     const password = 'user-password-1';
-    const { user } = await core.admin.createUser(service, { email: address, password, role });
+    const { user } = await core.admin.createUserAsOperator(orgId, { email: address, password, role });
     return credentialsFor(user.id, user.email, password, orgId, role);
   };
 
@@ -166,7 +172,11 @@ export async function startTestServer(options: { storage?: StorageHandle; config
     },
     async connection(input, opts = {}) {
       const slug = opts.orgSlug ?? boot.org.slug;
-      const res = await fetchServer(`/admin/api/v1/organizations/${encodeURIComponent(slug)}/connections`, { method: 'POST', auth: (opts.as ?? admin).apiKey, json: input });
+      const res = await fetchServer(`/admin/api/v1/organizations/${encodeURIComponent(slug)}/connections`, {
+        method: 'POST',
+        auth: (opts.as ?? admin).apiKey,
+        json: input,
+      });
       const text = await res.text();
       if (res.status !== 201) throw new Error(`creating connection "${input.name}" in ${slug}: ${res.status} ${text}`);
       return JSON.parse(text) as ConnectionView;

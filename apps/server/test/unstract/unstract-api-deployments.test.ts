@@ -1,4 +1,5 @@
 import type { Executor } from '@pipewright/core';
+import { TYPES } from '@pipewright/server';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { api, call, cast, createWorkflow, serviceActor, settleRun, type Cast } from './unstract-support.js';
 
@@ -24,13 +25,16 @@ describe('unstract API deployments', () => {
     });
   async function deploy(extra: Record<string, unknown> = {}) {
     const wf = await deployable(`dep-wf-${++n}`);
-    const r = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: wf.id, api_name: `api_${n}`, display_name: `API ${n}`, ...extra } });
+    const r = await call(server, 'POST', `${base}/api/deployment/`, {
+      as: who.owner,
+      json: { workflow: wf.id, api_name: `api_${n}`, display_name: `API ${n}`, ...extra },
+    });
     if (r.status !== 201) throw new Error(`deploy: ${r.status} ${JSON.stringify(r.body)}`);
     return { wf, body: r.body as { id: string; api_key: string; api_name: string; api_endpoint: string } };
   }
   /** Runs stay PENDING (the executor does not take them), so each test drives how they end. */
   async function holdingRuns(work: () => Promise<void>): Promise<void> {
-    const executor = server.core.deps.executor as Executor;
+    const executor = server.built.container.get<Executor>(TYPES.Executor);
     const submit = executor.submit;
     executor.submit = async () => undefined;
     try {
@@ -39,7 +43,12 @@ describe('unstract API deployments', () => {
       executor.submit = submit;
     }
   }
-  const post = (path: string, key: string | undefined, files: string[] = ['a.json'], fields: Record<string, string> = {}) => {
+  const post = (
+    path: string,
+    key: string | undefined,
+    files: string[] = ['a.json'],
+    fields: Record<string, string> = {},
+  ) => {
     const form = new FormData();
     for (const name of files) form.append('files', new Blob(['[{"a":1}]'], { type: 'application/octet-stream' }), name);
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
@@ -49,7 +58,10 @@ describe('unstract API deployments', () => {
   describe('api/deployment/', () => {
     it('creates a deployment with its first key, in Unstract’s create shape', async () => {
       const wf = await deployable('dep-create');
-      const r = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: wf.id, api_name: 'invoices', display_name: 'Invoices' } });
+      const r = await call(server, 'POST', `${base}/api/deployment/`, {
+        as: who.owner,
+        json: { workflow: wf.id, api_name: 'invoices', display_name: 'Invoices' },
+      });
       expect(r.status).toBe(201);
       expect(r.body).toEqual({
         is_active: 'True',
@@ -62,30 +74,68 @@ describe('unstract API deployments', () => {
       });
       const keys = await call(server, 'GET', `${base}/api/keys/api/${r.body.id}/`, { as: who.owner });
       expect(keys.body).toEqual([
-        expect.objectContaining({ api_key: r.body.api_key, is_active: true, description: 'API Key for invoices', api: r.body.id, pipeline: null }),
+        expect.objectContaining({
+          api_key: r.body.api_key,
+          is_active: true,
+          description: 'API Key for invoices',
+          api: r.body.id,
+          pipeline: null,
+        }),
       ]);
       const got = await call(server, 'GET', `${base}/api/deployment/${r.body.id}/`, { as: who.owner });
-      expect(got.body).toMatchObject({ id: r.body.id, workflow: wf.id, api_name: 'invoices', display_name: 'Invoices', is_active: true, shared_users: [], shared_to_org: false });
+      expect(got.body).toMatchObject({
+        id: r.body.id,
+        workflow: wf.id,
+        api_name: 'invoices',
+        display_name: 'Invoices',
+        is_active: true,
+        shared_users: [],
+        shared_to_org: false,
+      });
       expect(Number.isInteger(got.body.created_by)).toBe(true);
     });
 
     it('refuses a taken api_name, a bad one, a second active deployment of a workflow, and a workflow without endpoints', async () => {
       const { wf, body } = await deploy();
       const other = await deployable('dep-other');
-      const taken = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: other.id, api_name: body.api_name } });
+      const taken = await call(server, 'POST', `${base}/api/deployment/`, {
+        as: who.owner,
+        json: { workflow: other.id, api_name: body.api_name },
+      });
       expect(taken.status).toBe(400);
       expect(taken.body).toEqual({
         type: 'validation_error',
-        errors: [{ code: 'unique', detail: 'This API name is already in use. Please select a different name.', attr: 'api_name' }],
+        errors: [
+          {
+            code: 'unique',
+            detail: 'This API name is already in use. Please select a different name.',
+            attr: 'api_name',
+          },
+        ],
       });
-      const bad = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: other.id, api_name: 'has space' } });
+      const bad = await call(server, 'POST', `${base}/api/deployment/`, {
+        as: who.owner,
+        json: { workflow: other.id, api_name: 'has space' },
+      });
       expect(bad.status).toBe(400);
-      expect(bad.body.errors[0]).toMatchObject({ attr: 'api_name', detail: 'Only letters, numbers, hyphen and underscores are allowed.' });
-      const second = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: wf.id, api_name: 'second' } });
+      expect(bad.body.errors[0]).toMatchObject({
+        attr: 'api_name',
+        detail: 'Only letters, numbers, hyphen and underscores are allowed.',
+      });
+      const second = await call(server, 'POST', `${base}/api/deployment/`, {
+        as: who.owner,
+        json: { workflow: wf.id, api_name: 'second' },
+      });
       expect(second.status).toBe(400);
-      expect(second.body.errors[0]).toMatchObject({ attr: 'workflow', detail: expect.stringContaining('Only one API deployment per workflow') });
+      expect(second.body.errors[0]).toMatchObject({
+        attr: 'workflow',
+        detail: expect.stringContaining('Only one API deployment per workflow'),
+      });
       const bare = await createWorkflow(server, who.owner, 'dep-bare');
-      const noEndpoints = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { workflow: bare.id, api_name: 'bare' } });
+      const noEndpoints = await call(server, 'POST', `${base}/api/deployment/`, {
+        as: who.owner,
+        json: { workflow: bare.id, api_name: 'bare' },
+      });
       expect(noEndpoints.status).toBe(400);
       expect(noEndpoints.body.errors[0].attr).toBe('workflow');
       const missing = await call(server, 'POST', `${base}/api/deployment/`, { as: who.owner, json: { api_name: 'x' } });
@@ -97,17 +147,39 @@ describe('unstract API deployments', () => {
       const list = await call(server, 'GET', `${base}/api/deployment/?api_name=${body.api_name}`, { as: who.owner });
       expect(list.body).toMatchObject({ count: 1, next: null, previous: null });
       expect(list.body.results[0]).toEqual(
-        expect.objectContaining({ id: body.id, api_name: body.api_name, description: 'd', run_count: 0, last_run_time: null, last_5_run_statuses: [], is_owner: true }),
+        expect.objectContaining({
+          id: body.id,
+          api_name: body.api_name,
+          description: 'd',
+          run_count: 0,
+          last_run_time: null,
+          last_5_run_statuses: [],
+          is_owner: true,
+        }),
       );
-      expect((await call(server, 'GET', `${base}/api/deployment/`, { as: who.member })).body.results.map((d: { id: string }) => d.id)).not.toContain(body.id);
+      expect(
+        (await call(server, 'GET', `${base}/api/deployment/`, { as: who.member })).body.results.map(
+          (d: { id: string }) => d.id,
+        ),
+      ).not.toContain(body.id);
       expect((await call(server, 'GET', `${base}/api/deployment/${body.id}/`, { as: who.member })).status).toBe(404);
 
-      const patched = await call(server, 'PATCH', `${base}/api/deployment/${body.id}/`, { as: who.owner, json: { display_name: 'Renamed', is_active: false } });
+      const patched = await call(server, 'PATCH', `${base}/api/deployment/${body.id}/`, {
+        as: who.owner,
+        json: { display_name: 'Renamed', is_active: false },
+      });
       expect(patched.body).toMatchObject({ display_name: 'Renamed', is_active: false });
 
       const seq = (await server.core.admin.usersByIds(serviceActor(server), [who.shared.id]))[0]!.seq;
-      const shared = await call(server, 'POST', `${base}/api/deployment/${body.id}/share/`, { as: who.owner, json: { shared_users: [seq] } });
-      expect(shared.body).toMatchObject({ id: body.id, shared_users: [{ id: seq, email: who.shared.email }], co_owners: [{ email: who.owner.email }] });
+      const shared = await call(server, 'POST', `${base}/api/deployment/${body.id}/share/`, {
+        as: who.owner,
+        json: { shared_users: [seq] },
+      });
+      expect(shared.body).toMatchObject({
+        id: body.id,
+        shared_users: [{ id: seq, email: who.shared.email }],
+        co_owners: [{ email: who.owner.email }],
+      });
       expect((await call(server, 'GET', `${base}/api/deployment/${body.id}/`, { as: who.shared })).status).toBe(200);
       expect((await call(server, 'DELETE', `${base}/api/deployment/${body.id}/`, { as: who.shared })).status).toBe(403);
 
@@ -121,21 +193,45 @@ describe('unstract API deployments', () => {
 
     it('creates more keys through api/keys/api/', async () => {
       const { body } = await deploy();
-      const r = await call(server, 'POST', `${base}/api/keys/api/`, { as: who.owner, json: { api: body.id, description: 'rotated' } });
+      const r = await call(server, 'POST', `${base}/api/keys/api/`, {
+        as: who.owner,
+        json: { api: body.id, description: 'rotated' },
+      });
       expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ api: body.id, pipeline: null, description: 'rotated', is_active: true, api_key: expect.any(String) });
+      expect(r.body).toMatchObject({
+        api: body.id,
+        pipeline: null,
+        description: 'rotated',
+        is_active: true,
+        api_key: expect.any(String),
+      });
       expect((await call(server, 'GET', `${base}/api/keys/api/${body.id}/`, { as: who.owner })).body).toHaveLength(2);
-      const both = await call(server, 'POST', `${base}/api/keys/api/`, { as: who.owner, json: { api: body.id, pipeline: body.id } });
-      expect(both.body.errors[0]).toMatchObject({ attr: 'non_field_errors', detail: 'Only one of `api` or `pipeline` should be set, not both.' });
+      const both = await call(server, 'POST', `${base}/api/keys/api/`, {
+        as: who.owner,
+        json: { api: body.id, pipeline: body.id },
+      });
+      expect(both.body.errors[0]).toMatchObject({
+        attr: 'non_field_errors',
+        detail: 'Only one of `api` or `pipeline` should be set, not both.',
+      });
       // The key can be read and revoked like a pipeline key.
-      const revoked = await call(server, 'PUT', `${base}/api/keys/${r.body.id}/`, { as: who.owner, json: { is_active: false } });
+      const revoked = await call(server, 'PUT', `${base}/api/keys/${r.body.id}/`, {
+        as: who.owner,
+        json: { is_active: false },
+      });
       expect(revoked.body.is_active).toBe(false);
       expect((await post(`/${body.api_endpoint}`, r.body.api_key)).status).toBe(401);
     });
 
     it('answers OPTIONS with the fields a POST takes', async () => {
       const r = await call(server, 'OPTIONS', `${base}/api/deployment/`, { as: who.owner });
-      expect(Object.keys(r.body.actions.POST).sort()).toEqual(['api_name', 'description', 'display_name', 'is_active', 'workflow']);
+      expect(Object.keys(r.body.actions.POST).sort()).toEqual([
+        'api_name',
+        'description',
+        'display_name',
+        'is_active',
+        'workflow',
+      ]);
     });
   });
 
@@ -168,8 +264,13 @@ describe('unstract API deployments', () => {
         expect(done.status).toBe(200);
         expect(done.body).toEqual({ status: 'COMPLETED', message: null });
 
-        const listed = await call(server, 'GET', `${base}/api/deployment/?api_name=${body.api_name}`, { as: who.owner });
-        expect(listed.body.results[0]).toMatchObject({ run_count: 1, last_5_run_statuses: [{ execution_id: id, status: 'COMPLETED' }] });
+        const listed = await call(server, 'GET', `${base}/api/deployment/?api_name=${body.api_name}`, {
+          as: who.owner,
+        });
+        expect(listed.body.results[0]).toMatchObject({
+          run_count: 1,
+          last_5_run_statuses: [{ execution_id: id, status: 'COMPLETED' }],
+        });
       }));
 
     it('waits up to `timeout` seconds, and answers a failed execution with 422', () =>
@@ -200,7 +301,10 @@ describe('unstract API deployments', () => {
       const path = `/${body.api_endpoint}`;
       const missing = await post(path, undefined);
       expect(missing.status).toBe(403);
-      expect(missing.body).toEqual({ type: 'client_error', errors: [{ code: 'error', detail: 'Missing api key', attr: null }] });
+      expect(missing.body).toEqual({
+        type: 'client_error',
+        errors: [{ code: 'error', detail: 'Missing api key', attr: null }],
+      });
       const wrong = await post(path, other.body.api_key);
       expect(wrong.status).toBe(401);
       expect(wrong.body.errors[0].detail).toBe('Unauthorized');
@@ -216,7 +320,10 @@ describe('unstract API deployments', () => {
       const { body } = await deploy();
       const none = await post(`/${body.api_endpoint}`, body.api_key, []);
       expect(none.status).toBe(400);
-      expect(none.body.errors[0]).toMatchObject({ attr: 'non_field_errors', detail: 'You must provide at least one file or presigned URL.' });
+      expect(none.body.errors[0]).toMatchObject({
+        attr: 'non_field_errors',
+        detail: 'You must provide at least one file or presigned URL.',
+      });
       const path = `/${body.api_endpoint}`;
       const noId = await call(server, 'GET', path, { credential: body.api_key });
       expect(noId.body.errors[0]).toMatchObject({ code: 'required', attr: 'execution_id' });
@@ -224,9 +331,13 @@ describe('unstract API deployments', () => {
       expect(badId.body.errors[0].detail).toBe("Invalid execution_id 'zzz'. Must be a valid UUID.");
       const other = await deploy();
       const run = await post(`/${other.body.api_endpoint}`, other.body.api_key);
-      const foreign = await call(server, 'GET', `${path}?execution_id=${run.body.message.execution_id}`, { credential: body.api_key });
+      const foreign = await call(server, 'GET', `${path}?execution_id=${run.body.message.execution_id}`, {
+        credential: body.api_key,
+      });
       expect(foreign.status).toBe(404);
-      expect(foreign.body.errors[0].detail).toBe(`Execution with ID '${run.body.message.execution_id}' does not exist.`);
+      expect(foreign.body.errors[0].detail).toBe(
+        `Execution with ID '${run.body.message.execution_id}' does not exist.`,
+      );
       await settleRun(server.core, serviceActor(server), run.body.message.execution_id);
     });
   });

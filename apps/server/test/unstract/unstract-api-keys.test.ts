@@ -14,9 +14,20 @@ function newman(collection: string, report: string): Promise<{ code: number; out
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [newmanCli, 'run', collection, '--reporters', 'cli,json', '--reporter-json-export', report, '--timeout-request', '10000'],
+      [
+        newmanCli,
+        'run',
+        collection,
+        '--reporters',
+        'cli,json',
+        '--reporter-json-export',
+        report,
+        '--timeout-request',
+        '10000',
+      ],
       { timeout: 60_000 },
-      (err, stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }
@@ -34,12 +45,16 @@ describe('unstract API keys, the public deployment route and the Postman collect
     await server.close();
   });
 
-  const keysOf = (pipelineId: string, as = who.owner) => call(server, 'GET', `${base}/api/keys/pipeline/${pipelineId}/`, { as });
+  const keysOf = (pipelineId: string, as = who.owner) =>
+    call(server, 'GET', `${base}/api/keys/pipeline/${pipelineId}/`, { as });
 
   describe('api/keys/pipeline/{pipeline_id}/', () => {
     it('lists (a bare array) and creates keys whose value is a UUID', async () => {
       const p = await createPipeline(server, who.owner, 'keys-1');
-      const created = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, { as: who.owner, json: { description: 'second', is_active: false } });
+      const created = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, {
+        as: who.owner,
+        json: { description: 'second', is_active: false },
+      });
       expect(created.status).toBe(201);
       expect(created.body).toEqual({
         id: expect.any(String),
@@ -61,14 +76,28 @@ describe('unstract API keys, the public deployment route and the Postman collect
 
     it('refuses naming an API deployment as well ("Only one of api or pipeline")', async () => {
       const p = await createPipeline(server, who.owner, 'keys-both');
-      const r = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, { as: who.owner, json: { api: '00000000-0000-4000-8000-000000000000' } });
+      const r = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, {
+        as: who.owner,
+        json: { api: '00000000-0000-4000-8000-000000000000' },
+      });
       expect(r.status).toBe(400);
       expect(r.body).toEqual({
         type: 'validation_error',
-        errors: [{ code: 'invalid', detail: 'Only one of `api` or `pipeline` should be set, not both.', attr: 'non_field_errors' }],
+        errors: [
+          {
+            code: 'invalid',
+            detail: 'Only one of `api` or `pipeline` should be set, not both.',
+            attr: 'non_field_errors',
+          },
+        ],
       });
-      const long = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, { as: who.owner, json: { description: 'x'.repeat(256) } });
-      expect(long.body.errors).toEqual([{ code: 'max_length', detail: 'Ensure this field has no more than 255 characters.', attr: 'description' }]);
+      const long = await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, {
+        as: who.owner,
+        json: { description: 'x'.repeat(256) },
+      });
+      expect(long.body.errors).toEqual([
+        { code: 'max_length', detail: 'Ensure this field has no more than 255 characters.', attr: 'description' },
+      ]);
     });
 
     it('answers 422 for the keys of an inactive pipeline, 404 "Pipeline not found" for a missing one', async () => {
@@ -76,23 +105,36 @@ describe('unstract API keys, the public deployment route and the Postman collect
       await call(server, 'PATCH', `${base}/pipeline/${p.id}/`, { as: who.owner, json: { active: false } });
       const off = await keysOf(p.id);
       expect(off.status).toBe(422);
-      expect(off.body).toEqual({ type: 'client_error', errors: [{ code: 'error', detail: "Pipeline 'keys-off' is inactive, please activate the pipeline", attr: null }] });
+      expect(off.body).toEqual({
+        type: 'client_error',
+        errors: [
+          { code: 'error', detail: "Pipeline 'keys-off' is inactive, please activate the pipeline", attr: null },
+        ],
+      });
       const missing = await keysOf('00000000-0000-4000-8000-000000000000');
       expect(missing.status).toBe(404);
-      expect(missing.body).toEqual({ type: 'client_error', errors: [{ code: 'error', detail: 'Pipeline not found', attr: null }] });
+      expect(missing.body).toEqual({
+        type: 'client_error',
+        errors: [{ code: 'error', detail: 'Pipeline not found', attr: null }],
+      });
       expect((await keysOf('junk')).status).toBe(404);
     });
 
     it('is for the owner: 403 for a shared user or org-wide reader, 404 for an outsider, 403 for another org', async () => {
       const p = await createPipeline(server, who.owner, 'keys-perm');
-      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id], shared_to_org: true } });
+      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, {
+        as: who.owner,
+        json: { shared_users: [who.shared.id], shared_to_org: true },
+      });
       for (const as of [who.shared, who.member]) {
         expect((await keysOf(p.id, as)).status).toBe(403);
         expect((await call(server, 'POST', `${base}/api/keys/pipeline/${p.id}/`, { as })).status).toBe(403);
       }
       const hidden = await createPipeline(server, who.owner, 'keys-hidden');
       expect((await keysOf(hidden.id, who.outsider)).status).toBe(404);
-      expect((await call(server, 'POST', `${base}/api/keys/pipeline/${hidden.id}/`, { as: who.outsider })).status).toBe(404);
+      expect((await call(server, 'POST', `${base}/api/keys/pipeline/${hidden.id}/`, { as: who.outsider })).status).toBe(
+        404,
+      );
       expect((await keysOf(p.id, who.foreign)).body).toEqual({ message: 'Organization access denied' });
       expect((await keysOf(p.id, server.admin)).status).toBe(200);
     });
@@ -102,8 +144,19 @@ describe('unstract API keys, the public deployment route and the Postman collect
       const r = await call(server, 'OPTIONS', `${base}/api/keys/pipeline/${p.id}/`, { as: who.owner });
       expect(r.status).toBe(200);
       expect(r.body.name).toBe('API Key List');
-      expect(r.body.actions.POST.description).toEqual({ type: 'string', required: false, read_only: false, label: 'Description', max_length: 255 });
-      expect(r.body.actions.POST.is_active).toEqual({ type: 'boolean', required: false, read_only: false, label: 'Is active' });
+      expect(r.body.actions.POST.description).toEqual({
+        type: 'string',
+        required: false,
+        read_only: false,
+        label: 'Description',
+        max_length: 255,
+      });
+      expect(r.body.actions.POST.is_active).toEqual({
+        type: 'boolean',
+        required: false,
+        read_only: false,
+        label: 'Is active',
+      });
       expect(Object.keys(r.body.actions.POST).sort()).toEqual(['api', 'description', 'is_active', 'pipeline']);
     });
   });
@@ -114,7 +167,10 @@ describe('unstract API keys, the public deployment route and the Postman collect
       const key = (await keysOf(p.id)).body[0];
       const got = await call(server, 'GET', `${base}/api/keys/${key.id}/`, { as: who.owner });
       expect(got.body).toEqual(key);
-      const put = await call(server, 'PUT', `${base}/api/keys/${key.id}/`, { as: who.owner, json: { description: 'renamed', is_active: false } });
+      const put = await call(server, 'PUT', `${base}/api/keys/${key.id}/`, {
+        as: who.owner,
+        json: { description: 'renamed', is_active: false },
+      });
       expect(put.status).toBe(200);
       expect(put.body).toMatchObject({ id: key.id, description: 'renamed', is_active: false });
       const del = await call(server, 'DELETE', `${base}/api/keys/${key.id}/`, { as: who.owner });
@@ -126,10 +182,16 @@ describe('unstract API keys, the public deployment route and the Postman collect
 
     it('hides keys from others and never serves personal keys here', async () => {
       const p = await createPipeline(server, who.owner, 'key-perm');
-      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id] } });
+      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, {
+        as: who.owner,
+        json: { shared_users: [who.shared.id] },
+      });
       const key = (await keysOf(p.id)).body[0];
       expect((await call(server, 'GET', `${base}/api/keys/${key.id}/`, { as: who.shared })).status).toBe(403);
-      expect((await call(server, 'PUT', `${base}/api/keys/${key.id}/`, { as: who.shared, json: { is_active: false } })).status).toBe(403);
+      expect(
+        (await call(server, 'PUT', `${base}/api/keys/${key.id}/`, { as: who.shared, json: { is_active: false } }))
+          .status,
+      ).toBe(403);
       expect((await call(server, 'DELETE', `${base}/api/keys/${key.id}/`, { as: who.shared })).status).toBe(403);
       expect((await call(server, 'GET', `${base}/api/keys/${key.id}/`, { as: who.outsider })).status).toBe(404);
       expect((await call(server, 'GET', `${base}/api/keys/${key.id}/`, { as: who.foreign })).status).toBe(403);
@@ -146,7 +208,11 @@ describe('unstract API keys, the public deployment route and the Postman collect
       const key = (await keysOf(p.id)).body[0].api_key;
       const r = await call(server, 'POST', deployment(p.id), { credential: key });
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ message: "Triggered pipeline 'public-1'", pipeline_id: p.id, execution_id: expect.any(String) });
+      expect(r.body).toMatchObject({
+        message: "Triggered pipeline 'public-1'",
+        pipeline_id: p.id,
+        execution_id: expect.any(String),
+      });
       const run = await server.core.runs.get(serviceActor(server), r.body.execution_id);
       expect(run.toState().trigger).toBe('public');
       await settleRun(server.core, serviceActor(server), run.id);
@@ -167,8 +233,13 @@ describe('unstract API keys, the public deployment route and the Postman collect
       const other = await createPipeline(server, who.owner, 'public-other');
       const missing = await call(server, 'POST', deployment(p.id), { as: null });
       expect(missing.status).toBe(403);
-      expect(missing.body).toEqual({ type: 'client_error', errors: [{ code: 'error', detail: 'Missing api key', attr: null }] });
-      expect((await call(server, 'POST', deployment(p.id), { as: null, headers: { authorization: 'Token abc' } })).status).toBe(403);
+      expect(missing.body).toEqual({
+        type: 'client_error',
+        errors: [{ code: 'error', detail: 'Missing api key', attr: null }],
+      });
+      expect(
+        (await call(server, 'POST', deployment(p.id), { as: null, headers: { authorization: 'Token abc' } })).status,
+      ).toBe(403);
       const unauthorized = { type: 'client_error', errors: [{ code: 'error', detail: 'Unauthorized', attr: null }] };
       const bad = await call(server, 'POST', deployment(p.id), { credential: '00000000-0000-4000-8000-000000000000' });
       expect(bad.status).toBe(401);
@@ -179,7 +250,13 @@ describe('unstract API keys, the public deployment route and the Postman collect
       const otherKey = (await keysOf(other.id)).body[0].api_key;
       expect((await call(server, 'POST', deployment(p.id), { credential: otherKey })).status).toBe(401);
       const key = (await keysOf(p.id)).body[0];
-      expect((await call(server, 'POST', `/deployment/pipeline/api/${who.foreignSlug}/${p.id}/`, { credential: key.api_key })).status).toBe(401);
+      expect(
+        (
+          await call(server, 'POST', `/deployment/pipeline/api/${who.foreignSlug}/${p.id}/`, {
+            credential: key.api_key,
+          })
+        ).status,
+      ).toBe(401);
       await call(server, 'PUT', `${base}/api/keys/${key.id}/`, { as: who.owner, json: { is_active: false } });
       const inactive = await call(server, 'POST', deployment(p.id), { credential: key.api_key });
       expect(inactive.status).toBe(401);
@@ -205,7 +282,11 @@ describe('unstract API keys, the public deployment route and the Postman collect
       expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="?postman-1\.json"?$/);
       expect(r.headers.get('content-type')).toMatch(/^application\/json/);
       expect(r.body).toEqual({
-        info: { name: 'postman-1', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json', description: '' },
+        info: {
+          name: 'postman-1',
+          schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+          description: '',
+        },
         item: [
           {
             name: 'Process pipeline',
@@ -227,10 +308,20 @@ describe('unstract API keys, the public deployment route and the Postman collect
       await call(server, 'PUT', `${base}/api/keys/${key.id}/`, { as: who.owner, json: { is_active: false } });
       const r = await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`, { as: who.owner });
       expect(r.status).toBe(400);
-      expect(r.body).toEqual({ type: 'client_error', errors: [{ code: 'error', detail: 'No active API keys configured for postman-none', attr: null }] });
-      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id] } });
-      expect((await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`, { as: who.shared })).status).toBe(403);
-      expect((await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`, { as: who.outsider })).status).toBe(404);
+      expect(r.body).toEqual({
+        type: 'client_error',
+        errors: [{ code: 'error', detail: 'No active API keys configured for postman-none', attr: null }],
+      });
+      await call(server, 'POST', `${base}/pipeline/${p.id}/share/`, {
+        as: who.owner,
+        json: { shared_users: [who.shared.id] },
+      });
+      expect(
+        (await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`, { as: who.shared })).status,
+      ).toBe(403);
+      expect(
+        (await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`, { as: who.outsider })).status,
+      ).toBe(404);
     });
 
     it('runs with newman against the server', async () => {

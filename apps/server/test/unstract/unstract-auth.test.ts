@@ -52,11 +52,16 @@ describe('unstract auth and organization access', () => {
 
   it('binds a personal key to its organization, while a token follows memberships', async () => {
     const foreignOrg = (await server.core.auth.findOrganization({ slug: who.foreignSlug }))!;
-    await server.core.admin.addMember({ kind: 'user', userId: who.foreign.id, orgId: foreignOrg.id, role: 'admin' }, { userId: who.member.id });
+    await server.core.admin.addMember(
+      { kind: 'user', userId: who.foreign.id, orgId: foreignOrg.id, role: 'admin' },
+      { userId: who.member.id },
+    );
     const byKey = await call(server, 'GET', `${api(who.foreignSlug)}/pipeline/`, { credential: who.member.apiKey });
     expect(byKey.status).toBe(403);
     expect(byKey.body).toEqual({ message: 'Organization access denied' });
-    expect((await call(server, 'GET', `${api(who.foreignSlug)}/pipeline/`, { credential: who.member.token })).status).toBe(200);
+    expect(
+      (await call(server, 'GET', `${api(who.foreignSlug)}/pipeline/`, { credential: who.member.token })).status,
+    ).toBe(200);
   });
 
   it('answers unknown routes with the error format (after authentication)', async () => {
@@ -82,7 +87,9 @@ describe('unstract auth and organization access', () => {
     expect(r.status).toBe(400);
     expect(r.body).toEqual({
       type: 'validation_error',
-      errors: [{ code: 'invalid', detail: 'Invalid data. Expected a dictionary, but got list.', attr: 'non_field_errors' }],
+      errors: [
+        { code: 'invalid', detail: 'Invalid data. Expected a dictionary, but got list.', attr: 'non_field_errors' },
+      ],
     });
   });
 });

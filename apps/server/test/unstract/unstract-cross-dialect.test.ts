@@ -22,7 +22,14 @@ describe('unstract pipelines in the other dialects', () => {
     expect(meergo.status).toBe(200);
     expect(meergo.body.name).toBe('cross-dialect');
     // Disabled through Meergo, the pipeline is inactive here.
-    expect((await call(server, 'PUT', `/v1/pipelines/${seq}/status`, { credential: server.admin.apiKey, json: { enabled: false } })).status).toBeLessThan(300);
+    expect(
+      (
+        await call(server, 'PUT', `/v1/pipelines/${seq}/status`, {
+          credential: server.admin.apiKey,
+          json: { enabled: false },
+        })
+      ).status,
+    ).toBeLessThan(300);
     const here = await call(server, 'GET', `${api(server.org.slug)}/pipeline/${p.id}/`);
     expect(here.body).toMatchObject({ active: false, next_run_time: null });
   });

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, LogLevel, UploadedFile } from '@pipewright/core';
+import { TYPES } from '@pipewright/server';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { api, call, cast, createPipeline, createWorkflow, serviceActor, settleRun, type Cast } from './unstract-support.js';
+import {
+  api,
+  call,
+  cast,
+  createPipeline,
+  createWorkflow,
+  serviceActor,
+  settleRun,
+  type Cast,
+} from './unstract-support.js';
 
 const TERMINAL = ['COMPLETED', 'ERROR', 'STOPPED'];
 
@@ -18,7 +28,8 @@ describe('unstract workflow execute, executions and logs', () => {
     await server.close();
   });
 
-  const execute = (json: Record<string, unknown>, as = who.owner) => call(server, 'POST', `${base}/workflow/execute/`, { as, json });
+  const execute = (json: Record<string, unknown>, as = who.owner) =>
+    call(server, 'POST', `${base}/workflow/execute/`, { as, json });
 
   describe('POST workflow/execute/', () => {
     it('starts an execution of the workflow and answers at once', async () => {
@@ -40,9 +51,11 @@ describe('unstract workflow execute, executions and logs', () => {
     });
 
     it('hands multipart `files` to the run (the upload source)', async () => {
-      const wf = await createWorkflow(server, who.owner, 'exec-files', { source_settings: { connector: 'upload', settings: {} } });
+      const wf = await createWorkflow(server, who.owner, 'exec-files', {
+        source_settings: { connector: 'upload', settings: {} },
+      });
       // Observe what reaches the executor (it forwards to whatever executes runs).
-      const executor = server.core.deps.executor as Executor;
+      const executor = server.built.container.get<Executor>(TYPES.Executor);
       const submit = executor.submit;
       const seen: Array<Array<[string, string, string | undefined, number]>> = [];
       // Read as the executor gets them: the run deletes them from disk once it ends.
@@ -52,7 +65,13 @@ describe('unstract workflow execute, executions and logs', () => {
         return Buffer.concat(parts).toString('utf8');
       };
       executor.submit = async (run, options) => {
-        seen.push(await Promise.all((options?.files ?? []).map(async (f) => [f.name, await text(f), f.mimeType, f.size] as [string, string, string | undefined, number])));
+        seen.push(
+          await Promise.all(
+            (options?.files ?? []).map(
+              async (f) => [f.name, await text(f), f.mimeType, f.size] as [string, string, string | undefined, number],
+            ),
+          ),
+        );
         return submit.call(executor, run, options);
       };
       try {
@@ -76,11 +95,20 @@ describe('unstract workflow execute, executions and logs', () => {
     it('CONTINUE waits for the execution to end and reports its final status', async () => {
       const wf = await createWorkflow(server, who.owner, 'exec-continue');
       const first = await execute({ workflow_id: wf.id });
-      const waiting = execute({ workflow_id: wf.id, execution_id: first.body.execution_id, execution_action: 'CONTINUE', timeout: 20 });
+      const waiting = execute({
+        workflow_id: wf.id,
+        execution_id: first.body.execution_id,
+        execution_action: 'CONTINUE',
+        timeout: 20,
+      });
       const status = await settleRun(server.core, serviceActor(server), first.body.execution_id);
       const r = await waiting;
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ workflow_id: wf.id, execution_id: first.body.execution_id, execution_status: status });
+      expect(r.body).toMatchObject({
+        workflow_id: wf.id,
+        execution_id: first.body.execution_id,
+        execution_status: status,
+      });
     });
 
     it('with an execution_id and files, runs them and waits (Unstract’s second call)', async () => {
@@ -110,7 +138,9 @@ describe('unstract workflow execute, executions and logs', () => {
 
     it('reports bad requests on Unstract fields', async () => {
       const wf = await createWorkflow(server, who.owner, 'exec-bad');
-      expect((await execute({})).body.errors).toEqual([{ code: 'required', detail: 'This field is required.', attr: 'workflow_id' }]);
+      expect((await execute({})).body.errors).toEqual([
+        { code: 'required', detail: 'This field is required.', attr: 'workflow_id' },
+      ]);
       expect((await execute({ workflow_id: wf.id, execution_action: 'PAUSE' })).body.errors).toEqual([
         { code: 'invalid_choice', detail: '"PAUSE" is not a valid choice.', attr: 'execution_action' },
       ]);
@@ -128,7 +158,9 @@ describe('unstract workflow execute, executions and logs', () => {
       await call(server, 'PUT', `${base}/workflow/active/${wf.id}/`, { as: who.owner });
       const inactive = await execute({ workflow_id: wf.id });
       expect(inactive.status).toBe(400);
-      expect(inactive.body.errors).toEqual([{ code: 'invalid', detail: 'The workflow is not active.', attr: 'workflow_id' }]);
+      expect(inactive.body.errors).toEqual([
+        { code: 'invalid', detail: 'The workflow is not active.', attr: 'workflow_id' },
+      ]);
       expect((await execute({ workflow_id: wf.id }, who.outsider)).status).toBe(404);
       expect((await execute({ workflow_id: wf.id }, who.foreign)).status).toBe(403);
     });
@@ -139,7 +171,10 @@ describe('unstract workflow execute, executions and logs', () => {
     let runIds: string[];
     beforeAll(async () => {
       wf = await createWorkflow(server, who.owner, 'executions-wf');
-      await call(server, 'POST', `${base}/workflow/${wf.id}/share/`, { as: who.owner, json: { shared_users: [who.shared.id] } });
+      await call(server, 'POST', `${base}/workflow/${wf.id}/share/`, {
+        as: who.owner,
+        json: { shared_users: [who.shared.id] },
+      });
       runIds = [];
       for (let i = 0; i < 2; i++) {
         const r = await execute({ workflow_id: wf.id });
@@ -164,8 +199,12 @@ describe('unstract workflow execute, executions and logs', () => {
     });
 
     it('the list is for owners: 403 for a shared user, 404 for an outsider', async () => {
-      expect((await call(server, 'GET', `${base}/workflow/${wf.id}/execution/`, { as: who.shared })).body.errors[0].code).toBe('permission_denied');
-      expect((await call(server, 'GET', `${base}/workflow/${wf.id}/execution/`, { as: who.outsider })).status).toBe(404);
+      expect(
+        (await call(server, 'GET', `${base}/workflow/${wf.id}/execution/`, { as: who.shared })).body.errors[0].code,
+      ).toBe('permission_denied');
+      expect((await call(server, 'GET', `${base}/workflow/${wf.id}/execution/`, { as: who.outsider })).status).toBe(
+        404,
+      );
     });
 
     it('GET workflow/execution/{id}/ (and execution/{id}/) read one', async () => {
@@ -178,7 +217,9 @@ describe('unstract workflow execute, executions and logs', () => {
       const hidden = await call(server, 'GET', `${base}/workflow/execution/${id}/`, { as: who.outsider });
       expect(hidden.status).toBe(404);
       expect(hidden.body.errors[0].detail).toBe('Execution not found.');
-      expect((await call(server, 'GET', `${base}/workflow/execution/${randomUUID()}/`, { as: who.owner })).status).toBe(404);
+      expect((await call(server, 'GET', `${base}/workflow/execution/${randomUUID()}/`, { as: who.owner })).status).toBe(
+        404,
+      );
     });
   });
 
@@ -200,10 +241,16 @@ describe('unstract workflow execute, executions and logs', () => {
         time: new Date(t0 + i * 1000),
       });
       // Appended out of order: the route orders by event time.
-      await server.core.lifecycle.log([line(3, 'ERROR', fileExecutionId), line(0, 'DEBUG', null), line(2, 'WARN', null), line(1, 'INFO', fileExecutionId)]);
+      await server.core.lifecycle.log([
+        line(3, 'ERROR', fileExecutionId),
+        line(0, 'DEBUG', null),
+        line(2, 'WARN', null),
+        line(1, 'INFO', fileExecutionId),
+      ]);
     });
     const logs = (q = '') => call(server, 'GET', `${base}/workflow/execution/${runId}/logs/?${q}`, { as: who.owner });
-    const ours = (rows: { data: { log: string } }[]) => rows.map((r) => r.data.log).filter((m) => m.startsWith('test-line-'));
+    const ours = (rows: { data: { log: string } }[]) =>
+      rows.map((r) => r.data.log).filter((m) => m.startsWith('test-line-'));
 
     it('pages the logs by event time', async () => {
       const r = await logs();
@@ -215,7 +262,14 @@ describe('unstract workflow execute, executions and logs', () => {
         wf_execution: runId,
         file_execution: fileExecutionId,
         event_time: expect.any(String),
-        data: { type: 'LOG', level: 'INFO', stage: 'Receive', log: 'test-line-1', file_execution_id: fileExecutionId, timestamp: row.event_time },
+        data: {
+          type: 'LOG',
+          level: 'INFO',
+          stage: 'Receive',
+          log: 'test-line-1',
+          file_execution_id: fileExecutionId,
+          timestamp: row.event_time,
+        },
         created_at: row.event_time,
         modified_at: row.event_time,
       });
@@ -229,15 +283,24 @@ describe('unstract workflow execute, executions and logs', () => {
     it('filters by minimum log level and by file execution', async () => {
       expect(ours((await logs('log_level=WARN')).body.results)).toEqual(['test-line-2', 'test-line-3']);
       expect(ours((await logs('log_level=error')).body.results)).toEqual(['test-line-3']);
-      expect(ours((await logs(`file_execution_id=${fileExecutionId}`)).body.results)).toEqual(['test-line-1', 'test-line-3']);
+      expect(ours((await logs(`file_execution_id=${fileExecutionId}`)).body.results)).toEqual([
+        'test-line-1',
+        'test-line-3',
+      ]);
       expect(ours((await logs('file_execution_id=null&log_level=INFO')).body.results)).toEqual(['test-line-2']);
-      expect((await logs('log_level=LOUD')).body.errors).toEqual([{ code: 'invalid_choice', detail: '"LOUD" is not a valid choice.', attr: 'log_level' }]);
+      expect((await logs('log_level=LOUD')).body.errors).toEqual([
+        { code: 'invalid_choice', detail: '"LOUD" is not a valid choice.', attr: 'log_level' },
+      ]);
       expect((await logs('file_execution_id=abc')).body.errors[0].attr).toBe('file_execution_id');
     });
 
     it('is visible to whoever sees the execution', async () => {
-      expect((await call(server, 'GET', `${base}/workflow/execution/${runId}/logs/`, { as: who.outsider })).status).toBe(404);
-      expect((await call(server, 'GET', `${base}/workflow/execution/${runId}/logs/`, { as: who.foreign })).status).toBe(403);
+      expect(
+        (await call(server, 'GET', `${base}/workflow/execution/${runId}/logs/`, { as: who.outsider })).status,
+      ).toBe(404);
+      expect((await call(server, 'GET', `${base}/workflow/execution/${runId}/logs/`, { as: who.foreign })).status).toBe(
+        403,
+      );
     });
   });
 });

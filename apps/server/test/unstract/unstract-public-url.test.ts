@@ -20,6 +20,8 @@ describe('unstract links behind a proxy (PIPEWRIGHT_PUBLIC_URL)', () => {
     const second = await call(server, 'GET', `${base}/pipeline/?page_size=1&search=proxy&page=2`);
     expect(second.body.previous).toBe(`https://pipes.example.com${base}/pipeline/?page_size=1&search=proxy`);
     const postman = await call(server, 'GET', `${base}/pipeline/api/postman_collection/${p.id}/`);
-    expect(postman.body.item[0].request.url).toBe(`https://pipes.example.com/deployment/pipeline/api/${server.org.slug}/${p.id}/`);
+    expect(postman.body.item[0].request.url).toBe(
+      `https://pipes.example.com/deployment/pipeline/api/${server.org.slug}/${p.id}/`,
+    );
   });
 });

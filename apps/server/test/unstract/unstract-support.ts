@@ -17,10 +17,22 @@ export async function call(
   server: TestServer,
   method: string,
   path: string,
-  options: { as?: TestUser | null; credential?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
+  options: {
+    as?: TestUser | null;
+    credential?: string;
+    json?: unknown;
+    body?: RequestInit['body'];
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Reply> {
   const auth = options.credential ?? (options.as === null ? undefined : (options.as ?? server.admin).apiKey);
-  const res = await server.fetch(path, { method, auth, json: options.json, body: options.body, headers: options.headers });
+  const res = await server.fetch(path, {
+    method,
+    auth,
+    json: options.json,
+    body: options.body,
+    headers: options.headers,
+  });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -60,21 +72,42 @@ export async function cast(server: TestServer): Promise<Cast> {
 }
 
 /** A workflow created through the routes (as `user`). */
-export async function createWorkflow(server: TestServer, user: TestUser, name: string, extra: Record<string, unknown> = {}) {
-  const r = await call(server, 'POST', `${api(server.org.slug)}/workflow/`, { as: user, json: { workflow_name: name, ...extra } });
+export async function createWorkflow(
+  server: TestServer,
+  user: TestUser,
+  name: string,
+  extra: Record<string, unknown> = {},
+) {
+  const r = await call(server, 'POST', `${api(server.org.slug)}/workflow/`, {
+    as: user,
+    json: { workflow_name: name, ...extra },
+  });
   if (r.status !== 201) throw new Error(`workflow create: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body as { id: string; workflow_name: string };
 }
 
 /** A pipeline created through the routes (as `user`), on a new workflow unless one is given. */
-export async function createPipeline(server: TestServer, user: TestUser, name: string, extra: Record<string, unknown> = {}) {
+export async function createPipeline(
+  server: TestServer,
+  user: TestUser,
+  name: string,
+  extra: Record<string, unknown> = {},
+) {
   const workflow = (extra.workflow as string | undefined) ?? (await createWorkflow(server, user, `wf-${name}`)).id;
-  const r = await call(server, 'POST', `${api(server.org.slug)}/pipeline/`, { as: user, json: { pipeline_name: name, workflow, ...extra } });
+  const r = await call(server, 'POST', `${api(server.org.slug)}/pipeline/`, {
+    as: user,
+    json: { pipeline_name: name, workflow, ...extra },
+  });
   if (r.status !== 201) throw new Error(`pipeline create: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body as { id: string; pipeline_name: string; workflow: string };
 }
 
-export const serviceActor = (server: TestServer): Actor => ({ kind: 'service', userId: server.admin.id, orgId: server.org.id, role: 'admin' });
+export const serviceActor = (server: TestServer): Actor => ({
+  kind: 'service',
+  userId: server.admin.id,
+  orgId: server.org.id,
+  role: 'admin',
+});
 
 /** A user's int id: how the Unstract dialect shows and takes user ids. */
 export async function intId(server: TestServer, user: { id: string }): Promise<number> {
@@ -99,11 +132,20 @@ export async function settleRun(
   core: Core,
   actor: Actor,
   runId: string,
-  outcome: { status: 'COMPLETED' | 'ERROR' | 'STOPPED'; files?: { total: number; ok: number; failed: number }; error?: string } = { status: 'COMPLETED' },
+  outcome: {
+    status: 'COMPLETED' | 'ERROR' | 'STOPPED';
+    files?: { total: number; ok: number; failed: number };
+    error?: string;
+  } = { status: 'COMPLETED' },
 ): Promise<string> {
   const begun = await core.lifecycle.begin(runId, 60_000);
   if (begun) {
-    await core.lifecycle.finish(runId, { status: outcome.status, error: outcome.error ?? null, stages: emptyCounters(), files: outcome.files ?? { total: 0, ok: 0, failed: 0 } });
+    await core.lifecycle.finish(runId, begun.holder, {
+      status: outcome.status,
+      error: outcome.error ?? null,
+      stages: emptyCounters(),
+      files: outcome.files ?? { total: 0, ok: 0, failed: 0 },
+    });
   } else {
     await until(async () => (await core.runs.get(actor, runId)).isTerminal);
   }

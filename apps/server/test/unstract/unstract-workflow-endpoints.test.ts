@@ -25,7 +25,8 @@ describe('unstract workflow endpoints', () => {
     expect(r.status).toBe(200);
     return r.body as Array<Record<string, any>>;
   };
-  const endpoint = async (workflowId: string, type: 'SOURCE' | 'DESTINATION') => (await endpointsOf(workflowId)).find((e) => e.endpoint_type === type)!;
+  const endpoint = async (workflowId: string, type: 'SOURCE' | 'DESTINATION') =>
+    (await endpointsOf(workflowId)).find((e) => e.endpoint_type === type)!;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -42,7 +43,11 @@ describe('unstract workflow endpoints', () => {
     const r = await req('GET', 'workflow/endpoint/', who.owner);
     expect(r.status).toBe(200);
     expect(Array.isArray(r.body)).toBe(true);
-    expect(r.body.filter((e: { workflow: string }) => e.workflow === wf.id).map((e: { endpoint_type: string }) => e.endpoint_type)).toEqual(['SOURCE', 'DESTINATION']);
+    expect(
+      r.body
+        .filter((e: { workflow: string }) => e.workflow === wf.id)
+        .map((e: { endpoint_type: string }) => e.endpoint_type),
+    ).toEqual(['SOURCE', 'DESTINATION']);
     const sources = await req('GET', 'workflow/endpoint/?endpoint_type=SOURCE', who.owner);
     expect(sources.body.length).toBeGreaterThan(0);
     expect(sources.body.every((e: { endpoint_type: string }) => e.endpoint_type === 'SOURCE')).toBe(true);
@@ -73,7 +78,9 @@ describe('unstract workflow endpoints', () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // The same ids on every read, from every route.
     expect((await endpointsOf(wf.id)).map((e) => e.id)).toEqual(ids);
-    expect((await req('GET', `workflow/${wf.id}/endpoint/`, who.owner)).body.map((e: { id: string }) => e.id)).toEqual(ids);
+    expect((await req('GET', `workflow/${wf.id}/endpoint/`, who.owner)).body.map((e: { id: string }) => e.id)).toEqual(
+      ids,
+    );
     const one = await req('GET', `workflow/endpoint/${ids[1]}/`, who.owner);
     expect(one.status).toBe(200);
     expect(one.body).toEqual(first[1]);
@@ -86,7 +93,10 @@ describe('unstract workflow endpoints', () => {
     const conn = await server.connection({ name: 'ep-warehouse', kind: 'postgres', settings: pgSettings });
     const wf = await createWorkflow(server, who.owner, 'ep-patch');
     const source = await endpoint(wf.id, 'SOURCE');
-    const r = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance_id: conn.id, configuration: { table: 'orders' } });
+    const r = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, {
+      connector_instance_id: conn.id,
+      configuration: { table: 'orders' },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       id: source.id,
@@ -94,15 +104,26 @@ describe('unstract workflow endpoints', () => {
       endpoint_type: 'SOURCE',
       connection_type: 'DATABASE',
       configuration: { table: 'orders' },
-      connector_instance: { id: conn.id, connector_name: 'ep-warehouse', connector_id: 'postgres', connector_mode: 'DATABASE' },
+      connector_instance: {
+        id: conn.id,
+        connector_name: 'ep-warehouse',
+        connector_id: 'postgres',
+        connector_mode: 'DATABASE',
+      },
     });
     expect(r.body.connector_instance.connector_metadata.password).toBe('********');
     const got = await req('GET', `workflow/${wf.id}/`, who.owner);
-    expect(got.body.source_settings).toEqual({ connector: 'postgres', connection: conn.id, settings: { table: 'orders' } });
+    expect(got.body.source_settings).toEqual({
+      connector: 'postgres',
+      connection: conn.id,
+      settings: { table: 'orders' },
+    });
     expect(got.body.destination_settings).toBeNull();
 
     // `connector_instance` (an id, or the object a GET returned) is taken as well; configuration is kept when not given.
-    const again = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance: r.body.connector_instance });
+    const again = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, {
+      connector_instance: r.body.connector_instance,
+    });
     expect(again.status).toBe(200);
     expect(again.body.configuration).toEqual({ table: 'orders' });
     const read = await req('GET', `workflow/endpoint/${source.id}/`, who.owner);
@@ -113,36 +134,73 @@ describe('unstract workflow endpoints', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.type).toBe('validation_error');
     expect(bad.body.errors.length).toBeGreaterThan(0);
-    expect(bad.body.errors.every((e: { attr: string }) => e.attr === 'configuration' || e.attr.startsWith('configuration.'))).toBe(true);
+    expect(
+      bad.body.errors.every((e: { attr: string }) => e.attr === 'configuration' || e.attr.startsWith('configuration.')),
+    ).toBe(true);
 
     // The destination: a connection type alone, then cleared with "".
     const destination = await endpoint(wf.id, 'DESTINATION');
-    const fs = await req('PATCH', `workflow/endpoint/${destination.id}/`, who.owner, { connection_type: 'FILESYSTEM', configuration: { path: 'out' } });
+    const fs = await req('PATCH', `workflow/endpoint/${destination.id}/`, who.owner, {
+      connection_type: 'FILESYSTEM',
+      configuration: { path: 'out' },
+    });
     expect(fs.status).toBe(200);
     expect(fs.body).toMatchObject({ connection_type: 'FILESYSTEM', connector_instance: null });
-    expect((await req('GET', `workflow/${wf.id}/`, who.owner)).body.destination_settings).toMatchObject({ connector: 'filesystem', connection: null });
-    const cleared = await req('PATCH', `workflow/endpoint/${destination.id}/`, who.owner, { connection_type: '', connector_instance_id: null });
+    expect((await req('GET', `workflow/${wf.id}/`, who.owner)).body.destination_settings).toMatchObject({
+      connector: 'filesystem',
+      connection: null,
+    });
+    const cleared = await req('PATCH', `workflow/endpoint/${destination.id}/`, who.owner, {
+      connection_type: '',
+      connector_instance_id: null,
+    });
     expect(cleared.body).toMatchObject({ connection_type: '', configuration: null, connector_instance: null });
     expect((await req('GET', `workflow/${wf.id}/`, who.owner)).body.destination_settings).toBeNull();
   });
 
   it("refuses another organization's connector, a wrong kind and inline credentials (400)", async () => {
     const other = await server.organization(`ep-other-${Date.now() % 100000}`);
-    const theirs = await server.connection({ name: 'ep-theirs', kind: 'postgres', settings: pgSettings }, { orgSlug: other.slug, as: other.admin });
-    const hook = await server.connection({ name: 'ep-hook', kind: 'webhook', settings: { url: 'http://127.0.0.1:9/hook' } });
+    const theirs = await server.connection(
+      { name: 'ep-theirs', kind: 'postgres', settings: pgSettings },
+      { orgSlug: other.slug, as: other.admin },
+    );
+    const hook = await server.connection({
+      name: 'ep-hook',
+      kind: 'webhook',
+      settings: { url: 'http://127.0.0.1:9/hook' },
+    });
     const wf = await createWorkflow(server, who.owner, 'ep-refuse');
     const source = await endpoint(wf.id, 'SOURCE');
 
-    const foreign = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance_id: theirs.id, configuration: { table: 'users' } });
+    const foreign = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, {
+      connector_instance_id: theirs.id,
+      configuration: { table: 'users' },
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.body).toEqual({
       type: 'validation_error',
-      errors: [{ code: 'does_not_exist', detail: `Invalid pk "${theirs.id}" - object does not exist.`, attr: 'connector_instance_id' }],
+      errors: [
+        {
+          code: 'does_not_exist',
+          detail: `Invalid pk "${theirs.id}" - object does not exist.`,
+          attr: 'connector_instance_id',
+        },
+      ],
     });
-    const foreignAlias = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance: theirs.id });
-    expect(foreignAlias.body.errors).toEqual([expect.objectContaining({ code: 'does_not_exist', attr: 'connector_instance' })]);
+    const foreignAlias = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, {
+      connector_instance: theirs.id,
+    });
+    expect(foreignAlias.body.errors).toEqual([
+      expect.objectContaining({ code: 'does_not_exist', attr: 'connector_instance' }),
+    ]);
     const typed = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance_id: 5 });
-    expect(typed.body.errors).toEqual([{ code: 'incorrect_type', detail: 'Incorrect type. Expected pk value, received int.', attr: 'connector_instance_id' }]);
+    expect(typed.body.errors).toEqual([
+      {
+        code: 'incorrect_type',
+        detail: 'Incorrect type. Expected pk value, received int.',
+        attr: 'connector_instance_id',
+      },
+    ]);
 
     // A webhook connection as a source: core refuses a connection the (webhook) source connector cannot take.
     const kind = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connector_instance_id: hook.id });
@@ -158,14 +216,21 @@ describe('unstract workflow endpoints', () => {
     expect(inline.body.errors.map((e: { attr: string }) => e.attr)).toContain('configuration.connectionString');
 
     // A database endpoint needs its connector instance.
-    const missing = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connection_type: 'DATABASE', configuration: { table: 'users' } });
+    const missing = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, {
+      connection_type: 'DATABASE',
+      configuration: { table: 'users' },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.errors).toEqual([expect.objectContaining({ code: 'required', attr: 'connector_instance' })]);
 
     const badType = await req('PATCH', `workflow/endpoint/${source.id}/`, who.owner, { connection_type: 'PIGEON' });
-    expect(badType.body.errors).toEqual([{ code: 'invalid_choice', detail: '"PIGEON" is not a valid choice.', attr: 'connection_type' }]);
+    expect(badType.body.errors).toEqual([
+      { code: 'invalid_choice', detail: '"PIGEON" is not a valid choice.', attr: 'connection_type' },
+    ]);
     const put = await req('PUT', `workflow/endpoint/${source.id}/`, who.owner, { configuration: {} });
-    expect(put.body.errors).toEqual([{ code: 'required', detail: 'This field is required.', attr: 'connector_instance_id' }]);
+    expect(put.body.errors).toEqual([
+      { code: 'required', detail: 'This field is required.', attr: 'connector_instance_id' },
+    ]);
 
     // Nothing was saved.
     expect((await req('GET', `workflow/${wf.id}/`, who.owner)).body.source_settings).toBeNull();
@@ -174,7 +239,9 @@ describe('unstract workflow endpoints', () => {
   it('readers read, owners update: a member without ownership 403, an outsider 404', async () => {
     const conn = await server.connection({ name: 'ep-perm', kind: 'postgres', settings: pgSettings });
     const wf = await createWorkflow(server, who.owner, 'ep-perm');
-    expect((await req('POST', `workflow/${wf.id}/share/`, who.owner, { shared_users: [who.shared.id] })).status).toBe(200);
+    expect((await req('POST', `workflow/${wf.id}/share/`, who.owner, { shared_users: [who.shared.id] })).status).toBe(
+      200,
+    );
     const [source, destination] = await endpointsOf(wf.id);
     const patch = { connector_instance_id: conn.id, configuration: { table: 'users' } };
 
@@ -186,7 +253,12 @@ describe('unstract workflow endpoints', () => {
       expect([method, r.status, r.body]).toEqual([
         method,
         403,
-        { type: 'client_error', errors: [{ code: 'permission_denied', detail: 'You do not have permission to perform this action.', attr: null }] },
+        {
+          type: 'client_error',
+          errors: [
+            { code: 'permission_denied', detail: 'You do not have permission to perform this action.', attr: null },
+          ],
+        },
       ]);
     }
 
@@ -203,7 +275,10 @@ describe('unstract workflow endpoints', () => {
       expect([method, path, r.status, r.body]).toEqual([method, path, 404, notFound]);
     }
     const list = await req('GET', `workflow/${wf.id}/endpoint/`, who.outsider);
-    expect([list.status, list.body]).toEqual([404, { type: 'client_error', errors: [{ code: 'error', detail: 'Workflow does not exist', attr: null }] }]);
+    expect([list.status, list.body]).toEqual([
+      404,
+      { type: 'client_error', errors: [{ code: 'error', detail: 'Workflow does not exist', attr: null }] },
+    ]);
     expect((await req('GET', `workflow/${wf.id}/`, who.owner)).body.source_settings).toBeNull();
 
     // The owner may.
@@ -213,11 +288,19 @@ describe('unstract workflow endpoints', () => {
   });
 
   it('settings/ gives the JSON Schema of the endpoint connector', async () => {
-    const wf = await createWorkflow(server, who.owner, 'ep-settings', { source_settings: { connector: 'inline', settings: { records: [] } } });
+    const wf = await createWorkflow(server, who.owner, 'ep-settings', {
+      source_settings: { connector: 'inline', settings: { records: [] } },
+    });
     const [source, destination] = await endpointsOf(wf.id);
     const s = await req('GET', `workflow/endpoint/${source!.id}/settings/`, who.owner);
     expect(s.status).toBe(200);
-    expect(s.body).toMatchObject({ status: 200, schema: { type: 'object', properties: { records: expect.any(Object) } } });
-    expect((await req('GET', `workflow/endpoint/${destination!.id}/settings/`, who.owner)).body).toEqual({ status: 200, schema: null });
+    expect(s.body).toMatchObject({
+      status: 200,
+      schema: { type: 'object', properties: { records: expect.any(Object) } },
+    });
+    expect((await req('GET', `workflow/endpoint/${destination!.id}/settings/`, who.owner)).body).toEqual({
+      status: 200,
+      schema: null,
+    });
   });
 });

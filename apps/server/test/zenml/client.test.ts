@@ -26,7 +26,11 @@ describe('zenml: the example client', () => {
     await server.close();
   });
 
-  const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', ZENML_URL: server.baseUrl, ...extra });
+  const env = (extra: Record<string, string> = {}) => ({
+    PATH: process.env.PATH ?? '',
+    ZENML_URL: server.baseUrl,
+    ...extra,
+  });
 
   it('logs in, lists with filters, gets, re-tags and deletes the newest matching pipeline', async () => {
     const { stdout, stderr } = await run(process.execPath, [join(root, 'examples/zenml-client.mjs')], {
@@ -53,6 +57,8 @@ describe('zenml: the example client', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(failed?.code).toBe(1);
-    expect(failed?.stderr.trim()).toBe('POST /api/v1/login answered 401, expected 200: AuthorizationException: Authentication error: invalid username or password');
+    expect(failed?.stderr.trim()).toBe(
+      'POST /api/v1/login answered 401, expected 200: AuthorizationException: Authentication error: invalid username or password',
+    );
   });
 });

@@ -64,8 +64,14 @@ describe('zenml: pipeline filters', () => {
 
     it('oneof, notoneof, isempty, isnotempty', async () => {
       const { alpha, delta } = w.p;
-      expect(await list(q({ id: `oneof:${JSON.stringify([alpha.id, delta.id])}` }))).toEqual(['alpha-etl', 'delta_50%']);
-      expect(await list(q({ id: `notoneof:${JSON.stringify([alpha.id, delta.id])}` }))).toEqual(['beta-etl', 'gamma-report']);
+      expect(await list(q({ id: `oneof:${JSON.stringify([alpha.id, delta.id])}` }))).toEqual([
+        'alpha-etl',
+        'delta_50%',
+      ]);
+      expect(await list(q({ id: `notoneof:${JSON.stringify([alpha.id, delta.id])}` }))).toEqual([
+        'beta-etl',
+        'gamma-report',
+      ]);
       expect(await list(q({ id: 'isempty:' }))).toEqual([]);
       expect(await list(q({ id: 'isnotempty:' }))).toEqual(ALL);
     });
@@ -118,7 +124,11 @@ describe('zenml: pipeline filters', () => {
     it('each repeated condition may be met by a different tag', async () => {
       expect(await list(q({ tags: ['prod', 'etl'] }))).toEqual(['alpha-etl']);
       expect(await list(q({ tags: ['prod', 'dev'] }))).toEqual([]);
-      expect(await list(q({ tags: ['prod', 'dev'], logical_operator: 'or' }))).toEqual(['alpha-etl', 'beta-etl', 'delta_50%']);
+      expect(await list(q({ tags: ['prod', 'dev'], logical_operator: 'or' }))).toEqual([
+        'alpha-etl',
+        'beta-etl',
+        'delta_50%',
+      ]);
     });
 
     it('the deprecated singular `tag` works the same', async () => {
@@ -139,7 +149,9 @@ describe('zenml: pipeline filters', () => {
     it('scope_user is a hard owner filter, ANDed even with logical_operator=or', async () => {
       expect(await list(q({ scope_user: w.alice.id }))).toEqual(['alpha-etl', 'gamma-report']);
       expect(await list(q({ name: 'beta-etl', logical_operator: 'or' }))).toEqual(['beta-etl']);
-      expect(await list(q({ scope_user: w.alice.id, name: ['beta-etl', 'gamma-report'], logical_operator: 'or' }))).toEqual(['gamma-report']);
+      expect(
+        await list(q({ scope_user: w.alice.id, name: ['beta-etl', 'gamma-report'], logical_operator: 'or' })),
+      ).toEqual(['gamma-report']);
     });
   });
 
@@ -162,14 +174,22 @@ describe('zenml: pipeline filters', () => {
     });
 
     it('latest_run_status stays ANDed under logical_operator=or', async () => {
-      expect(await list(q({ name: ['alpha-etl', 'gamma-report'], logical_operator: 'or', latest_run_status: 'failed' }))).toEqual(['alpha-etl']);
-      expect(await list(q({ name: ['beta-etl', 'gamma-report'], logical_operator: 'or', latest_run_status: 'failed' }))).toEqual([]);
+      expect(
+        await list(q({ name: ['alpha-etl', 'gamma-report'], logical_operator: 'or', latest_run_status: 'failed' })),
+      ).toEqual(['alpha-etl']);
+      expect(
+        await list(q({ name: ['beta-etl', 'gamma-report'], logical_operator: 'or', latest_run_status: 'failed' })),
+      ).toEqual([]);
     });
 
     it('latest_run_user by name, email or id', async () => {
       expect(await list(q({ latest_run_user: 'bob' }))).toEqual(['alpha-etl']);
       expect(await list(q({ latest_run_user: w.alice.id }))).toEqual(['beta-etl', 'delta_50%']);
-      expect(await list(q({ latest_run_user: `contains:${w.slug}.test` }))).toEqual(['alpha-etl', 'beta-etl', 'delta_50%']);
+      expect(await list(q({ latest_run_user: `contains:${w.slug}.test` }))).toEqual([
+        'alpha-etl',
+        'beta-etl',
+        'delta_50%',
+      ]);
       expect(await list(q({ latest_run_user: 'alice', logical_operator: 'or', name: 'alpha-etl' }))).toEqual([]);
     });
   });
@@ -177,11 +197,22 @@ describe('zenml: pipeline filters', () => {
   describe('logical_operator and repeated parameters', () => {
     it('and (default) needs every condition; or any of them', async () => {
       expect(await list(q({ name: ['contains:alpha', 'contains:etl'] }))).toEqual(['alpha-etl']);
-      expect(await list(q({ name: ['contains:alpha', 'contains:etl'], logical_operator: 'and' }))).toEqual(['alpha-etl']);
-      expect(await list(q({ name: ['contains:alpha', 'contains:etl'], logical_operator: 'or' }))).toEqual(['alpha-etl', 'beta-etl']);
-      expect(await list(q({ name: 'alpha-etl', tags: 'dev', logical_operator: 'or' }))).toEqual(['alpha-etl', 'beta-etl']);
+      expect(await list(q({ name: ['contains:alpha', 'contains:etl'], logical_operator: 'and' }))).toEqual([
+        'alpha-etl',
+      ]);
+      expect(await list(q({ name: ['contains:alpha', 'contains:etl'], logical_operator: 'or' }))).toEqual([
+        'alpha-etl',
+        'beta-etl',
+      ]);
+      expect(await list(q({ name: 'alpha-etl', tags: 'dev', logical_operator: 'or' }))).toEqual([
+        'alpha-etl',
+        'beta-etl',
+      ]);
       expect(await list(q({ name: 'alpha-etl', tags: 'dev' }))).toEqual([]);
-      expect(await list(q({ created: ['gte:2024-02-01 00:00:00', 'lt:2024-04-01 00:00:00'] }))).toEqual(['beta-etl', 'gamma-report']);
+      expect(await list(q({ created: ['gte:2024-02-01 00:00:00', 'lt:2024-04-01 00:00:00'] }))).toEqual([
+        'beta-etl',
+        'gamma-report',
+      ]);
     });
 
     it('an unknown logical_operator is FastAPI’s 422 (bare array)', async () => {
@@ -202,7 +233,10 @@ describe('zenml: pipeline filters', () => {
 
     it('an unknown project is 404; a project you are not in is 403', async () => {
       const unknown = await call(server, '/api/v1/pipelines?project=nosuch', { auth: w.admin.token });
-      expect(unknown).toMatchObject({ status: 404, body: { detail: ['KeyError', "'Unable to get project with name nosuch: No project with this name found.'"] } });
+      expect(unknown).toMatchObject({
+        status: 404,
+        body: { detail: ['KeyError', "'Unable to get project with name nosuch: No project with this name found.'"] },
+      });
       const foreign = await call(server, '/api/v1/pipelines?project=acme', { auth: w.admin.token });
       expect(foreign).toMatchObject({ status: 403, body: { detail: ['IllegalOperationError', expect.any(String)] } });
     });
@@ -224,18 +258,54 @@ describe('zenml: pipeline filters', () => {
     };
 
     it.each([
-      ['gt on a string', q({ name: 'gt:1' }), "This datatype can not be filtered using this operation: 'gt'. The allowed operations are: ['equals', 'notequals', 'startswith', 'contains', 'endswith', 'oneof', 'notoneof', 'notcontains', 'isempty', 'isnotempty']"],
+      [
+        'gt on a string',
+        q({ name: 'gt:1' }),
+        "This datatype can not be filtered using this operation: 'gt'. The allowed operations are: ['equals', 'notequals', 'startswith', 'contains', 'endswith', 'oneof', 'notoneof', 'notcontains', 'isempty', 'isnotempty']",
+      ],
       ['in on a string', q({ name: 'in:a,b' }), "can not be filtered using this operation: 'in'"],
       ['in on a uuid', q({ id: 'in:a,b' }), "can not be filtered using this operation: 'in'"],
-      ['contains on a datetime', q({ created: 'contains:2024' }), "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'in']"],
-      ['oneof on a datetime', q({ created: 'oneof:["2024-01-01 00:00:00"]' }), "can not be filtered using this operation: 'oneof'"],
-      ['oneof without JSON', q({ name: 'oneof:a,b' }), "When you are using the 'oneof:'/'notoneof:' filtering make sure that the provided value is a json formatted list."],
+      [
+        'contains on a datetime',
+        q({ created: 'contains:2024' }),
+        "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'in']",
+      ],
+      [
+        'oneof on a datetime',
+        q({ created: 'oneof:["2024-01-01 00:00:00"]' }),
+        "can not be filtered using this operation: 'oneof'",
+      ],
+      [
+        'oneof without JSON',
+        q({ name: 'oneof:a,b' }),
+        "When you are using the 'oneof:'/'notoneof:' filtering make sure that the provided value is a json formatted list.",
+      ],
       ['oneof with a JSON object', q({ name: 'notoneof:{"a":1}' }), 'json formatted list'],
-      ['isempty with a value', q({ name: 'isempty:x' }), "When using 'isempty:'/'isnotempty:', use the explicit 'operator:' form without a value (e.g. 'isempty:')."],
-      ['a datetime in another format after an operator', q({ created: 'gte:2024-01-01T00:00:00' }), 'The datetime filter only works with values in the following format: %Y-%m-%d %H:%M:%S'],
-      ['an impossible date', q({ created: '2024-02-30 00:00:00' }), 'The datetime filter only works with values in the following format'],
-      ['in with one datetime', q({ created: 'in:2024-01-01 00:00:00' }), 'Two comma separated datetime values are required for the `in` operator.'],
-      ['gt with two datetimes', q({ created: 'gt:2024-01-01 00:00:00,2024-02-01 00:00:00' }), 'Only a single datetime value is allowed for operator gt.'],
+      [
+        'isempty with a value',
+        q({ name: 'isempty:x' }),
+        "When using 'isempty:'/'isnotempty:', use the explicit 'operator:' form without a value (e.g. 'isempty:').",
+      ],
+      [
+        'a datetime in another format after an operator',
+        q({ created: 'gte:2024-01-01T00:00:00' }),
+        'The datetime filter only works with values in the following format: %Y-%m-%d %H:%M:%S',
+      ],
+      [
+        'an impossible date',
+        q({ created: '2024-02-30 00:00:00' }),
+        'The datetime filter only works with values in the following format',
+      ],
+      [
+        'in with one datetime',
+        q({ created: 'in:2024-01-01 00:00:00' }),
+        'Two comma separated datetime values are required for the `in` operator.',
+      ],
+      [
+        'gt with two datetimes',
+        q({ created: 'gt:2024-01-01 00:00:00,2024-02-01 00:00:00' }),
+        'Only a single datetime value is allowed for operator gt.',
+      ],
     ])('%s', async (_label, qs, message) => {
       expect(await detail(qs)).toContain(message);
     });

@@ -28,19 +28,39 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
       ['desc:name', 'sort_by=desc:name', ['gamma-report', 'delta_50%', 'beta-etl', 'alpha-etl']],
       ['updated', 'sort_by=updated', ['alpha-etl', 'gamma-report', 'beta-etl', 'delta_50%']],
       ['desc:updated', 'sort_by=desc:updated', ['delta_50%', 'beta-etl', 'gamma-report', 'alpha-etl']],
-      ['latest_run: newest run, else creation', 'sort_by=latest_run', ['gamma-report', 'beta-etl', 'alpha-etl', 'delta_50%']],
-      ['desc:latest_run (the dashboard’s order)', 'sort_by=desc:latest_run', ['delta_50%', 'alpha-etl', 'beta-etl', 'gamma-report']],
-      ['tags: by first tag name, untagged last', 'sort_by=tags', ['beta-etl', 'alpha-etl', 'delta_50%', 'gamma-report']],
-      ['an unknown prefix sorts ascending', 'sort_by=sideways:name', ['alpha-etl', 'beta-etl', 'delta_50%', 'gamma-report']],
+      [
+        'latest_run: newest run, else creation',
+        'sort_by=latest_run',
+        ['gamma-report', 'beta-etl', 'alpha-etl', 'delta_50%'],
+      ],
+      [
+        'desc:latest_run (the dashboard’s order)',
+        'sort_by=desc:latest_run',
+        ['delta_50%', 'alpha-etl', 'beta-etl', 'gamma-report'],
+      ],
+      [
+        'tags: by first tag name, untagged last',
+        'sort_by=tags',
+        ['beta-etl', 'alpha-etl', 'delta_50%', 'gamma-report'],
+      ],
+      [
+        'an unknown prefix sorts ascending',
+        'sort_by=sideways:name',
+        ['alpha-etl', 'beta-etl', 'delta_50%', 'gamma-report'],
+      ],
       ['with filters', 'sort_by=desc:name&tags=prod', ['delta_50%', 'alpha-etl']],
     ])('%s', async (_label, qs, expected) => {
       expect(await list(qs)).toEqual(expected);
     });
 
     it('user sorts by the owner’s name, then id', async () => {
-      const owners = (await page('sort_by=user')).items.map((i: { resources: { user: { body: { full_name: string } } } }) => i.resources.user.body.full_name);
+      const owners = (await page('sort_by=user')).items.map(
+        (i: { resources: { user: { body: { full_name: string } } } }) => i.resources.user.body.full_name,
+      );
       expect(owners).toEqual(['alice', 'alice', 'bob', 'bob']);
-      const desc = (await page('sort_by=desc:user')).items.map((i: { resources: { user: { body: { full_name: string } } } }) => i.resources.user.body.full_name);
+      const desc = (await page('sort_by=desc:user')).items.map(
+        (i: { resources: { user: { body: { full_name: string } } } }) => i.resources.user.body.full_name,
+      );
       expect(desc).toEqual(['bob', 'bob', 'alice', 'alice']);
     });
 
@@ -51,10 +71,22 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
     });
 
     it.each([
-      ['an unknown column', 'sort_by=colour', 'sort_by\n  Value error, You can only sort by valid fields of this resource'],
+      [
+        'an unknown column',
+        'sort_by=colour',
+        'sort_by\n  Value error, You can only sort by valid fields of this resource',
+      ],
       ['an unknown column with a prefix', 'sort_by=desc:colour', 'You can only sort by valid fields of this resource'],
-      ['a filter that is not a column', 'sort_by=desc:project', "sort_by\n  Value error, This resource can not be sorted by this field: 'desc:project'"],
-      ['latest_run_status', 'sort_by=asc:latest_run_status', "can not be sorted by this field: 'asc:latest_run_status'"],
+      [
+        'a filter that is not a column',
+        'sort_by=desc:project',
+        "sort_by\n  Value error, This resource can not be sorted by this field: 'desc:project'",
+      ],
+      [
+        'latest_run_status',
+        'sort_by=asc:latest_run_status',
+        "can not be sorted by this field: 'asc:latest_run_status'",
+      ],
       ['a paging parameter (unknown prefix dropped)', 'sort_by=up:page', "can not be sorted by this field: 'page'"],
     ])('%s is 422 in the filter model’s shape', async (_label, qs, message) => {
       const res = await raw(qs);
@@ -72,7 +104,13 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
     it('splits results into pages with the same order throughout', async () => {
       expect(await page('size=3')).toMatchObject({ index: 1, max_size: 3, total_pages: 2, total: 4 });
       expect(await list('size=3')).toEqual(['alpha-etl', 'beta-etl', 'gamma-report']);
-      expect(await page('size=3&page=2')).toMatchObject({ index: 2, max_size: 3, total_pages: 2, total: 4, items: [expect.objectContaining({ name: 'delta_50%' })] });
+      expect(await page('size=3&page=2')).toMatchObject({
+        index: 2,
+        max_size: 3,
+        total_pages: 2,
+        total: 4,
+        items: [expect.objectContaining({ name: 'delta_50%' })],
+      });
       const one = await Promise.all([1, 2, 3, 4].map((p) => list(`size=1&page=${p}&sort_by=user`)));
       expect(one.flat().sort()).toEqual(['alpha-etl', 'beta-etl', 'delta_50%', 'gamma-report']);
       expect(await page('size=4')).toMatchObject({ total_pages: 1 });
@@ -86,11 +124,21 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
     it('a page past the end is 400 with ZenML’s message', async () => {
       expect(await raw('size=3&page=3')).toMatchObject({
         status: 400,
-        body: { detail: ['ValueError', 'Invalid page 3. The requested page size is 3 and there are a total of 4 items for this query. The maximum page value therefore is 2.'] },
+        body: {
+          detail: [
+            'ValueError',
+            'Invalid page 3. The requested page size is 3 and there are a total of 4 items for this query. The maximum page value therefore is 2.',
+          ],
+        },
       });
       expect(await raw('name=nothing&page=2')).toMatchObject({
         status: 400,
-        body: { detail: ['ValueError', 'Invalid page 2. The requested page size is 20 and there are a total of 0 items for this query. The maximum page value therefore is 1.'] },
+        body: {
+          detail: [
+            'ValueError',
+            'Invalid page 2. The requested page size is 20 and there are a total of 0 items for this query. The maximum page value therefore is 1.',
+          ],
+        },
       });
     });
 
@@ -101,7 +149,10 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
       ['size=10001', 'size\n  Input should be less than or equal to 10000'],
     ])('%s is 422 in the filter model’s shape', async (qs, message) => {
       const res = await raw(qs);
-      expect(res).toMatchObject({ status: 422, body: { detail: ['ValueError', `1 validation error for PipelineFilter\n${message}`] } });
+      expect(res).toMatchObject({
+        status: 422,
+        body: { detail: ['ValueError', `1 validation error for PipelineFilter\n${message}`] },
+      });
     });
 
     it.each([
@@ -118,7 +169,8 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
   });
 
   describe('hydrate', () => {
-    const byName = async (qs: string, name: string) => (await page(qs)).items.find((i: { name: string }) => i.name === name);
+    const byName = async (qs: string, name: string) =>
+      (await page(qs)).items.find((i: { name: string }) => i.name === name);
 
     it('lists are not hydrated by default: metadata is null, body and resources are there', async () => {
       const alpha = await byName('', 'alpha-etl');
@@ -126,35 +178,62 @@ describe('zenml: pipeline list — sort_by, pages, hydrate', () => {
         id: w.p.alpha.id,
         name: 'alpha-etl',
         permission_denied: false,
-        body: { created: '2024-01-10T09:00:00.000Z', updated: '2024-01-10T09:00:00.000Z', user_id: w.alice.id, project_id: w.orgId },
+        body: {
+          created: '2024-01-10T09:00:00.000Z',
+          updated: '2024-01-10T09:00:00.000Z',
+          user_id: w.alice.id,
+          project_id: w.orgId,
+        },
         metadata: null,
       });
       expect(alpha.resources).toMatchObject({
-        user: { id: w.alice.id, name: w.alice.email, body: { full_name: 'alice', is_admin: false }, metadata: null, resources: null },
+        user: {
+          id: w.alice.id,
+          name: w.alice.email,
+          body: { full_name: 'alice', is_admin: false },
+          metadata: null,
+          resources: null,
+        },
         latest_run_user: { id: w.bob.id, name: w.bob.email },
         latest_run_id: expect.any(String),
         latest_run_status: 'failed',
         visualizations: [],
       });
       expect(alpha.resources.tags.map((t: { name: string }) => t.name).sort()).toEqual(['etl', 'prod']);
-      expect(alpha.resources.tags[0]).toMatchObject({ permission_denied: false, body: { exclusive: false, color: expect.any(String) }, metadata: null, resources: null });
+      expect(alpha.resources.tags[0]).toMatchObject({
+        permission_denied: false,
+        body: { exclusive: false, color: expect.any(String) },
+        metadata: null,
+        resources: null,
+      });
     });
 
     it('hydrate=true adds metadata; booleans read as FastAPI does', async () => {
-      for (const v of ['true', '1', 'yes', 'on']) expect((await byName(`hydrate=${v}`, 'beta-etl')).metadata).toEqual({ description: null });
-      for (const v of ['false', '0', 'no', 'off']) expect((await byName(`hydrate=${v}`, 'beta-etl')).metadata).toBeNull();
+      for (const v of ['true', '1', 'yes', 'on'])
+        expect((await byName(`hydrate=${v}`, 'beta-etl')).metadata).toEqual({ description: null });
+      for (const v of ['false', '0', 'no', 'off'])
+        expect((await byName(`hydrate=${v}`, 'beta-etl')).metadata).toBeNull();
       const res = await raw('hydrate=maybe');
       expect(res.status).toBe(422);
       expect(res.body[1]).toContain("'type': 'bool_parsing', 'loc': ('query', 'hydrate')");
     });
 
     it('pipelines without a run have null latest-run resources', async () => {
-      expect((await byName('', 'gamma-report')).resources).toMatchObject({ latest_run_id: null, latest_run_status: null, latest_run_user: null, tags: [] });
+      expect((await byName('', 'gamma-report')).resources).toMatchObject({
+        latest_run_id: null,
+        latest_run_status: null,
+        latest_run_user: null,
+        tags: [],
+      });
     });
 
     it('GET one pipeline is hydrated by default', async () => {
       const one = await get(server, `/api/v1/pipelines/${w.p.delta.id}`, w.admin.token);
-      expect(one).toMatchObject({ name: 'delta_50%', metadata: { description: null }, resources: { latest_run_status: 'initializing', latest_run_user: { id: w.alice.id } } });
+      expect(one).toMatchObject({
+        name: 'delta_50%',
+        metadata: { description: null },
+        resources: { latest_run_status: 'initializing', latest_run_user: { id: w.alice.id } },
+      });
       expect((await get(server, `/api/v1/pipelines/${w.p.delta.id}?hydrate=false`, w.admin.token)).metadata).toBeNull();
     });
   });

@@ -18,8 +18,10 @@ describe('zenml: pipelines', () => {
     await server.close();
   });
 
-  const create = (json: unknown, auth = admin.token, qs = '') => call(server, `/api/v1/pipelines${qs}`, { method: 'POST', auth, json });
-  const put = (id: string, json: unknown, auth = admin.token) => call(server, `/api/v1/pipelines/${id}`, { method: 'PUT', auth, json });
+  const create = (json: unknown, auth = admin.token, qs = '') =>
+    call(server, `/api/v1/pipelines${qs}`, { method: 'POST', auth, json });
+  const put = (id: string, json: unknown, auth = admin.token) =>
+    call(server, `/api/v1/pipelines/${id}`, { method: 'PUT', auth, json });
   const tagNames = (p: { resources: { tags: { name: string }[] } }) => p.resources.tags.map((t) => t.name).sort();
   let n = 0;
   const unique = (prefix = 'p') => `${prefix}-${++n}`;
@@ -31,9 +33,20 @@ describe('zenml: pipelines', () => {
       expect(res.body).toMatchObject({
         name: 'training',
         permission_denied: false,
-        body: { user_id: admin.id, project_id: server.org.id, created: expect.any(String), updated: expect.any(String) },
+        body: {
+          user_id: admin.id,
+          project_id: server.org.id,
+          created: expect.any(String),
+          updated: expect.any(String),
+        },
         metadata: { description: 'trains' },
-        resources: { user: { id: admin.id }, latest_run_id: null, latest_run_status: null, latest_run_user: null, visualizations: [] },
+        resources: {
+          user: { id: admin.id },
+          latest_run_id: null,
+          latest_run_status: null,
+          latest_run_user: null,
+          visualizations: [],
+        },
       });
       expect(tagNames(res.body)).toEqual(['ml', 'nightly']);
       const tags = await get(server, '/api/v1/tags?name=oneof:["ml","nightly"]', admin.token);
@@ -49,7 +62,10 @@ describe('zenml: pipelines', () => {
       expect(wfB).toBe(wfA);
       const wf = await server.core.workflows.get(member.actor, wfA);
       expect({ name: wf.name, sharedToOrg: wf.sharedToOrg }).toEqual({ name: 'zenml-default', sharedToOrg: true });
-      const named = await server.core.workflows.list(admin.actor, query({ filters: [{ field: 'name', op: 'equals', value: 'zenml-default' }] }));
+      const named = await server.core.workflows.list(
+        admin.actor,
+        query({ filters: [{ field: 'name', op: 'equals', value: 'zenml-default' }] }),
+      );
       expect(named.total).toBe(1);
     });
 
@@ -64,7 +80,13 @@ describe('zenml: pipelines', () => {
     it('?project_name_or_id replaces body.project; without either the request is a 422', async () => {
       expect((await create({ name: unique() }, admin.token, '?project_name_or_id=acme')).status).toBe(200);
       const res = await create({ name: unique() });
-      expect(res).toMatchObject({ status: 422, body: ['ValueError', "[{'type': 'missing', 'loc': ('body', 'project'), 'msg': 'Field required', 'input': None}]"] });
+      expect(res).toMatchObject({
+        status: 422,
+        body: [
+          'ValueError',
+          "[{'type': 'missing', 'loc': ('body', 'project'), 'msg': 'Field required', 'input': None}]",
+        ],
+      });
     });
 
     it('a duplicate name in the project is 409 EntityExistsError', async () => {
@@ -72,7 +94,12 @@ describe('zenml: pipelines', () => {
       const res = await create({ name: 'dup', project: 'acme' });
       expect(res).toMatchObject({
         status: 409,
-        body: { detail: ['EntityExistsError', `Unable to create pipeline in project '${server.org.id}': A pipeline with the name dup already exists.`] },
+        body: {
+          detail: [
+            'EntityExistsError',
+            `Unable to create pipeline in project '${server.org.id}': A pipeline with the name dup already exists.`,
+          ],
+        },
       });
     });
 
@@ -86,20 +113,40 @@ describe('zenml: pipelines', () => {
       expect(long.body[1]).toContain("'loc': ('body', 'name')");
       const tags = await create({ name: unique(), project: 'acme', tags: 'ml' });
       expect(tags.body[1]).toContain("'loc': ('body', 'tags')");
-      const broken = await call(server, '/api/v1/pipelines', { method: 'POST', auth: admin.token, headers: { 'content-type': 'application/json' }, body: '{"name":' });
-      expect(broken).toMatchObject({ status: 422, body: ['ValueError', expect.stringContaining("'type': 'json_invalid'")] });
+      const broken = await call(server, '/api/v1/pipelines', {
+        method: 'POST',
+        auth: admin.token,
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":',
+      });
+      expect(broken).toMatchObject({
+        status: 422,
+        body: ['ValueError', expect.stringContaining("'type': 'json_invalid'")],
+      });
       const none = await call(server, '/api/v1/pipelines', { method: 'POST', auth: admin.token });
-      expect(none).toMatchObject({ status: 422, body: ['ValueError', "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]"] });
+      expect(none).toMatchObject({
+        status: 422,
+        body: ['ValueError', "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]"],
+      });
     });
 
     it('an exclusive tag cannot go on a pipeline (400)', async () => {
-      await call(server, '/api/v1/tags', { method: 'POST', auth: admin.token, json: { name: 'only-one', exclusive: true } });
+      await call(server, '/api/v1/tags', {
+        method: 'POST',
+        auth: admin.token,
+        json: { name: 'only-one', exclusive: true },
+      });
       const res = await create({ name: unique(), project: 'acme', tags: ['only-one'] });
-      expect(res).toMatchObject({ status: 400, body: { detail: ['ValueError', 'Can not attach exclusive tag to resource of type pipeline: only-one.'] } });
+      expect(res).toMatchObject({
+        status: 400,
+        body: { detail: ['ValueError', 'Can not attach exclusive tag to resource of type pipeline: only-one.'] },
+      });
     });
 
     it('needs a token', async () => {
-      expect(await call(server, '/api/v1/pipelines', { method: 'POST', json: { name: 'x', project: 'acme' } })).toMatchObject({ status: 401, body: { detail: 'Not authenticated' } });
+      expect(
+        await call(server, '/api/v1/pipelines', { method: 'POST', json: { name: 'x', project: 'acme' } }),
+      ).toMatchObject({ status: 401, body: { detail: 'Not authenticated' } });
     });
   });
 
@@ -107,7 +154,10 @@ describe('zenml: pipelines', () => {
     it('a malformed id is 422 (bare), an unknown one 404 KeyError', async () => {
       expect(await call(server, '/api/v1/pipelines/nope', { auth: admin.token })).toMatchObject({
         status: 422,
-        body: ['ValueError', "[{'type': 'uuid_parsing', 'loc': ('path', 'pipeline_id'), 'msg': 'Input should be a valid UUID', 'input': 'nope'}]"],
+        body: [
+          'ValueError',
+          "[{'type': 'uuid_parsing', 'loc': ('path', 'pipeline_id'), 'msg': 'Input should be a valid UUID', 'input': 'nope'}]",
+        ],
       });
       const id = randomUUID();
       expect(await call(server, `/api/v1/pipelines/${id}`, { auth: admin.token })).toMatchObject({
@@ -145,13 +195,19 @@ describe('zenml: pipelines', () => {
       const p = await create({ name: unique(), project: 'acme' });
       expect(tagNames((await put(p.body.id, { add_tags: [tag.body.id] })).body)).toEqual(['by-id']);
       const missing = randomUUID();
-      expect(await put(p.body.id, { add_tags: [missing] })).toMatchObject({ status: 404, body: { detail: ['KeyError', `'Unable to get tag with ID ${missing}: No tag with this ID found.'`] } });
+      expect(await put(p.body.id, { add_tags: [missing] })).toMatchObject({
+        status: 404,
+        body: { detail: ['KeyError', `'Unable to get tag with ID ${missing}: No tag with this ID found.'`] },
+      });
     });
 
     it('remove_tags removes by name or id and skips unknown or unattached tags; add happens before remove', async () => {
       const p = await create({ name: unique(), project: 'acme', tags: ['a1', 'a2', 'a3'] });
       const a2 = await get(server, '/api/v1/tags/a2', admin.token);
-      const res = await put(p.body.id, { add_tags: ['a4'], remove_tags: ['a1', a2.id, 'never-existed', 'fresh-tag', randomUUID(), 'a4'] });
+      const res = await put(p.body.id, {
+        add_tags: ['a4'],
+        remove_tags: ['a1', a2.id, 'never-existed', 'fresh-tag', randomUUID(), 'a4'],
+      });
       expect(res.status).toBe(200);
       expect(tagNames(res.body)).toEqual(['a3']);
       expect((await call(server, '/api/v1/tags/never-existed', { auth: admin.token })).status).toBe(404);
@@ -164,7 +220,11 @@ describe('zenml: pipelines', () => {
     });
 
     it('an exclusive tag is 400 and changes nothing', async () => {
-      await call(server, '/api/v1/tags', { method: 'POST', auth: admin.token, json: { name: 'excl', exclusive: true } });
+      await call(server, '/api/v1/tags', {
+        method: 'POST',
+        auth: admin.token,
+        json: { name: 'excl', exclusive: true },
+      });
       const p = await create({ name: unique(), project: 'acme', description: 'kept' });
       expect(await put(p.body.id, { description: 'changed', add_tags: ['ok-tag', 'excl'] })).toMatchObject({
         status: 400,
@@ -177,7 +237,10 @@ describe('zenml: pipelines', () => {
     it('members may not change pipelines they only see (403), nor ones they cannot see (404)', async () => {
       const shared = await create({ name: unique(), project: 'acme' });
       await server.core.pipelines.share(admin.actor, shared.body.id, { userIds: [member.id], toOrg: false });
-      expect(await put(shared.body.id, { description: 'x' }, member.token)).toMatchObject({ status: 403, body: { detail: ['IllegalOperationError', expect.any(String)] } });
+      expect(await put(shared.body.id, { description: 'x' }, member.token)).toMatchObject({
+        status: 403,
+        body: { detail: ['IllegalOperationError', expect.any(String)] },
+      });
       const hidden = await create({ name: unique(), project: 'acme' });
       expect((await put(hidden.body.id, { description: 'x' }, member.token)).status).toBe(404);
     });
@@ -198,13 +261,17 @@ describe('zenml: pipelines', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('null');
       expect((await call(server, `/api/v1/pipelines/${p.body.id}`, { auth: admin.token })).status).toBe(404);
-      expect((await call(server, `/api/v1/pipelines/${p.body.id}`, { method: 'DELETE', auth: admin.token })).status).toBe(404);
+      expect(
+        (await call(server, `/api/v1/pipelines/${p.body.id}`, { method: 'DELETE', auth: admin.token })).status,
+      ).toBe(404);
     });
 
     it('members may not delete others’ pipelines', async () => {
       const p = await create({ name: unique(), project: 'acme' });
       await server.core.pipelines.share(admin.actor, p.body.id, { userIds: [], toOrg: true });
-      expect((await call(server, `/api/v1/pipelines/${p.body.id}`, { method: 'DELETE', auth: member.token })).status).toBe(403);
+      expect(
+        (await call(server, `/api/v1/pipelines/${p.body.id}`, { method: 'DELETE', auth: member.token })).status,
+      ).toBe(403);
       expect((await call(server, `/api/v1/pipelines/nope`, { method: 'DELETE', auth: member.token })).status).toBe(422);
     });
   });

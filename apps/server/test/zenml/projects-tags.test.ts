@@ -20,12 +20,29 @@ describe('zenml: projects and tags', () => {
       const page = await get(server, '/api/v1/projects', server.admin.token);
       expect(page).toMatchObject({ index: 1, max_size: 20, total_pages: 1, total: 2 });
       expect(page.items.map((p: { name: string }) => p.name)).toEqual(['acme', 'zp']);
-      expect(page.items[1]).toMatchObject({ id: w.orgId, permission_denied: false, body: { display_name: 'zp', created: expect.any(String) }, metadata: null, resources: {} });
-      expect((await get(server, '/api/v1/projects?hydrate=true', server.admin.token)).items[0].metadata).toEqual({ description: '' });
-      expect(await get(server, '/api/v1/projects?size=1&page=2', server.admin.token)).toMatchObject({ index: 2, total_pages: 2, items: [{ name: 'zp' }] });
+      expect(page.items[1]).toMatchObject({
+        id: w.orgId,
+        permission_denied: false,
+        body: { display_name: 'zp', created: expect.any(String) },
+        metadata: null,
+        resources: {},
+      });
+      expect((await get(server, '/api/v1/projects?hydrate=true', server.admin.token)).items[0].metadata).toEqual({
+        description: '',
+      });
+      expect(await get(server, '/api/v1/projects?size=1&page=2', server.admin.token)).toMatchObject({
+        index: 2,
+        total_pages: 2,
+        items: [{ name: 'zp' }],
+      });
       expect(await call(server, '/api/v1/projects?size=1&page=3', { auth: server.admin.token })).toMatchObject({
         status: 400,
-        body: { detail: ['ValueError', 'Invalid page 3. The requested page size is 1 and there are a total of 2 items for this query. The maximum page value therefore is 2.'] },
+        body: {
+          detail: [
+            'ValueError',
+            'Invalid page 3. The requested page size is 1 and there are a total of 2 items for this query. The maximum page value therefore is 2.',
+          ],
+        },
       });
     });
 
@@ -35,34 +52,58 @@ describe('zenml: projects and tags', () => {
     });
 
     it('gets a project by name or id, hydrated; 404 for unknown projects and projects you are not in', async () => {
-      expect(await get(server, '/api/v1/projects/zp', w.alice.token)).toMatchObject({ id: w.orgId, name: 'zp', metadata: { description: '' } });
+      expect(await get(server, '/api/v1/projects/zp', w.alice.token)).toMatchObject({
+        id: w.orgId,
+        name: 'zp',
+        metadata: { description: '' },
+      });
       expect((await get(server, `/api/v1/projects/${w.orgId}`, w.alice.token)).name).toBe('zp');
-      expect(await call(server, '/api/v1/projects/nosuch', { auth: w.alice.token })).toMatchObject({ status: 404, body: { detail: ['KeyError', expect.stringContaining('nosuch')] } });
+      expect(await call(server, '/api/v1/projects/nosuch', { auth: w.alice.token })).toMatchObject({
+        status: 404,
+        body: { detail: ['KeyError', expect.stringContaining('nosuch')] },
+      });
       const outsider = await server.organization('zp-outside');
       expect((await call(server, '/api/v1/projects/zp', { auth: outsider.admin.token })).status).toBe(404);
     });
 
     it('statistics count the pipelines and runs the caller can see', async () => {
       expect(await get(server, '/api/v1/projects/zp/statistics', w.admin.token)).toEqual({ pipelines: 4, runs: 4 });
-      expect(await get(server, `/api/v1/projects/${w.orgId}/statistics`, w.alice.token)).toEqual({ pipelines: 2, runs: 2 });
+      expect(await get(server, `/api/v1/projects/${w.orgId}/statistics`, w.alice.token)).toEqual({
+        pipelines: 2,
+        runs: 2,
+      });
       expect(await get(server, '/api/v1/projects/zp/statistics', w.carol.token)).toEqual({ pipelines: 1, runs: 0 });
       expect((await call(server, '/api/v1/projects/zp/statistics')).status).toBe(401);
     });
   });
 
   describe('tags', () => {
-    const create = (json: unknown, token = w.admin.token) => call(server, '/api/v1/tags', { method: 'POST', auth: token, json });
-    const tagNames = async (qs: string) => (await get(server, `/api/v1/tags?${qs}`, w.admin.token)).items.map((t: { name: string }) => t.name);
+    const create = (json: unknown, token = w.admin.token) =>
+      call(server, '/api/v1/tags', { method: 'POST', auth: token, json });
+    const tagNames = async (qs: string) =>
+      (await get(server, `/api/v1/tags?${qs}`, w.admin.token)).items.map((t: { name: string }) => t.name);
 
     it('POST creates a tag (200, hydrated); a taken name is 409', async () => {
       const res = await create({ name: 'gold', color: 'yellow', exclusive: true });
       expect(res).toMatchObject({
         status: 200,
-        body: { name: 'gold', permission_denied: false, body: { color: 'yellow', exclusive: true, user_id: w.admin.id }, metadata: { tagged_count: 0 }, resources: { user: { id: w.admin.id } } },
+        body: {
+          name: 'gold',
+          permission_denied: false,
+          body: { color: 'yellow', exclusive: true, user_id: w.admin.id },
+          metadata: { tagged_count: 0 },
+          resources: { user: { id: w.admin.id } },
+        },
       });
       const plain = await create({ name: 'silver' });
-      expect(plain.body.body).toMatchObject({ exclusive: false, color: expect.stringMatching(/^(grey|purple|red|green|yellow|orange|lime|teal|turquoise|magenta|blue)$/) });
-      expect(await create({ name: 'gold' })).toMatchObject({ status: 409, body: { detail: ['EntityExistsError', expect.stringContaining('gold')] } });
+      expect(plain.body.body).toMatchObject({
+        exclusive: false,
+        color: expect.stringMatching(/^(grey|purple|red|green|yellow|orange|lime|teal|turquoise|magenta|blue)$/),
+      });
+      expect(await create({ name: 'gold' })).toMatchObject({
+        status: 409,
+        body: { detail: ['EntityExistsError', expect.stringContaining('gold')] },
+      });
     });
 
     it('invalid tags are FastAPI’s bare 422', async () => {
@@ -81,13 +122,30 @@ describe('zenml: projects and tags', () => {
       expect(await tagNames('exclusive=false&sort_by=name')).toEqual(['dev', 'etl', 'prod', 'silver']);
       expect(await tagNames('exclusive=0&sort_by=name')).toEqual(['dev', 'etl', 'prod', 'silver']);
       expect(await tagNames('exclusive=notequals:true&sort_by=name')).toEqual(['dev', 'etl', 'prod', 'silver']);
-      expect(await tagNames('exclusive=isnotempty:&sort_by=desc:name')).toEqual(['silver', 'prod', 'gold', 'etl', 'dev']);
+      expect(await tagNames('exclusive=isnotempty:&sort_by=desc:name')).toEqual([
+        'silver',
+        'prod',
+        'gold',
+        'etl',
+        'dev',
+      ]);
       expect(await tagNames('exclusive=isempty:')).toEqual([]);
       // Other tags got random colors: yellow may be among them.
       expect(await tagNames('color=yellow')).toContain('gold');
       expect(await tagNames('color=notequals:yellow')).not.toContain('gold');
-      expect(await tagNames('name=contains:e&logical_operator=or&name=gold&sort_by=name')).toEqual(['dev', 'etl', 'gold', 'silver']);
-      expect(await tagNames('created=gte:2024-01-01 00:00:00&sort_by=name')).toEqual(['dev', 'etl', 'gold', 'prod', 'silver']);
+      expect(await tagNames('name=contains:e&logical_operator=or&name=gold&sort_by=name')).toEqual([
+        'dev',
+        'etl',
+        'gold',
+        'silver',
+      ]);
+      expect(await tagNames('created=gte:2024-01-01 00:00:00&sort_by=name')).toEqual([
+        'dev',
+        'etl',
+        'gold',
+        'prod',
+        'silver',
+      ]);
       const prod = await get(server, '/api/v1/tags/prod', w.admin.token);
       expect(await tagNames(`id=${prod.id}`)).toEqual(['prod']);
       expect(prod.metadata).toEqual({ tagged_count: 2 });
@@ -98,7 +156,10 @@ describe('zenml: projects and tags', () => {
 
     it.each([
       ['exclusive=maybe', "Unable to parse boolean filter value 'maybe'."],
-      ['exclusive=contains:t', "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty']"],
+      [
+        'exclusive=contains:t',
+        "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty']",
+      ],
       ['exclusive=gt:0', "can not be filtered using this operation: 'gt'"],
       ['sort_by=color', 'You can only sort by valid fields of this resource'],
     ])('%s is 422 in the filter model’s shape', async (qs, message) => {
@@ -111,7 +172,10 @@ describe('zenml: projects and tags', () => {
     it('GET by name or id; unknown is 404', async () => {
       const gold = await get(server, '/api/v1/tags/gold', w.admin.token);
       expect((await get(server, `/api/v1/tags/${gold.id}`, w.admin.token)).name).toBe('gold');
-      expect(await call(server, '/api/v1/tags/nothing', { auth: w.admin.token })).toMatchObject({ status: 404, body: { detail: ['KeyError', expect.stringContaining('nothing')] } });
+      expect(await call(server, '/api/v1/tags/nothing', { auth: w.admin.token })).toMatchObject({
+        status: 404,
+        body: { detail: ['KeyError', expect.stringContaining('nothing')] },
+      });
     });
   });
 });

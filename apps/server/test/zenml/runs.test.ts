@@ -23,16 +23,42 @@ describe('zenml: runs', () => {
     alice = await server.user({ orgSlug: 'zr', email: 'alice@zr.test' });
     bob = await server.user({ orgSlug: 'zr', email: 'bob@zr.test' });
     workflowId = await fixtureWorkflow(server, admin);
-    const seed = (name: string, owner: TestUser) => seedPipeline(server, { owner: owner.actor, workflowId, name, createdAt: at('2024-06-01T00:00:00Z') });
+    const seed = (name: string, owner: TestUser) =>
+      seedPipeline(server, { owner: owner.actor, workflowId, name, createdAt: at('2024-06-01T00:00:00Z') });
     p1 = await seed('first', alice);
     p2 = await seed('second', alice);
     p3 = await seed('third', bob);
-    runs.completed = await seedRun(server, { pipelineId: p1.id, status: 'COMPLETED', at: at('2024-06-02T00:00:00Z'), by: alice.id });
-    runs.failed = await seedRun(server, { pipelineId: p1.id, status: 'ERROR', at: at('2024-06-03T00:00:00Z'), by: bob.id });
+    runs.completed = await seedRun(server, {
+      pipelineId: p1.id,
+      status: 'COMPLETED',
+      at: at('2024-06-02T00:00:00Z'),
+      by: alice.id,
+    });
+    runs.failed = await seedRun(server, {
+      pipelineId: p1.id,
+      status: 'ERROR',
+      at: at('2024-06-03T00:00:00Z'),
+      by: bob.id,
+    });
     runs.stopped = await seedRun(server, { pipelineId: p1.id, status: 'STOPPED', at: at('2024-06-04T00:00:00Z') });
-    runs.initializing = await seedRun(server, { pipelineId: p1.id, status: 'PENDING', at: at('2024-06-05T00:00:00Z'), by: alice.id });
-    runs.running = await seedRun(server, { pipelineId: p2.id, status: 'EXECUTING', at: at('2024-06-06T00:00:00Z'), by: alice.id });
-    runs.stopping = await seedRun(server, { pipelineId: p3.id, status: 'STOPPING', at: at('2024-06-07T00:00:00Z'), by: bob.id });
+    runs.initializing = await seedRun(server, {
+      pipelineId: p1.id,
+      status: 'PENDING',
+      at: at('2024-06-05T00:00:00Z'),
+      by: alice.id,
+    });
+    runs.running = await seedRun(server, {
+      pipelineId: p2.id,
+      status: 'EXECUTING',
+      at: at('2024-06-06T00:00:00Z'),
+      by: alice.id,
+    });
+    runs.stopping = await seedRun(server, {
+      pipelineId: p3.id,
+      status: 'STOPPING',
+      at: at('2024-06-07T00:00:00Z'),
+      by: bob.id,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -68,12 +94,20 @@ describe('zenml: runs', () => {
     });
     expect(items[1].body).toMatchObject({ status: 'failed', status_reason: 'boom' });
     expect(items[2].resources.user).toBeNull();
-    expect(items[3].body).toMatchObject({ status: 'initializing', in_progress: true, updated: '2024-06-05T00:00:00.000Z' });
+    expect(items[3].body).toMatchObject({
+      status: 'initializing',
+      in_progress: true,
+      updated: '2024-06-05T00:00:00.000Z',
+    });
   });
 
   it('a pipeline shows its latest run', async () => {
     const p = await get(server, `/api/v1/pipelines/${p1.id}`, admin.token);
-    expect(p.resources).toMatchObject({ latest_run_id: runs.initializing!.id, latest_run_status: 'initializing', latest_run_user: { id: alice.id } });
+    expect(p.resources).toMatchObject({
+      latest_run_id: runs.initializing!.id,
+      latest_run_status: 'initializing',
+      latest_run_user: { id: alice.id },
+    });
   });
 
   describe('filters', () => {
@@ -86,7 +120,10 @@ describe('zenml: runs', () => {
       ['status=endswith:ed', ['completed', 'failed', 'stopped']],
       ['status=notcontains:ing', ['completed', 'failed', 'stopped']],
       [`status=${encodeURIComponent('oneof:["failed","stopped"]')}`, ['failed', 'stopped']],
-      [`status=${encodeURIComponent('notoneof:["failed","stopped"]')}`, ['completed', 'initializing', 'running', 'stopping']],
+      [
+        `status=${encodeURIComponent('notoneof:["failed","stopped"]')}`,
+        ['completed', 'initializing', 'running', 'stopping'],
+      ],
       ['status=queued', []],
       ['status=isempty:', []],
       ['status=isnotempty:', ALL],
@@ -99,7 +136,10 @@ describe('zenml: runs', () => {
     it('pipeline_id (uuid) and user (the starter’s id)', async () => {
       expect(await listed(`pipeline_id=${p1.id}`)).toEqual(['completed', 'failed', 'stopped', 'initializing']);
       expect(await listed(`pipeline_id=notequals:${p1.id}`)).toEqual(['running', 'stopping']);
-      expect(await listed(`pipeline_id=${encodeURIComponent(`oneof:["${p2.id}","${p3.id}"]`)}`)).toEqual(['running', 'stopping']);
+      expect(await listed(`pipeline_id=${encodeURIComponent(`oneof:["${p2.id}","${p3.id}"]`)}`)).toEqual([
+        'running',
+        'stopping',
+      ]);
       expect(await listed(`user=${bob.id}`)).toEqual(['failed', 'stopping']);
       expect(await listed('user=isempty:')).toEqual(['stopped']);
     });
@@ -133,10 +173,16 @@ describe('zenml: runs', () => {
 
     it.each([
       ['index=abc', "invalid literal for int() with base 10: 'abc'"],
-      ['index=contains:1', "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte']"],
+      [
+        'index=contains:1',
+        "This datatype can not be filtered using this operation: 'contains'. The allowed operations are: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte']",
+      ],
       [`index=${encodeURIComponent('oneof:[1,2]')}`, "can not be filtered using this operation: 'oneof'"],
       ['status=gt:1', "can not be filtered using this operation: 'gt'"],
-      ['start_time=lt:yesterday', 'The datetime filter only works with values in the following format: %Y-%m-%d %H:%M:%S'],
+      [
+        'start_time=lt:yesterday',
+        'The datetime filter only works with values in the following format: %Y-%m-%d %H:%M:%S',
+      ],
     ])('%s is 422 in the filter model’s shape', async (qs, message) => {
       const res = await call(server, `/api/v1/runs?${qs}`, { auth: admin.token });
       expect(res.status).toBe(422);
@@ -150,7 +196,9 @@ describe('zenml: runs', () => {
     it('created ascending by default; desc:created; index; desc:updated; status', async () => {
       expect(await listed('sort_by=desc:created')).toEqual([...ALL].reverse());
       expect((await listed('sort_by=index')).slice(0, 3).sort()).toEqual(['completed', 'running', 'stopping']);
-      const updated = (await page('sort_by=desc:updated')).items.map((i: { body: { updated: string } }) => i.body.updated);
+      const updated = (await page('sort_by=desc:updated')).items.map(
+        (i: { body: { updated: string } }) => i.body.updated,
+      );
       expect(updated).toEqual([...updated].sort().reverse());
       const asc = await listed('sort_by=status');
       expect(await listed('sort_by=desc:status')).toEqual([...asc].reverse());
@@ -158,19 +206,35 @@ describe('zenml: runs', () => {
 
     it('an unsupported sort column is 422; a page past the end 400', async () => {
       const bad = await call(server, '/api/v1/runs?sort_by=desc:name', { auth: admin.token });
-      expect(bad).toMatchObject({ status: 422, body: { detail: ['ValueError', expect.stringContaining('You can only sort by valid fields of this resource')] } });
+      expect(bad).toMatchObject({
+        status: 422,
+        body: { detail: ['ValueError', expect.stringContaining('You can only sort by valid fields of this resource')] },
+      });
       const past = await call(server, '/api/v1/runs?size=4&page=3', { auth: admin.token });
       expect(past).toMatchObject({
         status: 400,
-        body: { detail: ['ValueError', 'Invalid page 3. The requested page size is 4 and there are a total of 6 items for this query. The maximum page value therefore is 2.'] },
+        body: {
+          detail: [
+            'ValueError',
+            'Invalid page 3. The requested page size is 4 and there are a total of 6 items for this query. The maximum page value therefore is 2.',
+          ],
+        },
       });
       expect(await page('size=4&page=2')).toMatchObject({ index: 2, max_size: 4, total_pages: 2, total: 6 });
     });
   });
 
   it('GET /api/v1/pipelines/{id}/runs lists one pipeline’s runs with the same filters', async () => {
-    const res = await get(server, `/api/v1/pipelines/${p1.id}/runs?status=contains:ed&sort_by=desc:created`, admin.token);
-    expect(res.items.map((i: { body: { status: string } }) => i.body.status)).toEqual(['stopped', 'failed', 'completed']);
+    const res = await get(
+      server,
+      `/api/v1/pipelines/${p1.id}/runs?status=contains:ed&sort_by=desc:created`,
+      admin.token,
+    );
+    expect(res.items.map((i: { body: { status: string } }) => i.body.status)).toEqual([
+      'stopped',
+      'failed',
+      'completed',
+    ]);
     expect((await call(server, `/api/v1/pipelines/${randomUUID()}/runs`, { auth: admin.token })).status).toBe(404);
   });
 
@@ -186,38 +250,70 @@ describe('zenml: runs', () => {
     expect((await get(server, `/api/v1/runs/${runs.failed!.id}?hydrate=false`, admin.token)).metadata).toBeNull();
     expect(await call(server, '/api/v1/runs/nope', { auth: admin.token })).toMatchObject({
       status: 422,
-      body: ['ValueError', "[{'type': 'uuid_parsing', 'loc': ('path', 'run_id'), 'msg': 'Input should be a valid UUID', 'input': 'nope'}]"],
+      body: [
+        'ValueError',
+        "[{'type': 'uuid_parsing', 'loc': ('path', 'run_id'), 'msg': 'Input should be a valid UUID', 'input': 'nope'}]",
+      ],
     });
     const unknown = randomUUID();
     expect(await call(server, `/api/v1/runs/${unknown}`, { auth: admin.token })).toMatchObject({
       status: 404,
-      body: { detail: ['KeyError', `'Unable to get pipeline run with ID ${unknown}: No pipeline run with this ID found.'`] },
+      body: {
+        detail: ['KeyError', `'Unable to get pipeline run with ID ${unknown}: No pipeline run with this ID found.'`],
+      },
     });
   });
 
   it('members see the runs of pipelines they can see', async () => {
-    expect((await page('', bob.token)).items.map((i: { body: { status: string } }) => i.body.status)).toEqual(['stopping']);
+    expect((await page('', bob.token)).items.map((i: { body: { status: string } }) => i.body.status)).toEqual([
+      'stopping',
+    ]);
     expect((await call(server, `/api/v1/runs/${runs.completed!.id}`, { auth: bob.token })).status).toBe(404);
   });
 
   describe('POST /api/v1/runs/{id}/stop', () => {
     it('stops a pending run at once and a running one via stopping; answers null', async () => {
-      const p = await seedPipeline(server, { owner: alice.actor, workflowId, name: 'stoppable', createdAt: at('2024-07-01T00:00:00Z') });
-      const pending = await seedRun(server, { pipelineId: p.id, status: 'PENDING', at: at('2024-07-02T00:00:00Z'), by: alice.id });
+      const p = await seedPipeline(server, {
+        owner: alice.actor,
+        workflowId,
+        name: 'stoppable',
+        createdAt: at('2024-07-01T00:00:00Z'),
+      });
+      const pending = await seedRun(server, {
+        pipelineId: p.id,
+        status: 'PENDING',
+        at: at('2024-07-02T00:00:00Z'),
+        by: alice.id,
+      });
       const res = await server.fetch(`/api/v1/runs/${pending.id}/stop`, { method: 'POST', auth: alice.token });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('null');
-      expect((await get(server, `/api/v1/runs/${pending.id}`, alice.token)).body).toMatchObject({ status: 'stopped', in_progress: false });
+      expect((await get(server, `/api/v1/runs/${pending.id}`, alice.token)).body).toMatchObject({
+        status: 'stopped',
+        in_progress: false,
+      });
 
-      const running = await seedRun(server, { pipelineId: p.id, status: 'EXECUTING', at: at('2024-07-03T00:00:00Z'), by: alice.id });
-      expect((await call(server, `/api/v1/runs/${running.id}/stop`, { method: 'POST', auth: alice.token })).status).toBe(200);
-      expect((await get(server, `/api/v1/runs/${running.id}`, alice.token)).body).toMatchObject({ status: 'stopping', in_progress: true });
+      const running = await seedRun(server, {
+        pipelineId: p.id,
+        status: 'EXECUTING',
+        at: at('2024-07-03T00:00:00Z'),
+        by: alice.id,
+      });
+      expect(
+        (await call(server, `/api/v1/runs/${running.id}/stop`, { method: 'POST', auth: alice.token })).status,
+      ).toBe(200);
+      expect((await get(server, `/api/v1/runs/${running.id}`, alice.token)).body).toMatchObject({
+        status: 'stopping',
+        in_progress: true,
+      });
     });
 
     it('a finished run cannot be stopped (400); others’ runs need rights', async () => {
       const done = await call(server, `/api/v1/runs/${runs.completed!.id}/stop`, { method: 'POST', auth: admin.token });
       expect(done).toMatchObject({ status: 400, body: { detail: ['IllegalOperationError', expect.any(String)] } });
-      expect((await call(server, `/api/v1/runs/${runs.running!.id}/stop`, { method: 'POST', auth: bob.token })).status).toBe(404);
+      expect(
+        (await call(server, `/api/v1/runs/${runs.running!.id}/stop`, { method: 'POST', auth: bob.token })).status,
+      ).toBe(404);
       expect((await call(server, `/api/v1/runs/${runs.running!.id}/stop`, { method: 'POST' })).status).toBe(401);
     });
   });

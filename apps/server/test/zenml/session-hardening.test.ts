@@ -8,7 +8,10 @@ describe('zenml: login and session hardening', () => {
   let cookie: string;
   beforeAll(async () => {
     server = await startTestServer({ config: { metricsToken: 'metrics-secret-1' } });
-    const res = await server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
+    const res = await server.fetch('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
     cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   });
   afterAll(async () => {
@@ -18,15 +21,36 @@ describe('zenml: login and session hardening', () => {
   const loginBody = (pairs: Array<[string, string]>) => ({ method: 'POST', body: new URLSearchParams(pairs) });
 
   it('a login parameter given twice is a 400 (form field or JSON array), not a guess at which one counts', async () => {
-    const form = await call(server, '/api/v1/login', loginBody([['username', 'a@example.com'], ['username', ADMIN_EMAIL], ['password', ADMIN_PASSWORD]]));
-    expect(form).toMatchObject({ status: 400, body: { detail: 'Invalid request: username must be given once, as a string.' } });
-    const json = await call(server, '/api/v1/login', { method: 'POST', json: { username: ['x@example.com', ADMIN_EMAIL], password: ADMIN_PASSWORD } });
-    expect(json).toMatchObject({ status: 400, body: { detail: 'Invalid request: username must be given once, as a string.' } });
+    const form = await call(
+      server,
+      '/api/v1/login',
+      loginBody([
+        ['username', 'a@example.com'],
+        ['username', ADMIN_EMAIL],
+        ['password', ADMIN_PASSWORD],
+      ]),
+    );
+    expect(form).toMatchObject({
+      status: 400,
+      body: { detail: 'Invalid request: username must be given once, as a string.' },
+    });
+    const json = await call(server, '/api/v1/login', {
+      method: 'POST',
+      json: { username: ['x@example.com', ADMIN_EMAIL], password: ADMIN_PASSWORD },
+    });
+    expect(json).toMatchObject({
+      status: 400,
+      body: { detail: 'Invalid request: username must be given once, as a string.' },
+    });
   });
 
   it('a change sent cross-site with only the session cookie is refused; the same from our own pages or a client is not', async () => {
-    const stop = (headers: Record<string, string>, auth?: string) => call(server, `/api/v1/runs/${randomUUID()}/stop`, { method: 'POST', headers, auth });
-    expect(await stop({ cookie, 'sec-fetch-site': 'cross-site' })).toMatchObject({ status: 403, body: { detail: ['IllegalOperationError', expect.stringMatching(/^Cross-site request refused/)] } });
+    const stop = (headers: Record<string, string>, auth?: string) =>
+      call(server, `/api/v1/runs/${randomUUID()}/stop`, { method: 'POST', headers, auth });
+    expect(await stop({ cookie, 'sec-fetch-site': 'cross-site' })).toMatchObject({
+      status: 403,
+      body: { detail: ['IllegalOperationError', expect.stringMatching(/^Cross-site request refused/)] },
+    });
     expect((await stop({ cookie, 'sec-fetch-site': 'same-site' })).status).toBe(403);
     expect((await stop({ cookie, origin: 'https://evil.example' })).status).toBe(403);
     expect((await stop({ cookie, origin: 'null' })).status).toBe(403);
@@ -36,7 +60,9 @@ describe('zenml: login and session hardening', () => {
     expect((await stop({ cookie })).status).toBe(404);
     expect((await stop({ 'sec-fetch-site': 'cross-site' }, server.admin.token)).status).toBe(404);
     // Reading is not a change.
-    expect((await server.fetch('/api/v1/current-user', { headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status).toBe(200);
+    expect(
+      (await server.fetch('/api/v1/current-user', { headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status,
+    ).toBe(200);
   });
 
   it('logout is a POST (GET still works for older clients)', async () => {
@@ -46,10 +72,17 @@ describe('zenml: login and session hardening', () => {
   });
 
   it('answers carrying credentials are never cached', async () => {
-    const res = await server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ password: server.admin.apiKey }) });
+    const res = await server.fetch('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ password: server.admin.apiKey }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect((await server.fetch('/admin/api/v1/api-keys', { method: 'POST', auth: server.admin.token })).headers.get('cache-control')).toBe('no-store');
+    expect(
+      (await server.fetch('/admin/api/v1/api-keys', { method: 'POST', auth: server.admin.token })).headers.get(
+        'cache-control',
+      ),
+    ).toBe('no-store');
   });
 
   it('/metrics needs its bearer token when one is configured', async () => {
@@ -69,7 +102,11 @@ describe('zenml: the per-account login limit', () => {
       const victim = `victim-${randomUUID()}@example.com`;
       const statuses: number[] = [];
       for (const [i, name] of [victim, ` ${victim}`, victim.toUpperCase(), victim].entries()) {
-        const res = await server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: name, password: 'wrong-password' }), headers: { 'x-forwarded-for': `203.0.113.${i + 1}` } });
+        const res = await server.fetch('/api/v1/login', {
+          method: 'POST',
+          body: new URLSearchParams({ username: name, password: 'wrong-password' }),
+          headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        });
         statuses.push(res.status);
       }
       expect(statuses).toEqual([401, 401, 401, 429]);
@@ -85,7 +122,12 @@ describe('zenml: the session cookie behind a TLS proxy', () => {
     await server?.close();
   });
 
-  const login = () => server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }), headers: { 'x-forwarded-proto': 'https' } });
+  const login = () =>
+    server.fetch('/api/v1/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+      headers: { 'x-forwarded-proto': 'https' },
+    });
 
   it('is Secure when the trusted proxy says https', async () => {
     server = await startTestServer({ config: { trustProxy: 'loopback' } });
@@ -94,7 +136,14 @@ describe('zenml: the session cookie behind a TLS proxy', () => {
 
   it('is Secure when the public URL is https', async () => {
     server = await startTestServer({ config: { publicUrl: 'https://pipes.example.com' } });
-    expect((await server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }) })).headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+    expect(
+      (
+        await server.fetch('/api/v1/login', {
+          method: 'POST',
+          body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+        })
+      ).headers.get('set-cookie'),
+    ).toMatch(/;\s*Secure/i);
   });
 
   it('is not Secure on plain http with no proxy trusted (a forwarded header alone is not believed)', async () => {

@@ -11,7 +11,11 @@ export interface JsonResponse<T = any> {
 }
 
 /** A call with a bearer token; the body parsed as JSON (null for an empty body). */
-export async function call<T = any>(server: TestServer, path: string, init: RequestInit & { auth?: string; json?: unknown } = {}): Promise<JsonResponse<T>> {
+export async function call<T = any>(
+  server: TestServer,
+  path: string,
+  init: RequestInit & { auth?: string; json?: unknown } = {},
+): Promise<JsonResponse<T>> {
   const res = await server.fetch(path, init);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
@@ -50,7 +54,16 @@ export async function fixtureWorkflow(server: TestServer, admin: TestUser): Prom
  */
 export async function seedPipeline(
   server: TestServer,
-  input: { owner: Actor; workflowId: string; name: string; createdAt: Date; updatedAt?: Date; description?: string | null; tags?: string[]; sharedToOrg?: boolean },
+  input: {
+    owner: Actor;
+    workflowId: string;
+    name: string;
+    createdAt: Date;
+    updatedAt?: Date;
+    description?: string | null;
+    tags?: string[];
+    sharedToOrg?: boolean;
+  },
 ): Promise<Pipeline> {
   const storage = server.built.storage;
   const p = Pipeline.create({
@@ -64,7 +77,9 @@ export async function seedPipeline(
     now: input.createdAt,
   });
   for (const name of input.tags ?? []) {
-    const tag = (await storage.tags.findByName(input.owner.orgId, name)) ?? (await server.core.tags.create(input.owner, { name }));
+    const tag =
+      (await storage.tags.findByName(input.owner.orgId, name)) ??
+      (await server.core.tags.create(input.owner, { name }));
     p.addTag(tag, input.owner.userId, input.createdAt);
   }
   if (input.sharedToOrg) p.share([], true, input.owner.userId, input.createdAt);
@@ -77,7 +92,10 @@ export async function seedPipeline(
  * Inserts a run of a pipeline in a given status at a given time (no executor involved),
  * with the pipeline's bookkeeping (run index, latest run) as core keeps it.
  */
-export async function seedRun(server: TestServer, input: { pipelineId: string; status: RunStatus; at: Date; by?: string | null }): Promise<Run> {
+export async function seedRun(
+  server: TestServer,
+  input: { pipelineId: string; status: RunStatus; at: Date; by?: string | null },
+): Promise<Run> {
   return server.built.storage.transaction(async (tx) => {
     const pipeline = (await tx.pipelines.findByIdForUpdate(input.pipelineId))!;
     const id = randomUUID();
@@ -95,7 +113,7 @@ export async function seedRun(server: TestServer, input: { pipelineId: string; s
     });
     const later = new Date(input.at.getTime() + 1000);
     const files = { total: 0, ok: 0, failed: 0 };
-    if (input.status !== 'PENDING') run.start(input.at, new Date(input.at.getTime() + 3600_000));
+    if (input.status !== 'PENDING') run.start(input.at, new Date(input.at.getTime() + 3600_000), 'attempt-1');
     if (input.status === 'COMPLETED') run.complete(later, emptyCounters(), files);
     if (input.status === 'ERROR') run.fail('boom', later, emptyCounters(), files);
     if (input.status === 'STOPPING' || input.status === 'STOPPED') run.requestCancel(null, later);
@@ -109,7 +127,10 @@ export async function seedRun(server: TestServer, input: { pipelineId: string; s
 
 /** Logs in with the password grant; returns the access token. */
 export async function login(server: TestServer, username: string, password: string): Promise<string> {
-  const res = await server.fetch('/api/v1/login', { method: 'POST', body: new URLSearchParams({ username, password }) });
+  const res = await server.fetch('/api/v1/login', {
+    method: 'POST',
+    body: new URLSearchParams({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -141,7 +162,12 @@ export async function seedWorld(server: TestServer, slug: string): Promise<World
   const bob = await server.user({ orgSlug: slug, email: `bob@${slug}.test` });
   const carol = await server.user({ orgSlug: slug, email: `carol@${slug}.test` });
   const workflowId = await fixtureWorkflow(server, org.admin);
-  const seed = (owner: TestUser, name: string, created: string, extra: { tags?: string[]; updated?: string; shared?: boolean } = {}) =>
+  const seed = (
+    owner: TestUser,
+    name: string,
+    created: string,
+    extra: { tags?: string[]; updated?: string; shared?: boolean } = {},
+  ) =>
     seedPipeline(server, {
       owner: owner.actor,
       workflowId,

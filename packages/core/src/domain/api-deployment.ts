@@ -33,11 +33,17 @@ const DESCRIPTION_MAX = 255;
 function validate(issues: Issues, f: ApiDeploymentFields): void {
   if (f.apiName !== undefined) {
     issues.text('apiName', f.apiName, { max: API_NAME_MAX, required: true });
-    if (typeof f.apiName === 'string' && f.apiName !== '' && f.apiName.length <= API_NAME_MAX && !API_NAME_RE.test(f.apiName))
+    if (
+      typeof f.apiName === 'string' &&
+      f.apiName !== '' &&
+      f.apiName.length <= API_NAME_MAX &&
+      !API_NAME_RE.test(f.apiName)
+    )
       issues.add('apiName', 'Only letters, numbers, hyphen and underscores are allowed.', 'invalid_api_name');
   }
   if (f.displayName !== undefined) issues.text('displayName', f.displayName, { max: API_NAME_MAX, required: true });
-  if (f.description !== undefined && f.description !== null) issues.text('description', f.description, { max: DESCRIPTION_MAX });
+  if (f.description !== undefined && f.description !== null)
+    issues.text('description', f.description, { max: DESCRIPTION_MAX });
   if (f.isActive !== undefined && typeof f.isActive !== 'boolean') issues.add('isActive', 'Must be a boolean.');
 }
 
@@ -60,7 +66,12 @@ export class ApiDeployment {
     now: Date;
   }): ApiDeployment {
     const issues = new Issues();
-    validate(issues, { apiName: input.apiName, displayName: input.displayName, description: input.description, isActive: input.isActive });
+    validate(issues, {
+      apiName: input.apiName,
+      displayName: input.displayName,
+      description: input.description,
+      isActive: input.isActive,
+    });
     issues.throwIfAny();
     return new ApiDeployment({
       id: input.id,
@@ -114,6 +125,12 @@ export class ApiDeployment {
   }
   get sharedToOrg(): boolean {
     return this.state.sharedToOrg;
+  }
+  get createdBy(): string {
+    return this.state.createdBy;
+  }
+  get modifiedBy(): string {
+    return this.state.modifiedBy;
   }
   get createdAt(): Date {
     return this.state.createdAt;

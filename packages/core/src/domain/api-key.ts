@@ -48,9 +48,11 @@ export class ApiKey {
       throw new ValidationError('Exactly one of api or pipeline must be provided.', 'non_field_errors');
     const [targetKind, targetId] = given[0]! as [string, string];
     const expectedKind: ApiKeyKind = targetKind === 'user' ? 'personal' : (targetKind as ApiKeyKind);
-    if (expectedKind !== input.kind) throw new ValidationError(`A ${input.kind} key needs a ${input.kind} target.`, 'non_field_errors');
+    if (expectedKind !== input.kind)
+      throw new ValidationError(`A ${input.kind} key needs a ${input.kind} target.`, 'non_field_errors');
     new Issues().text('description', input.description, { max: 255 }).throwIfAny();
-    if (input.expiresAt && input.expiresAt <= input.now) throw ValidationError.field('expiresAt', 'Must be in the future.');
+    if (input.expiresAt && input.expiresAt <= input.now)
+      throw ValidationError.field('expiresAt', 'Must be in the future.');
     return new ApiKey({
       id: input.id,
       orgId: input.orgId,
@@ -111,6 +113,9 @@ export class ApiKey {
   }
   get createdAt(): Date {
     return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
   }
 
   /** Usable for authentication: active and not expired. */

@@ -59,7 +59,8 @@ export class Connection {
     const issues = new Issues();
     validateName(issues, input.name);
     issues.text('description', input.description, { max: 490 });
-    if (typeof input.kind !== 'string' || !KIND_RE.test(input.kind)) issues.add('kind', 'This field is required: a connection kind such as "postgres".', 'required');
+    if (typeof input.kind !== 'string' || !KIND_RE.test(input.kind))
+      issues.add('kind', 'This field is required: a connection kind such as "postgres".', 'required');
     validateSettings(issues, input.settings);
     issues.throwIfAny();
     return new Connection({
@@ -79,7 +80,11 @@ export class Connection {
   }
 
   static restore(state: ConnectionState): Connection {
-    return new Connection({ ...state, settings: structuredClone(state.settings), sealedSecrets: { ...state.sealedSecrets } });
+    return new Connection({
+      ...state,
+      settings: structuredClone(state.settings),
+      sealedSecrets: { ...state.sealedSecrets },
+    });
   }
 
   get id(): string {
@@ -164,6 +169,10 @@ export class Connection {
   }
 
   toState(): ConnectionState {
-    return { ...this.state, settings: structuredClone(this.state.settings), sealedSecrets: { ...this.state.sealedSecrets } };
+    return {
+      ...this.state,
+      settings: structuredClone(this.state.settings),
+      sealedSecrets: { ...this.state.sealedSecrets },
+    };
   }
 }

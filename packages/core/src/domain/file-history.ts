@@ -73,6 +73,24 @@ export class FileHistory {
   get executionCount(): number {
     return this.state.executionCount;
   }
+  get providerFileUuid(): string | null {
+    return this.state.providerFileUuid;
+  }
+  get result(): unknown {
+    return this.state.result;
+  }
+  get error(): string | null {
+    return this.state.error;
+  }
+  get metadata(): Readonly<Record<string, unknown>> | null {
+    return this.state.metadata;
+  }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
+  }
 
   /** Records one more execution of the file and its outcome. */
   recordExecution(outcome: { status: FileHistoryStatus; result?: unknown; error?: string | null }, now: Date): void {

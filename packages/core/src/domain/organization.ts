@@ -71,6 +71,12 @@ export class Organization {
   get maxConcurrentRuns(): number | null {
     return this.state.maxConcurrentRuns;
   }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
+  }
 
   changeMode(mode: OrgMode, now: Date): void {
     if (!ORG_MODES.includes(mode)) throw ValidationError.field('mode', `Mode must be one of ${ORG_MODES.join(', ')}.`);
@@ -81,7 +87,10 @@ export class Organization {
   /** Sets its own limit on runs executing at once (an integer ≥ 1), or null for the operator's default. */
   limitConcurrentRuns(limit: number | null, now: Date): void {
     if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONCURRENT_RUNS_LIMIT))
-      throw ValidationError.field('maxConcurrentRuns', `Must be null or an integer from 1 to ${MAX_CONCURRENT_RUNS_LIMIT}.`);
+      throw ValidationError.field(
+        'maxConcurrentRuns',
+        `Must be null or an integer from 1 to ${MAX_CONCURRENT_RUNS_LIMIT}.`,
+      );
     if (limit === this.state.maxConcurrentRuns) return;
     this.state = { ...this.state, maxConcurrentRuns: limit, updatedAt: now };
   }

@@ -80,7 +80,11 @@ function validateCommon(issues: Issues, input: { name?: unknown; description?: u
   if (input.description !== undefined && input.description !== null)
     issues.text('description', input.description, { max: 65_535 });
   if (input.type !== undefined && !PIPELINE_TYPES.includes(input.type as PipelineType))
-    issues.add('type', `"${String(input.type)}" is not a valid choice; use one of ${PIPELINE_TYPES.join(', ')}.`, 'invalid_choice');
+    issues.add(
+      'type',
+      `"${String(input.type)}" is not a valid choice; use one of ${PIPELINE_TYPES.join(', ')}.`,
+      'invalid_choice',
+    );
 }
 
 function validColumn(issues: Issues, column: unknown): void {
@@ -91,7 +95,7 @@ function validColumn(issues: Issues, column: unknown): void {
 
 /** Meergo's save rule: a pipeline that reads incrementally by default must name the column it reads by. */
 function validIncremental(issues: Issues, incremental: boolean | undefined, column: string | null | undefined): void {
-  if (incremental && !column) issues.add('incremental', 'incremental requires an update time column');
+  if (incremental && !column) issues.rule('incremental', 'requires_update_time_column');
 }
 
 function validRunTimeout(issues: Issues, seconds: unknown): void {
@@ -228,6 +232,12 @@ export class Pipeline {
   get updatedAt(): Date {
     return this.state.updatedAt;
   }
+  get createdBy(): string {
+    return this.state.createdBy;
+  }
+  get modifiedBy(): string {
+    return this.state.modifiedBy;
+  }
 
   /** True when the scheduler should hold a job for this pipeline. */
   get isScheduled(): boolean {
@@ -338,7 +348,7 @@ export class Pipeline {
   assertCanRun(incremental: boolean | null | undefined): boolean {
     if (incremental === true && !this.state.updatedAtColumn) throw new CannotRunIncrementallyError();
     const effective = incremental ?? (this.state.incremental && this.state.updatedAtColumn !== null);
-    if (!this.state.enabled) throw new PipelineDisabledError(this.state.id, this.state.seq);
+    if (!this.state.enabled) throw new PipelineDisabledError(this.state.id, this.state.seq, this.state.name);
     return effective;
   }
 
@@ -367,7 +377,10 @@ export class Pipeline {
    */
   recordRunDeleted(runId: string, newest: { id: string; status: RunStatus; createdAt: Date } | null): void {
     if (this.state.lastRun?.id !== runId) return;
-    this.state = { ...this.state, lastRun: newest ? { id: newest.id, at: newest.createdAt, status: newest.status } : null };
+    this.state = {
+      ...this.state,
+      lastRun: newest ? { id: newest.id, at: newest.createdAt, status: newest.status } : null,
+    };
   }
 
   /** Bookkeeping when a run ends: last run status, and the cursor it advanced to. */

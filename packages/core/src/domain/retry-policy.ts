@@ -55,8 +55,15 @@ export class RetryPolicy {
     integer(issues, 'backoffSeconds', input.backoffSeconds, 0, RETRY_LIMITS.backoffSeconds);
     integer(issues, 'maxBackoffSeconds', input.maxBackoffSeconds, 0, RETRY_LIMITS.maxBackoffSeconds);
     const m = input.backoffMultiplier;
-    if (m !== undefined && (typeof m !== 'number' || !Number.isFinite(m) || m < 1 || m > RETRY_LIMITS.backoffMultiplier))
-      issues.add('retry.backoffMultiplier', `Must be a number from 1 to ${RETRY_LIMITS.backoffMultiplier}.`, 'out_of_range');
+    if (
+      m !== undefined &&
+      (typeof m !== 'number' || !Number.isFinite(m) || m < 1 || m > RETRY_LIMITS.backoffMultiplier)
+    )
+      issues.add(
+        'retry.backoffMultiplier',
+        `Must be a number from 1 to ${RETRY_LIMITS.backoffMultiplier}.`,
+        'out_of_range',
+      );
     issues.throwIfAny();
     const spec: RetryPolicySpec = {
       maxAttempts: input.maxAttempts ?? base.maxAttempts,
@@ -66,7 +73,11 @@ export class RetryPolicy {
     };
     // A cap below the first wait would silently shorten it: say so instead.
     if (spec.maxBackoffSeconds < spec.backoffSeconds)
-      issues.add('retry.maxBackoffSeconds', `Must be at least backoffSeconds (${spec.backoffSeconds}).`, 'out_of_range');
+      issues.add(
+        'retry.maxBackoffSeconds',
+        `Must be at least backoffSeconds (${spec.backoffSeconds}).`,
+        'out_of_range',
+      );
     issues.throwIfAny();
     return new RetryPolicy(Object.freeze(spec));
   }

@@ -1,4 +1,4 @@
-import { InvalidStateError } from '../errors/domain-error.js';
+import { InvalidStateError, LeaseLostError } from '../errors/domain-error.js';
 
 export const RUN_STATUSES = ['PENDING', 'EXECUTING', 'COMPLETED', 'ERROR', 'STOPPING', 'STOPPED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -9,7 +9,14 @@ export const RUN_TRIGGERS = ['manual', 'schedule', 'api', 'public'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** The six stages every record passes, by index (Meergo's passed[]/failed[]). */
-export const STAGES = ['Receive', 'InputValidation', 'Filter', 'Transformation', 'OutputValidation', 'Finalize'] as const;
+export const STAGES = [
+  'Receive',
+  'InputValidation',
+  'Filter',
+  'Transformation',
+  'OutputValidation',
+  'Finalize',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface StageCounters {
@@ -49,10 +56,24 @@ export interface RunState {
   linkedPipelineIds: string[];
   /** While EXECUTING, the executor renews this lease; past it, the run counts as interrupted. */
   leaseExpiresAt: Date | null;
+  /**
+   * Who executes the current attempt: a token `start` takes, checked by heartbeat, finish and
+   * retry so an executor that lost its lease cannot touch the attempt that replaced it. Null
+   * while no attempt runs (PENDING, ended).
+   */
+  leaseHolder: string | null;
   /** Records given with the trigger request (inline source), if any. */
   input: unknown[] | null;
   /** Which attempt this is (1 first); grows when a retryable failure sends the run back to PENDING. */
   attempt: number;
+}
+
+/** How an attempt ended, as its executor reports it. */
+export interface AttemptOutcome {
+  status: 'COMPLETED' | 'ERROR' | 'STOPPED';
+  error?: string | null;
+  stages?: StageCounters;
+  files?: FileCounters;
 }
 
 export function emptyCounters(): StageCounters {
@@ -100,6 +121,7 @@ export class Run {
       cancelledBy: null,
       linkedPipelineIds: [],
       leaseExpiresAt: null,
+      leaseHolder: null,
       input: input.input ?? null,
       attempt: 1,
     });
@@ -169,6 +191,9 @@ export class Run {
   get leaseExpiresAt(): Date | null {
     return this.state.leaseExpiresAt;
   }
+  get leaseHolder(): string | null {
+    return this.state.leaseHolder;
+  }
   get input(): unknown[] | null {
     return this.state.input;
   }
@@ -187,18 +212,32 @@ export class Run {
       throw new InvalidStateError(`Cannot ${action} a run that is ${this.state.status}.`);
   }
 
-  /** PENDING → EXECUTING, holding a lease until `leaseUntil`. */
-  start(now: Date, leaseUntil: Date): void {
+  /** Refuses an executor that is not the current attempt's (`null`: the run waits, unheld). */
+  private expectHolder(holder: string | null): void {
+    if (holder !== this.state.leaseHolder) throw new LeaseLostError(this.state.id, holder);
+  }
+
+  /** PENDING → EXECUTING, held by `holder` (the attempt's token) with a lease until `leaseUntil`. */
+  start(now: Date, leaseUntil: Date, holder: string): void {
     this.expect(['PENDING'], 'start');
-    this.state = { ...this.state, status: 'EXECUTING', startedAt: now, updatedAt: now, leaseExpiresAt: leaseUntil };
+    this.state = {
+      ...this.state,
+      status: 'EXECUTING',
+      startedAt: now,
+      updatedAt: now,
+      leaseExpiresAt: leaseUntil,
+      leaseHolder: holder,
+    };
   }
 
   /**
-   * Renews the lease of a run that is still open. A PENDING run is leased too while it waits
-   * in a process's queue, so that runs queued by a process that died are recovered as well.
+   * Renews the lease of a run that is still open, for its holder only. A PENDING run is leased
+   * too (holder null) while it waits in a process's queue, so that runs queued by a process that
+   * died are recovered as well.
    */
-  heartbeat(_now: Date, leaseUntil: Date): void {
+  heartbeat(_now: Date, leaseUntil: Date, holder: string | null): void {
     this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'renew the lease of');
+    this.expectHolder(holder);
     // `updatedAt` is when the run last changed state; a lease renewal every few seconds is not
     // a change (lists sorted by `updated` must not reshuffle while runs execute).
     this.state = { ...this.state, leaseExpiresAt: leaseUntil };
@@ -222,6 +261,19 @@ export class Run {
   fail(error: string, now: Date, stages?: StageCounters, files?: FileCounters): void {
     this.expect(['PENDING', 'EXECUTING', 'STOPPING'], 'fail');
     this.finish('ERROR', now, error || 'error', stages, files);
+  }
+
+  /**
+   * The executor's end of an attempt, for its holder only: `COMPLETED` of a run asked to stop
+   * meanwhile counts as STOPPED. A PENDING run (holder null) may only fail (it could not start).
+   */
+  endAttempt(holder: string | null, outcome: AttemptOutcome, now: Date): void {
+    this.expectHolder(holder);
+    const { stages, files } = outcome;
+    if (outcome.status === 'COMPLETED' && this.state.status === 'STOPPING') this.markStopped(now, stages, files);
+    else if (outcome.status === 'COMPLETED') this.complete(now, stages, files);
+    else if (outcome.status === 'STOPPED') this.markStopped(now, stages, files, outcome.error ?? undefined);
+    else this.fail(outcome.error ?? 'error', now, stages, files);
   }
 
   /**
@@ -263,16 +315,19 @@ export class Run {
       stages: emptyCounters(),
       files: { total: 0, ok: 0, failed: 0 },
       leaseExpiresAt: null,
+      leaseHolder: null,
     };
   }
 
   /**
    * After an attempt failed with a retryable error: back to PENDING for the next attempt,
-   * counted, with counters reset. `leaseUntil` is held by a process that waits with it;
-   * null when a queue brings the run back (nothing is executing it meanwhile).
+   * counted, with counters reset; for the failed attempt's holder only. `leaseUntil` is held by
+   * a process that waits with it; null when a queue brings the run back (nothing is executing it
+   * meanwhile). The next attempt's `start` takes a new holder.
    */
-  retry(now: Date, leaseUntil: Date | null): void {
+  retry(now: Date, leaseUntil: Date | null, holder: string): void {
     this.expect(['EXECUTING'], 'retry');
+    this.expectHolder(holder);
     this.state = {
       ...this.state,
       status: 'PENDING',
@@ -282,6 +337,7 @@ export class Run {
       stages: emptyCounters(),
       files: { total: 0, ok: 0, failed: 0 },
       leaseExpiresAt: leaseUntil,
+      leaseHolder: null,
     };
   }
 
@@ -290,7 +346,13 @@ export class Run {
     this.state = { ...this.state, linkedPipelineIds: [...new Set(pipelineIds)], updatedAt: now };
   }
 
-  private finish(status: RunStatus, now: Date, error: string | null, stages?: StageCounters, files?: FileCounters): void {
+  private finish(
+    status: RunStatus,
+    now: Date,
+    error: string | null,
+    stages?: StageCounters,
+    files?: FileCounters,
+  ): void {
     if (stages) validateCounters(stages);
     this.state = {
       ...this.state,
@@ -299,6 +361,7 @@ export class Run {
       updatedAt: now,
       error,
       leaseExpiresAt: null,
+      leaseHolder: null,
       stages: stages ? copyCounters(stages) : this.state.stages,
       files: files ? { ...files } : this.state.files,
     };

@@ -1,5 +1,11 @@
 import { ValidationError } from '../errors/domain-error.js';
-import { isValidTimeZone, minimumIntervalSeconds, nextCronFire, parseCron, type CronFields } from './cron-expression.js';
+import {
+  isValidTimeZone,
+  minimumIntervalSeconds,
+  nextCronFire,
+  parseCron,
+  type CronFields,
+} from './cron-expression.js';
 
 /** Meergo's schedule periods, in minutes. Each divides a day, so fires align to UTC midnight. */
 export const PERIODS = {
@@ -17,9 +23,7 @@ export const PERIODS = {
 export type Period = keyof typeof PERIODS;
 export const PERIOD_NAMES = Object.keys(PERIODS) as Period[];
 
-export type ScheduleSpec =
-  | { kind: 'cron'; cron: string; timezone: string | null }
-  | { kind: 'period'; period: Period };
+export type ScheduleSpec = { kind: 'cron'; cron: string; timezone: string | null } | { kind: 'period'; period: Period };
 
 /**
  * A pipeline's schedule: a cron string (optionally in an IANA time zone) or a Meergo

@@ -1,7 +1,19 @@
 import { ValidationError } from '../errors/domain-error.js';
 import { isUuid, Issues } from './validate.js';
 
-export const TAG_COLORS = ['grey', 'purple', 'red', 'green', 'yellow', 'orange', 'lime', 'teal', 'turquoise', 'magenta', 'blue'] as const;
+export const TAG_COLORS = [
+  'grey',
+  'purple',
+  'red',
+  'green',
+  'yellow',
+  'orange',
+  'lime',
+  'teal',
+  'turquoise',
+  'magenta',
+  'blue',
+] as const;
 export type TagColor = (typeof TAG_COLORS)[number];
 
 export interface TagState {
@@ -76,7 +88,8 @@ export class Tag {
   }
 
   recolor(color: string, now: Date): void {
-    if (!TAG_COLORS.includes(color as TagColor)) throw ValidationError.field('color', `Use one of ${TAG_COLORS.join(', ')}.`);
+    if (!TAG_COLORS.includes(color as TagColor))
+      throw ValidationError.field('color', `Use one of ${TAG_COLORS.join(', ')}.`);
     this.state = { ...this.state, color: color as TagColor, updatedAt: now };
   }
 

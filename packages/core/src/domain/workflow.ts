@@ -60,7 +60,7 @@ function validateConnector(issues: Issues, field: string, c: unknown): void {
     return;
   }
   const { connector, settings, connection } = c as Record<string, unknown>;
-  if (typeof connector !== 'string' || connector.trim() === '') issues.add(`${field}.connector`, 'This field is required.', 'required');
+  if (typeof connector !== 'string' || connector.trim() === '') issues.rule(`${field}.connector`, 'required');
   if (connection !== undefined && connection !== null && (typeof connection !== 'string' || connection.trim() === ''))
     issues.add(`${field}.connection`, 'Must be the id or name of a connection.');
   if (settings !== undefined && settings !== null && (typeof settings !== 'object' || Array.isArray(settings)))
@@ -76,9 +76,11 @@ function validateStages(issues: Issues, s: unknown): void {
   const st = s as Record<string, unknown>;
   for (const key of ['inputSchema', 'outputSchema'] as const) {
     const v = st[key];
-    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) issues.add(`stages.${key}`, 'Must be a JSON Schema object.');
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v)))
+      issues.add(`stages.${key}`, 'Must be a JSON Schema object.');
   }
-  if (st.filter !== undefined && st.filter !== null && typeof st.filter !== 'string') issues.add('stages.filter', 'Must be an expression string.');
+  if (st.filter !== undefined && st.filter !== null && typeof st.filter !== 'string')
+    issues.add('stages.filter', 'Must be an expression string.');
   const t = st.transformation;
   if (t !== undefined && t !== null && typeof t !== 'string') {
     const h = (t as Record<string, unknown>)?.handler;
@@ -178,13 +180,33 @@ export class Workflow {
     return this.state.deploymentType;
   }
   get definition(): WorkflowDefinition {
-    return structuredClone({ source: this.state.source, stages: this.state.stages, destination: this.state.destination });
+    return structuredClone({
+      source: this.state.source,
+      stages: this.state.stages,
+      destination: this.state.destination,
+    });
   }
   get maxFileExecutionCount(): number {
     return this.state.maxFileExecutionCount ?? DEFAULT_MAX_FILE_EXECUTION_COUNT;
   }
   get retryOnInterrupt(): boolean {
     return this.state.retryOnInterrupt;
+  }
+  /** The limit as set: null when the default applies. */
+  get configuredMaxFileExecutionCount(): number | null {
+    return this.state.maxFileExecutionCount;
+  }
+  get createdBy(): string {
+    return this.state.createdBy;
+  }
+  get modifiedBy(): string {
+    return this.state.modifiedBy;
+  }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
   }
 
   private touch(by: string, now: Date, patch: Partial<WorkflowState>): void {
@@ -215,7 +237,11 @@ export class Workflow {
     });
   }
 
-  configureExecution(opts: { maxFileExecutionCount?: number | null; retryOnInterrupt?: boolean; deploymentType?: DeploymentType }, by: string, now: Date): void {
+  configureExecution(
+    opts: { maxFileExecutionCount?: number | null; retryOnInterrupt?: boolean; deploymentType?: DeploymentType },
+    by: string,
+    now: Date,
+  ): void {
     const issues = new Issues();
     validateMax(issues, opts.maxFileExecutionCount);
     if (opts.deploymentType !== undefined && !DEPLOYMENT_TYPES.includes(opts.deploymentType))

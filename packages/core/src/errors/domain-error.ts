@@ -33,11 +33,33 @@ export class NotFoundError extends DomainError {
   }
 }
 
-/** The principal can see the resource but may not perform the action. */
+/** What a principal was refused: an action on an entity (`write` a Run, `manage` a Pipeline, `access` an Organization). */
+export interface DeniedTarget {
+  entity: string;
+  id?: string;
+  action: string;
+}
+
+/**
+ * The principal can see the resource but may not perform the action. Core throws it bare or
+ * with the `target` it refused, and its message is plain English; dialects answer their own
+ * product's sentence (`worded` false). A sentence given by the thrower (a dialect's own) is
+ * `worded` and shown as is.
+ */
 export class PermissionDeniedError extends DomainError {
   readonly code = 'PERMISSION_DENIED' as const;
-  constructor(message = 'You do not have permission to perform this action.') {
-    super(message);
+  readonly target?: DeniedTarget;
+  readonly worded: boolean;
+  constructor(reason?: string | DeniedTarget) {
+    super(
+      typeof reason === 'string'
+        ? reason
+        : reason
+          ? `Permission denied: may not ${reason.action} ${reason.entity}${reason.id === undefined ? '' : ` ${reason.id}`}.`
+          : 'Permission denied.',
+    );
+    this.worded = typeof reason === 'string';
+    if (typeof reason === 'object') this.target = reason;
   }
 }
 
@@ -47,6 +69,13 @@ export interface FieldIssue {
   message: string;
   /** Stable machine code for the issue, e.g. `invalid`, `required`, `too_long`. */
   code?: string;
+  /**
+   * Set when the issue is a generic rule (`required`, `blank`, `max_length` {max}, `min_length`
+   * {min}, `does_not_exist` {value}): each dialect words it from `code` and these, in its own
+   * product's sentences; `message` is the core's plain wording. Without params, `message` is
+   * the core's own sentence about its domain and dialects show it as is.
+   */
+  params?: Readonly<Record<string, string | number>>;
 }
 
 /** Bad input; carries one issue per offending field. */
@@ -55,9 +84,7 @@ export class ValidationError extends DomainError {
   readonly issues: FieldIssue[];
   constructor(issues: FieldIssue[] | string, field?: string) {
     const list =
-      typeof issues === 'string'
-        ? [{ field: field ?? 'non_field_errors', message: issues, code: 'invalid' }]
-        : issues;
+      typeof issues === 'string' ? [{ field: field ?? 'non_field_errors', message: issues, code: 'invalid' }] : issues;
     super(list.map((i) => `${i.field}: ${i.message}`).join('; '));
     this.issues = list;
   }
@@ -66,7 +93,11 @@ export class ValidationError extends DomainError {
   }
 }
 
-/** A uniqueness rule was broken (e.g. a pipeline name already used in the org). */
+/**
+ * A uniqueness rule was broken (e.g. a pipeline name already used in the org). `orgId` is the
+ * organization the value is unique in, for names scoped to one (dialects name it: ZenML's
+ * project). A `message` is the core's own sentence about its domain (a workflow still in use).
+ */
 export class ConflictError extends DomainError {
   readonly code = 'CONFLICT' as const;
   constructor(
@@ -74,6 +105,7 @@ export class ConflictError extends DomainError {
     readonly field: string,
     readonly value: string,
     message?: string,
+    readonly orgId?: string,
   ) {
     super(message ?? `A ${entity} with the ${field} ${value} already exists.`);
   }
@@ -81,12 +113,13 @@ export class ConflictError extends DomainError {
 
 export class PipelineDisabledError extends DomainError {
   readonly code = 'PIPELINE_DISABLED' as const;
-  /** `pipelineSeq` is the int id dialects that word the message with it (Meergo) show. */
+  /** `pipelineSeq` and `pipelineName` are what dialects word the message with (Meergo shows the int id, Unstract the name). */
   constructor(
     readonly pipelineId: string,
     readonly pipelineSeq?: number,
+    readonly pipelineName?: string,
   ) {
-    super('pipeline is disabled');
+    super(`Pipeline ${pipelineName ?? pipelineSeq ?? pipelineId} is disabled; enable it to run it.`);
   }
 }
 
@@ -98,14 +131,15 @@ export class RunInProgressError extends DomainError {
     readonly pipelineId: string,
     readonly pipelineSeq?: number,
   ) {
-    super('pipeline is already in progress');
+    super(`Pipeline ${pipelineSeq ?? pipelineId} already has a run in progress.`);
   }
 }
 
+/** An incremental run was asked of a pipeline that has no update time column to compare. */
 export class CannotRunIncrementallyError extends DomainError {
   readonly code = 'CANNOT_RUN_INCREMENTALLY' as const;
   constructor() {
-    super('incremental requires an update time column');
+    super('An incremental run needs the pipeline to name its update time column.');
   }
 }
 
@@ -113,7 +147,7 @@ export class CannotRunIncrementallyError extends DomainError {
 export class OrgNotNormalError extends DomainError {
   readonly code = 'ORG_NOT_NORMAL' as const;
   constructor(readonly mode: 'inspection' | 'maintenance') {
-    super(`data warehouse is in ${mode} mode`);
+    super(`The organization is in ${mode} mode; runs are refused until it is back to normal.`);
   }
 }
 
@@ -127,6 +161,20 @@ export class UnauthenticatedError extends DomainError {
 /** An intent method was called in a state that does not allow it. */
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE' as const;
+}
+
+/**
+ * An executor acted on a run whose lease it no longer holds: the run was restarted or ended
+ * meanwhile (its lease expired) and may be executing elsewhere under another holder. Its
+ * heartbeat, finish or retry is refused so it cannot touch the current attempt.
+ */
+export class LeaseLostError extends InvalidStateError {
+  constructor(
+    readonly runId: string,
+    readonly holder: string | null,
+  ) {
+    super(`Run ${runId} is no longer held by ${holder ?? 'a queue'}: its lease was taken over.`);
+  }
 }
 
 /** A dependency (database, network) is unreachable; the request may be retried. */

@@ -15,7 +15,12 @@ export function isOwnerOrSharedUserOrSharedToOrg(actor: Actor, resource: Shareab
 }
 
 /** Throws NotFound (naming `id`, the one asked for, when given) when the actor may not see the resource. */
-export function assertCanSee<T extends Shareable>(actor: Actor, resource: T | null, entity: string, id?: string | number): T {
+export function assertCanSee<T extends Shareable>(
+  actor: Actor,
+  resource: T | null,
+  entity: string,
+  id?: string | number,
+): T {
   if (!resource || !isOwnerOrSharedUserOrSharedToOrg(actor, resource)) throw new NotFoundError(entity, id);
   return resource;
 }

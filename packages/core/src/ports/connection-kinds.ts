@@ -32,7 +32,10 @@ export interface ConnectionKinds {
    * is saved: the kind exists, fields match its schema, the target passes the egress policy.
    * Returns the normalized settings, or the field issues.
    */
-  normalize(kind: string, settings: Record<string, unknown>): Promise<{ settings: Record<string, unknown> } | { issues: FieldIssue[] }>;
+  normalize(
+    kind: string,
+    settings: Record<string, unknown>,
+  ): Promise<{ settings: Record<string, unknown> } | { issues: FieldIssue[] }>;
   /** The fields of a kind that are secret: sealed at rest, masked in every view. */
   secretFields(kind: string): readonly string[];
   /** The connection kind a source or destination connector needs (null: it takes none). */
@@ -43,7 +46,11 @@ export interface ConnectionKinds {
    * Connection settings written inline in a workflow's connector settings (before
    * connections existed), split into what moves into a connection and what stays; null when none.
    */
-  inlineCredentials(role: 'source' | 'destination', connector: string, settings: Record<string, unknown>): InlineCredentials | null;
+  inlineCredentials(
+    role: 'source' | 'destination',
+    connector: string,
+    settings: Record<string, unknown>,
+  ): InlineCredentials | null;
 }
 
 const COMMON_SECRETS = ['password', 'token', 'headers', 'connectionString', 'secret', 'apiKey'] as const;

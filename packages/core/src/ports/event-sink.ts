@@ -4,7 +4,15 @@ export type DomainEvent =
   | { type: 'run.started'; runId: string; pipelineId: string | null; orgId: string; at: Date }
   | { type: 'run.finished'; runId: string; pipelineId: string | null; orgId: string; status: RunStatus; at: Date }
   /** An attempt failed with a retryable error; attempt `attempt` follows after `delayMs`. */
-  | { type: 'run.retrying'; runId: string; pipelineId: string | null; orgId: string; attempt: number; delayMs: number; at: Date }
+  | {
+      type: 'run.retrying';
+      runId: string;
+      pipelineId: string | null;
+      orgId: string;
+      attempt: number;
+      delayMs: number;
+      at: Date;
+    }
   | { type: 'pipeline.changed'; pipelineId: string; orgId: string; at: Date }
   | { type: 'pipeline.deleted'; pipelineId: string; orgId: string; at: Date };
 

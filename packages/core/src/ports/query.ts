@@ -63,12 +63,45 @@ export interface Page<T> {
 export type FieldType = 'string' | 'uuid' | 'datetime' | 'int' | 'bool' | 'tags';
 
 const OPS_BY_TYPE: Record<FieldType, readonly FilterOp[]> = {
-  string: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty'],
-  uuid: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty'],
+  string: [
+    'equals',
+    'notequals',
+    'contains',
+    'notcontains',
+    'startswith',
+    'endswith',
+    'oneof',
+    'notoneof',
+    'isempty',
+    'isnotempty',
+  ],
+  uuid: [
+    'equals',
+    'notequals',
+    'contains',
+    'notcontains',
+    'startswith',
+    'endswith',
+    'oneof',
+    'notoneof',
+    'isempty',
+    'isnotempty',
+  ],
   datetime: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'in'],
   int: ['equals', 'notequals', 'isempty', 'isnotempty', 'gt', 'gte', 'lt', 'lte', 'oneof', 'notoneof'],
   bool: ['equals', 'notequals', 'isempty', 'isnotempty'],
-  tags: ['equals', 'notequals', 'contains', 'notcontains', 'startswith', 'endswith', 'oneof', 'notoneof', 'isempty', 'isnotempty'],
+  tags: [
+    'equals',
+    'notequals',
+    'contains',
+    'notcontains',
+    'startswith',
+    'endswith',
+    'oneof',
+    'notoneof',
+    'isempty',
+    'isnotempty',
+  ],
 };
 
 export function opsForType(type: FieldType): readonly FilterOp[] {

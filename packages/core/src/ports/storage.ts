@@ -2,6 +2,7 @@ import type { ApiDeployment } from '../domain/api-deployment.js';
 import type { ApiKey, ApiKeyKind } from '../domain/api-key.js';
 import type { Connection } from '../domain/connection.js';
 import type { FileHistory } from '../domain/file-history.js';
+import type { Invitation } from '../domain/invitation.js';
 import type { Organization } from '../domain/organization.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Run } from '../domain/run.js';
@@ -38,7 +39,19 @@ export const PIPELINE_FIELDS = {
   search: 'string',
 } as const satisfies Record<string, FieldType>;
 export type PipelineField = keyof typeof PIPELINE_FIELDS;
-export const PIPELINE_SORTS = ['createdAt', 'updatedAt', 'name', 'id', 'seq', 'type', 'lastRunAt', 'latestRun', 'user', 'tags', 'runCount'] as const;
+export const PIPELINE_SORTS = [
+  'createdAt',
+  'updatedAt',
+  'name',
+  'id',
+  'seq',
+  'type',
+  'lastRunAt',
+  'latestRun',
+  'user',
+  'tags',
+  'runCount',
+] as const;
 /** `latestRun` sorts by the latest run's time, else the pipeline's creation time. Nulls sort last in both directions. */
 export type PipelineSort = (typeof PIPELINE_SORTS)[number];
 export type PipelineQuery = Query<PipelineField, PipelineSort>;
@@ -154,8 +167,13 @@ export interface OrganizationRepository {
   findById(id: string): Promise<Organization | null>;
   findBySlug(slug: string): Promise<Organization | null>;
   findBySeq(seq: number): Promise<Organization | null>;
-  /** Organizations the user belongs to, with the user's role, ordered by slug. */
+  /**
+   * Organizations the user belongs to, with the user's role, oldest membership first (then by
+   * slug): the first is the user's default organization in every dialect.
+   */
   listForUser(userId: string): Promise<Array<{ organization: Organization; role: Role }>>;
+  /** Every organization of the server, ordered by slug (server admins). */
+  listAll(page: PageRequest): Promise<Page<Organization>>;
   /** Organizations with their own limit on concurrent runs (`maxConcurrentRuns` not null), in any order. */
   listWithRunLimit(): Promise<Organization[]>;
 }
@@ -176,6 +194,11 @@ export interface UserRepository {
   findByIdsWithRole(orgId: string, ids: readonly string[]): Promise<Array<{ user: User; role: Role | null }>>;
   /** Number of users, to know whether the server needs bootstrapping. */
   count(): Promise<number>;
+  /**
+   * The active server admins, row-locked until the transaction ends, so two server admins
+   * revoking each other at once cannot both pass the "not the last server admin" check.
+   */
+  listServerAdminsForUpdate(): Promise<User[]>;
   /** Members of an organization with their role, ordered by email. */
   listByOrg(orgId: string, page: PageRequest): Promise<Page<{ user: User; role: Role }>>;
   /** Members of an organization with their role, filtered, sorted and paged by the query (exact total). */
@@ -187,6 +210,29 @@ export interface MembershipRepository {
   upsert(membership: Membership): Promise<void>;
   find(orgId: string, userId: string): Promise<Membership | null>;
   remove(orgId: string, userId: string): Promise<void>;
+  /**
+   * The organization's admins, row-locked until the transaction ends, so two admins leaving at
+   * once cannot both pass the "not the last admin" check.
+   */
+  listAdminsForUpdate(orgId: string): Promise<Membership[]>;
+}
+
+export interface InvitationRepository {
+  /** Inserts an invitation; ConflictError on (org, email): one open invitation per email and org. */
+  insert(invitation: Invitation): Promise<void>;
+  update(invitation: Invitation): Promise<void>;
+  delete(id: string): Promise<void>;
+  findById(id: string): Promise<Invitation | null>;
+  /** The open invitation of this email to this organization. */
+  findByEmail(orgId: string, email: string): Promise<Invitation | null>;
+  /** Invitations addressed to an email (any organization), oldest first. */
+  listForEmail(email: string): Promise<Invitation[]>;
+  /**
+   * Deletes the invitations of one organization, or to one email, that expired at or before
+   * `now`; returns how many went. Called where invitations are created or listed, so expired
+   * ones do not linger without a background job.
+   */
+  deleteExpired(scope: { orgId: string } | { email: string }, now: Date): Promise<number>;
 }
 
 export interface PipelineRepository {
@@ -196,11 +242,20 @@ export interface PipelineRepository {
   insert(pipeline: Pipeline): Promise<void>;
   /** Saves the pipeline's state and tag links; ConflictError on `name` within the org. */
   update(pipeline: Pipeline): Promise<void>;
-  /** Deletes the pipeline; its runs (with logs), API keys and tag links go with it. */
+  /**
+   * Deletes the pipeline; its runs (with logs and file executions), API keys and tag links go
+   * with it. Lock the pipeline first (`findByIdForUpdate`), then its open run, as `LOCK_ORDER` says.
+   */
   delete(id: string): Promise<void>;
   findById(id: string): Promise<Pipeline | null>;
   /** Loads and row-locks the pipeline until the transaction ends (use inside `transaction`). */
   findByIdForUpdate(id: string): Promise<Pipeline | null>;
+  /**
+   * Loads the pipeline and holds a shared lock on its row until the transaction ends: it can be
+   * neither deleted nor locked for update meanwhile, while other shared holders go on (a run's
+   * heartbeat, which only needs its pipeline to stay). See `LOCK_ORDER` in core.
+   */
+  findByIdForShare(id: string): Promise<Pipeline | null>;
   findBySeq(seq: number): Promise<Pipeline | null>;
   /** One page of the pipelines visible under `visibility` matching the query, with the exact total. */
   list(visibility: Visibility, query: PipelineQuery): Promise<Page<Pipeline>>;
@@ -229,7 +284,10 @@ export interface RunRepository {
   /** Saves the run's state and its linked pipelines; RunInProgressError as for insert. */
   update(run: Run): Promise<void>;
   findById(id: string): Promise<Run | null>;
-  /** Loads and row-locks the run until the transaction ends. */
+  /**
+   * Loads and row-locks the run until the transaction ends. Lock the run's pipeline before (see
+   * `LOCK_ORDER` in core, and `lockRun`), or two transactions can deadlock.
+   */
   findByIdForUpdate(id: string): Promise<Run | null>;
   findBySeq(seq: number): Promise<Run | null>;
   /** The open (PENDING, EXECUTING or STOPPING) run of a pipeline, if any. */
@@ -243,22 +301,36 @@ export interface RunRepository {
   list(visibility: Visibility, query: RunQuery): Promise<Page<Run>>;
   /** Every visible run, newest first, read in batches from a cursor (flat memory for millions). */
   stream(visibility: Visibility, options?: { batchSize?: number }): AsyncIterable<Run>;
+  /**
+   * The last `n` runs (highest `index`) of each of `pipelineIds`, oldest first per pipeline,
+   * in one query whatever the number of pipelines; a pipeline without runs (or unknown) maps
+   * to an empty list. No visibility check: callers pass pipelines the principal may see.
+   */
+  lastPerPipeline(pipelineIds: readonly string[], n: number): Promise<Map<string, Run[]>>;
   /** Open runs whose lease expired before `now` (their process died), oldest first. */
   listExpiredLeases(now: Date, limit: number): Promise<Run[]>;
 }
 
 export interface RunLogRepository {
-  /** Appends log lines (one statement for the batch). */
+  /**
+   * Appends log lines (one statement for the batch). Outside a transaction, lines of a run that
+   * no longer exists (deleted with its pipeline while it ran) are dropped; inside one, that is a
+   * NotFoundError.
+   */
   append(logs: readonly RunLog[]): Promise<void>;
   /**
    * A run's log lines ordered by time, at or above `minLevel`; `fileExecutionId` null
    * selects the run-level lines, undefined all of them.
    */
-  list(runId: string, filter: { minLevel?: LogLevel; fileExecutionId?: string | null }, page: PageRequest): Promise<Page<RunLog>>;
+  list(
+    runId: string,
+    filter: { minLevel?: LogLevel; fileExecutionId?: string | null },
+    page: PageRequest,
+  ): Promise<Page<RunLog>>;
 }
 
 export interface FileExecutionRepository {
-  /** Inserts or replaces a file execution (by id). */
+  /** Inserts or replaces a file execution (by id); a deleted run's is dropped or NotFoundError, as `RunLogRepository.append`. */
   save(execution: FileExecution): Promise<void>;
   /** A run's file executions, oldest first. */
   listByRun(runId: string, page: PageRequest): Promise<Page<FileExecution>>;
@@ -395,6 +467,7 @@ export interface Repositories {
   fileHistories: FileHistoryRepository;
   apiKeys: ApiKeyRepository;
   tags: TagRepository;
+  invitations: InvitationRepository;
 }
 
 /** The storage port: repositories in autocommit mode plus a transaction runner. */
@@ -402,6 +475,10 @@ export interface Storage extends Repositories {
   /**
    * Runs `work` in one transaction: commits when it resolves, rolls back when it throws.
    * The caller owns the transaction; repositories given to `work` take part in it.
+   * A transaction the database aborts for a deadlock or a serialization failure is retried a
+   * bounded number of times, so `work` may run more than once: it must do nothing but its
+   * reads and writes through `tx` (no side effects outside; publish events after it resolves).
+   * A lost database is an UnavailableError; data the database refuses a ValidationError.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Resolves when the store answers (readiness checks). */

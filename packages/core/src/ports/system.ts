@@ -27,13 +27,30 @@ export interface SecretSealer {
   unseal(sealed: string): string;
 }
 
+/** What an access token says: its user, and the user's session version when it was issued. */
+export interface TokenClaims {
+  sub: string;
+  org?: string;
+  /** The user's session version at issue; absent in tokens from before sessions were versioned (read as 0). */
+  ver?: number;
+}
+
 /** Signs and verifies access tokens (JWT in the server). */
 export interface TokenSigner {
-  /** A token for `userId`; expires after `ttlSeconds` when given. */
-  sign(claims: { sub: string; org?: string }, ttlSeconds: number | null): Promise<string>;
-  /** The claims of a valid token, or null for a bad or expired one. */
-  verify(token: string): Promise<{ sub: string; org?: string } | null>;
+  /** A token with these claims, expiring after `ttlSeconds` (every token expires). */
+  sign(claims: TokenClaims, ttlSeconds: number): Promise<string>;
+  /** The claims of a valid token, or null for a bad or expired one, or one without an expiry. */
+  verify(token: string): Promise<TokenClaims | null>;
 }
+
+/** Screens new passwords against lists of passwords attackers try first. */
+export interface PasswordScreen {
+  /** Whether the password is one of the commonly used ones (case-insensitive). */
+  isCommon(password: string): boolean;
+}
+
+/** No list: only the length and blank rules apply (tests, embedders without a list). */
+export const noPasswordScreen: PasswordScreen = { isCommon: () => false };
 
 export const systemClock: Clock = { now: () => new Date() };
 

@@ -1,4 +1,5 @@
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../errors/domain-error.js';
+import { ruleIssue } from '../domain/validate.js';
 import { ApiDeployment, type ApiDeploymentFields } from '../domain/api-deployment.js';
 import type { ApiKey } from '../domain/api-key.js';
 import type { Run } from '../domain/run.js';
@@ -11,7 +12,7 @@ import type { ApiDeploymentFilter, Repositories } from '../ports/storage.js';
 import type { ApiKeyService, IssuedKey } from './api-key.service.js';
 import type { CoreDeps } from './context.js';
 import type { RunService } from './run.service.js';
-import { assertMembers, sharingOf } from './sharing.js';
+import { sharingOf, applySharing, type SharingChange } from './sharing.js';
 
 export interface NewApiDeployment {
   workflowId: string;
@@ -64,7 +65,9 @@ export class ApiDeploymentService {
         now: this.deps.clock.now(),
       });
       await tx.apiDeployments.insert(deployment);
-      const key = await this.apiKeys.issueDeploymentKey(tx, actor, deployment.id, { description: `API Key for ${deployment.apiName}` });
+      const key = await this.apiKeys.issueDeploymentKey(tx, actor, deployment.id, {
+        description: `API Key for ${deployment.apiName}`,
+      });
       return { deployment, key };
     });
   }
@@ -90,11 +93,11 @@ export class ApiDeploymentService {
   }
 
   /** Replaces who the deployment is shared with (owners only; users must be members). */
-  async share(actor: Actor, id: string, input: { userIds: string[]; toOrg: boolean }): Promise<ApiDeployment> {
+  /** Changes who the deployment is shared with (owners only); a part not given keeps its value. */
+  async share(actor: Actor, id: string, input: SharingChange): Promise<ApiDeployment> {
     return this.deps.storage.transaction(async (tx) => {
       const deployment = assertCanChange(actor, await tx.apiDeployments.findById(id), 'API deployment');
-      await assertMembers(tx, deployment.orgId, input.userIds);
-      deployment.share(input.userIds, input.toOrg, actor.userId, this.deps.clock.now());
+      await applySharing(tx, deployment, input, actor.userId, this.deps.clock.now());
       await tx.apiDeployments.update(deployment);
       return deployment;
     });
@@ -119,7 +122,11 @@ export class ApiDeploymentService {
   }
 
   /** Another key for the deployment (owners only). */
-  async createKey(actor: Actor, id: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
+  async createKey(
+    actor: Actor,
+    id: string,
+    input: { description?: string | null; isActive?: boolean } = {},
+  ): Promise<IssuedKey> {
     return this.deps.storage.transaction(async (tx) => {
       const deployment = assertCanChange(actor, await tx.apiDeployments.findById(id), 'API deployment');
       return this.apiKeys.issueDeploymentKey(tx, actor, deployment.id, input);
@@ -138,11 +145,21 @@ export class ApiDeploymentService {
     if (!org || !deployment) throw new NotFoundError('API deployment', apiName);
     if (!deployment.isActive) throw new NotFoundError('Inactive API deployment', apiName);
     const now = clock.now();
-    const found = typeof secret === 'string' && secret.length <= 4096 ? await storage.apiKeys.findCredential(hasher.lookupHash(secret)) : null;
+    const found =
+      typeof secret === 'string' && secret.length <= 4096
+        ? await storage.apiKeys.findCredential(hasher.lookupHash(secret))
+        : null;
     const key = found?.key;
-    if (!key || key.kind !== 'deployment' || key.targetId !== deployment.id || key.orgId !== org.id || !key.isUsable(now))
+    if (
+      !key ||
+      key.kind !== 'deployment' ||
+      key.targetId !== deployment.id ||
+      key.orgId !== org.id ||
+      !key.isUsable(now)
+    )
       throw new UnauthenticatedError();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) await storage.apiKeys.touch(key.id, now).catch(() => undefined);
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000)
+      await storage.apiKeys.touch(key.id, now).catch(() => undefined);
     return { deployment, actor: { kind: 'service', userId: key.createdBy, orgId: org.id, role: 'member' } };
   }
 
@@ -150,25 +167,36 @@ export class ApiDeploymentService {
   async execute(access: DeploymentAccess, files: UploadedFile[]): Promise<Run> {
     if (files.length === 0) throw new ValidationError('You must provide at least one file or presigned URL.');
     if (files.length > MAX_DEPLOYMENT_FILES)
-      throw new ValidationError(`You can upload a maximum of ${MAX_DEPLOYMENT_FILES} files in total (uploaded or via presigned URLs).`);
+      throw new ValidationError(
+        `You can upload a maximum of ${MAX_DEPLOYMENT_FILES} files in total (uploaded or via presigned URLs).`,
+      );
     return this.runs.triggerWorkflow(access.actor, access.deployment.workflowId, { trigger: 'public', files });
   }
 
   /** An execution of the deployment's workflow; NotFound for any other id. */
   async execution(access: DeploymentAccess, executionId: string): Promise<Run> {
     const run = await this.deps.storage.runs.findById(executionId);
-    if (!run || run.orgId !== access.deployment.orgId || run.workflowId !== access.deployment.workflowId) throw new NotFoundError('Execution', executionId);
+    if (!run || run.orgId !== access.deployment.orgId || run.workflowId !== access.deployment.workflowId)
+      throw new NotFoundError('Execution', executionId);
     return run;
   }
 
   private async deployableWorkflow(tx: Repositories, actor: Actor, workflowId: string): Promise<Workflow> {
     const workflow = await tx.workflows.findById(workflowId);
-    if (!workflow || workflow.orgId !== actor.orgId) throw ValidationError.field('workflowId', `Invalid pk "${workflowId}" - object does not exist.`, 'does_not_exist');
+    if (!workflow || workflow.orgId !== actor.orgId)
+      throw new ValidationError([ruleIssue('workflowId', 'does_not_exist', { value: String(workflowId) })]);
     assertCanSee(actor, workflow, 'Workflow');
     const def = workflow.definition;
-    if (!def.source) throw ValidationError.field('workflowId', 'Source endpoint must have a connection type configured before creating an API deployment.');
+    if (!def.source)
+      throw ValidationError.field(
+        'workflowId',
+        'Source endpoint must have a connection type configured before creating an API deployment.',
+      );
     if (!def.destination)
-      throw ValidationError.field('workflowId', 'Destination endpoint must have a connection type configured before creating an API deployment.');
+      throw ValidationError.field(
+        'workflowId',
+        'Destination endpoint must have a connection type configured before creating an API deployment.',
+      );
     return workflow;
   }
 }

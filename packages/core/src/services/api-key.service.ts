@@ -16,9 +16,21 @@ export class ApiKeyService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** A new personal key `api_<43 base62>` for the actor in the actor's organization. */
-  async createPersonalKey(actor: Actor, input: { description?: string | null; expiresAt?: Date | null } = {}): Promise<IssuedKey> {
+  async createPersonalKey(
+    actor: Actor,
+    input: { description?: string | null; expiresAt?: Date | null } = {},
+  ): Promise<IssuedKey> {
     const secret = `api_${this.deps.ids.base62(43)}`;
-    const key = this.build(actor.orgId, 'personal', { user: actor.userId }, secret, actor.userId, input.description, true, input.expiresAt);
+    const key = this.build(
+      actor.orgId,
+      'personal',
+      { user: actor.userId },
+      secret,
+      actor.userId,
+      input.description,
+      true,
+      input.expiresAt,
+    );
     await this.deps.storage.apiKeys.insert(key);
     return { key, secret };
   }
@@ -30,12 +42,17 @@ export class ApiKeyService {
   /** Revokes (deletes) one of the actor's personal keys; it stops working at once. */
   async deletePersonalKey(actor: Actor, id: string): Promise<void> {
     const key = await this.deps.storage.apiKeys.findById(id);
-    if (!key || key.kind !== 'personal' || key.orgId !== actor.orgId || key.targetId !== actor.userId) throw new NotFoundError('API key', id);
+    if (!key || key.kind !== 'personal' || key.orgId !== actor.orgId || key.targetId !== actor.userId)
+      throw new NotFoundError('API key', id);
     await this.deps.storage.apiKeys.delete(id);
   }
 
   /** A new pipeline key (a UUID, as Unstract issues them). Pipeline owners only. */
-  async createPipelineKey(actor: Actor, pipelineId: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
+  async createPipelineKey(
+    actor: Actor,
+    pipelineId: string,
+    input: { description?: string | null; isActive?: boolean } = {},
+  ): Promise<IssuedKey> {
     return this.deps.storage.transaction(async (tx) => {
       const pipeline = assertCanChange(actor, await tx.pipelines.findById(pipelineId), 'Pipeline');
       return this.issuePipelineKey(tx, actor, pipeline.id, input);
@@ -43,17 +60,45 @@ export class ApiKeyService {
   }
 
   /** Issues a pipeline key inside the caller's transaction (pipeline creation uses it). */
-  async issuePipelineKey(tx: Repositories, actor: Actor, pipelineId: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
+  async issuePipelineKey(
+    tx: Repositories,
+    actor: Actor,
+    pipelineId: string,
+    input: { description?: string | null; isActive?: boolean } = {},
+  ): Promise<IssuedKey> {
     const secret = this.deps.ids.uuid();
-    const key = this.build(actor.orgId, 'pipeline', { pipeline: pipelineId }, secret, actor.userId, input.description ?? null, input.isActive ?? true, null);
+    const key = this.build(
+      actor.orgId,
+      'pipeline',
+      { pipeline: pipelineId },
+      secret,
+      actor.userId,
+      input.description ?? null,
+      input.isActive ?? true,
+      null,
+    );
     await tx.apiKeys.insert(key);
     return { key, secret };
   }
 
   /** Issues an API deployment key (a UUID) inside the caller's transaction; the caller checks ownership. */
-  async issueDeploymentKey(tx: Repositories, actor: Actor, deploymentId: string, input: { description?: string | null; isActive?: boolean } = {}): Promise<IssuedKey> {
+  async issueDeploymentKey(
+    tx: Repositories,
+    actor: Actor,
+    deploymentId: string,
+    input: { description?: string | null; isActive?: boolean } = {},
+  ): Promise<IssuedKey> {
     const secret = this.deps.ids.uuid();
-    const key = this.build(actor.orgId, 'deployment', { deployment: deploymentId }, secret, actor.userId, input.description ?? null, input.isActive ?? true, null);
+    const key = this.build(
+      actor.orgId,
+      'deployment',
+      { deployment: deploymentId },
+      secret,
+      actor.userId,
+      input.description ?? null,
+      input.isActive ?? true,
+      null,
+    );
     await tx.apiKeys.insert(key);
     return { key, secret };
   }
@@ -70,7 +115,11 @@ export class ApiKeyService {
     return key!;
   }
 
-  async updateKey(actor: Actor, id: string, patch: { description?: string | null; isActive?: boolean }): Promise<ApiKey> {
+  async updateKey(
+    actor: Actor,
+    id: string,
+    patch: { description?: string | null; isActive?: boolean },
+  ): Promise<ApiKey> {
     return this.deps.storage.transaction(async (tx) => {
       const key = await tx.apiKeys.findById(id);
       await this.assertOwnsParent(actor, key, id, tx);
@@ -96,13 +145,21 @@ export class ApiKeyService {
     return key.secretSealed ? this.deps.sealer.unseal(key.secretSealed) : null;
   }
 
-  private async assertOwnsParent(actor: Actor, key: ApiKey | null, id: string, tx: Repositories = this.deps.storage): Promise<void> {
+  private async assertOwnsParent(
+    actor: Actor,
+    key: ApiKey | null,
+    id: string,
+    tx: Repositories = this.deps.storage,
+  ): Promise<void> {
     if (!key || key.orgId !== actor.orgId) throw new NotFoundError('API key', id);
     if (key.kind === 'personal') {
       if (key.targetId !== actor.userId) throw new NotFoundError('API key', id);
       return;
     }
-    const parent = key.kind === 'deployment' ? await tx.apiDeployments.findById(key.targetId) : await tx.pipelines.findById(key.targetId);
+    const parent =
+      key.kind === 'deployment'
+        ? await tx.apiDeployments.findById(key.targetId)
+        : await tx.pipelines.findById(key.targetId);
     assertCanSee(actor, parent, 'API key');
     assertCanChange(actor, parent, 'API key');
     if (!parent) throw new PermissionDeniedError();

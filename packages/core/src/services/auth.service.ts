@@ -17,6 +17,12 @@ export type Principal =
 /** Longest life of an API token (ZenML's maximum: 7 days). */
 export const API_TOKEN_MAX_TTL_SECONDS = 7 * 24 * 3600;
 
+/**
+ * What "tokens do not expire" (`tokenTtlSeconds: null`) signs: every token carries an expiry,
+ * and a session ends earlier by its version (password change, deactivation, logout).
+ */
+export const UNLIMITED_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
+
 /** How a dialect names the organization a request is for. */
 export type OrgSelector = { slug: string } | { seq: number } | { id: string };
 
@@ -34,7 +40,8 @@ export class AuthService {
 
   /** Checks an email and password; Unauthenticated on any mismatch (same message, same time). */
   async verifyPassword(email: string, password: string): Promise<User> {
-    const user = typeof email === 'string' ? await this.deps.storage.users.findByEmail(email.trim().toLowerCase()) : null;
+    const user =
+      typeof email === 'string' ? await this.deps.storage.users.findByEmail(email.trim().toLowerCase()) : null;
     if (!user || !user.passwordHash || !user.isActive) {
       this.decoyHash ??= this.deps.hasher.hashPassword(this.deps.ids.base62(16));
       await this.deps.hasher.verifyPassword(String(password), await this.decoyHash);
@@ -48,7 +55,7 @@ export class AuthService {
   /** Password login → access token. */
   async login(email: string, password: string): Promise<{ user: User; accessToken: string; expiresIn: number | null }> {
     const user = await this.verifyPassword(email, password);
-    return { user, ...(await this.issueToken(user.id)) };
+    return { user, ...(await this.signSession(user, this.deps.settings.tokenTtlSeconds)) };
   }
 
   /** Exchanges a personal API key for an access token (ZenML's API-key grant). */
@@ -57,12 +64,37 @@ export class AuthService {
     if (principal.via !== 'personal-key') throw new UnauthenticatedError('API key is required.');
     const user = await this.deps.storage.users.findById(principal.userId);
     if (!user) throw new UnauthenticatedError();
-    return { user, ...(await this.issueToken(user.id)) };
+    return { user, ...(await this.signSession(user, this.deps.settings.tokenTtlSeconds)) };
   }
 
+  /** An access token for an active user, in their current session (the configured lifetime). */
   async issueToken(userId: string): Promise<{ accessToken: string; expiresIn: number | null }> {
-    const ttl = this.deps.settings.tokenTtlSeconds;
-    return { accessToken: await this.deps.tokens.sign({ sub: userId }, ttl), expiresIn: ttl };
+    return this.signSession(await this.requireActiveUser(userId), this.deps.settings.tokenTtlSeconds);
+  }
+
+  /**
+   * Ends every session of the caller's user (tokens and cookies, in every process): logout.
+   * Personal keys are separate credentials and keep working. Nothing to end for a pipeline key.
+   */
+  async endSessions(principal: Principal): Promise<void> {
+    if (principal.via === 'pipeline-key') return;
+    await this.deps.storage.transaction(async (tx) => {
+      const user = await tx.users.findById(principal.userId);
+      if (!user) return;
+      user.endSessions(this.deps.clock.now());
+      await tx.users.update(user);
+    });
+  }
+
+  private async signSession<T extends number | null>(
+    user: User,
+    ttl: T,
+  ): Promise<{ accessToken: string; expiresIn: T }> {
+    const accessToken = await this.deps.tokens.sign(
+      { sub: user.id, ver: user.sessionVersion },
+      ttl ?? UNLIMITED_TOKEN_TTL_SECONDS,
+    );
+    return { accessToken, expiresIn: ttl };
   }
 
   /**
@@ -72,14 +104,17 @@ export class AuthService {
   async issueApiToken(principal: Principal, ttlSeconds: number): Promise<{ accessToken: string; expiresIn: number }> {
     if (principal.via === 'pipeline-key') throw new PermissionDeniedError();
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > API_TOKEN_MAX_TTL_SECONDS)
-      throw ValidationError.field('expires_in', `The token lifetime must be from 1 to ${API_TOKEN_MAX_TTL_SECONDS} seconds.`);
-    await this.requireActiveUser(principal.userId);
-    return { accessToken: await this.deps.tokens.sign({ sub: principal.userId }, ttlSeconds), expiresIn: ttlSeconds };
+      throw ValidationError.field(
+        'expires_in',
+        `The token lifetime must be from 1 to ${API_TOKEN_MAX_TTL_SECONDS} seconds.`,
+      );
+    return this.signSession(await this.requireActiveUser(principal.userId), ttlSeconds);
   }
 
   /** Resolves a bearer credential; Unauthenticated when it is unknown, malformed, inactive or expired. */
   async authenticate(credential: string): Promise<Principal> {
-    if (typeof credential !== 'string' || credential.length === 0 || credential.length > 4096) throw new UnauthenticatedError();
+    if (typeof credential !== 'string' || credential.length === 0 || credential.length > 4096)
+      throw new UnauthenticatedError();
     const now = this.deps.clock.now();
     if (credential.startsWith('api_')) {
       if (!PERSONAL_KEY_RE.test(credential)) throw new UnauthenticatedError();
@@ -92,11 +127,19 @@ export class AuthService {
     if (isUuid(credential)) {
       const { key } = await this.findUsableKey(credential, now);
       if (key.kind !== 'pipeline') throw new UnauthenticatedError();
-      return { via: 'pipeline-key', keyId: key.id, orgId: key.orgId, pipelineId: key.targetId, issuedBy: key.createdBy };
+      return {
+        via: 'pipeline-key',
+        keyId: key.id,
+        orgId: key.orgId,
+        pipelineId: key.targetId,
+        issuedBy: key.createdBy,
+      };
     }
     const claims = await this.deps.tokens.verify(credential);
     if (!claims) throw new UnauthenticatedError();
-    await this.requireActiveUser(claims.sub);
+    // The user row is read anyway (is the user active?): its session version costs nothing more.
+    const user = await this.deps.storage.users.findById(claims.sub);
+    if (!user || !user.acceptsSession(claims.ver ?? 0)) throw new UnauthenticatedError();
     return { via: 'token', userId: claims.sub };
   }
 
@@ -113,17 +156,19 @@ export class AuthService {
    */
   async actorIn(principal: Principal, org: Organization): Promise<Actor> {
     if (principal.via === 'pipeline-key') {
-      if (principal.orgId !== org.id) throw new PermissionDeniedError('Organization access denied');
+      if (principal.orgId !== org.id)
+        throw new PermissionDeniedError({ entity: 'Organization', id: org.id, action: 'access' });
       return { kind: 'service', userId: principal.issuedBy, orgId: org.id, role: 'member' };
     }
-    if (principal.via === 'personal-key' && principal.orgId !== org.id) throw new PermissionDeniedError('Organization access denied');
+    if (principal.via === 'personal-key' && principal.orgId !== org.id)
+      throw new PermissionDeniedError({ entity: 'Organization', id: org.id, action: 'access' });
     const bound = this.bound.get(principal);
     if (bound) {
-      if (!bound.role) throw new PermissionDeniedError('Organization access denied');
+      if (!bound.role) throw new PermissionDeniedError({ entity: 'Organization', id: org.id, action: 'access' });
       return { kind: 'user', userId: principal.userId, orgId: org.id, role: bound.role };
     }
     const membership = await this.deps.storage.memberships.find(org.id, principal.userId);
-    if (!membership) throw new PermissionDeniedError('Organization access denied');
+    if (!membership) throw new PermissionDeniedError({ entity: 'Organization', id: org.id, action: 'access' });
     return { kind: 'user', userId: principal.userId, orgId: org.id, role: membership.role };
   }
 
@@ -139,13 +184,18 @@ export class AuthService {
   async enter(principal: Principal, selector: OrgSelector): Promise<{ org: Organization; actor: Actor }> {
     const known = this.bound.get(principal)?.organization;
     const org = known && selects(selector, known) ? known : await this.findOrganization(selector);
-    if (!org) throw new NotFoundError('Organization', 'slug' in selector ? selector.slug : 'seq' in selector ? selector.seq : selector.id);
+    if (!org)
+      throw new NotFoundError(
+        'Organization',
+        'slug' in selector ? selector.slug : 'seq' in selector ? selector.seq : selector.id,
+      );
     return { org, actor: await this.actorIn(principal, org) };
   }
 
   /**
    * Every organization the principal may act in, with its actor there: a personal key's own
-   * org (if still a member), a user's memberships by slug, none for a pipeline key.
+   * org (if still a member), a user's memberships oldest first (the first is their default
+   * organization), none for a pipeline key.
    */
   async organizationsFor(principal: Principal): Promise<Array<{ org: Organization; actor: Actor }>> {
     if (principal.via === 'pipeline-key') return [];
@@ -162,6 +212,22 @@ export class AuthService {
       org: organization,
       actor: { kind: 'user', userId: principal.userId, orgId: organization.id, role } satisfies Actor,
     }));
+  }
+
+  /**
+   * The organization a principal acts in when a request names none, with its actor there: the
+   * one a key is bound to, else the user's default organization (the first of
+   * `organizationsFor`). `among` is how many the user could have meant (1 for a key), for a
+   * dialect that refuses to guess. Null when the user belongs to no organization: each dialect
+   * words that its own way. A key whose user left its organization is PermissionDenied.
+   */
+  async defaultActor(principal: Principal): Promise<{ org: Organization; actor: Actor; among: number } | null> {
+    if (principal.via !== 'token') return { ...(await this.enter(principal, { id: principal.orgId })), among: 1 };
+    const memberships = await this.deps.storage.organizations.listForUser(principal.userId);
+    const first = memberships[0];
+    if (!first) return null;
+    const actor: Actor = { kind: 'user', userId: principal.userId, orgId: first.organization.id, role: first.role };
+    return { org: first.organization, actor, among: memberships.length };
   }
 
   async currentUser(principal: Principal): Promise<User> {
@@ -181,9 +247,10 @@ export class AuthService {
     return found;
   }
 
-  private async requireActiveUser(userId: string): Promise<void> {
+  private async requireActiveUser(userId: string): Promise<User> {
     const user = await this.deps.storage.users.findById(userId);
     if (!user || !user.isActive) throw new UnauthenticatedError();
+    return user;
   }
 }
 

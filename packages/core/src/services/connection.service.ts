@@ -95,7 +95,10 @@ export class ConnectionService {
   async update(actor: Actor, id: string, changes: ConnectionChanges): Promise<Connection> {
     assertOrgAdmin(actor);
     const current = await this.get(actor, id);
-    const prepared = changes.settings !== undefined ? await this.split(current.kind, changes.settings, this.plainSecrets(current)) : null;
+    const prepared =
+      changes.settings !== undefined
+        ? await this.split(current.kind, changes.settings, this.plainSecrets(current))
+        : null;
     return this.deps.storage.transaction(async (tx) => {
       const connection = await tx.connections.findByIdForUpdate(current.id);
       if (!connection || connection.orgId !== actor.orgId) throw new NotFoundError('Connection', id);
@@ -104,7 +107,9 @@ export class ConnectionService {
       if (changes.name !== undefined && changes.name !== connection.name) connection.rename(changes.name, by, now);
       if (changes.description !== undefined) connection.describe(changes.description, by, now);
       if (prepared) {
-        const removed = Object.fromEntries(connection.secretFields.filter((f) => !(f in prepared.sealed)).map((f) => [f, null]));
+        const removed = Object.fromEntries(
+          connection.secretFields.filter((f) => !(f in prepared.sealed)).map((f) => [f, null]),
+        );
         connection.reconfigure(prepared.settings, { ...removed, ...prepared.sealed }, by, now);
       }
       await tx.connections.update(connection);
@@ -127,11 +132,21 @@ export class ConnectionService {
   }
 
   /** Reaches the target of settings not saved yet (admins only), as "test connection" in a form does. */
-  async testSettings(actor: Actor, input: { kind: string; settings: Record<string, unknown> }): Promise<ConnectionTestResult> {
+  async testSettings(
+    actor: Actor,
+    input: { kind: string; settings: Record<string, unknown> },
+  ): Promise<ConnectionTestResult> {
     assertOrgAdmin(actor);
     const normalized = await this.deps.connectionKinds.normalize(input.kind, input.settings ?? {});
-    if ('issues' in normalized) throw new ValidationError(normalized.issues.map((i) => ({ ...i, field: prefixed(i.field) })));
-    const draft: ResolvedConnection = { id: '', orgId: actor.orgId, name: '', kind: input.kind, settings: normalized.settings };
+    if ('issues' in normalized)
+      throw new ValidationError(normalized.issues.map((i) => ({ ...i, field: prefixed(i.field) })));
+    const draft: ResolvedConnection = {
+      id: '',
+      orgId: actor.orgId,
+      name: '',
+      kind: input.kind,
+      settings: normalized.settings,
+    };
     return this.deps.connectionKinds.test(draft, await this.orgOf(actor.orgId));
   }
 
@@ -150,7 +165,11 @@ export class ConnectionService {
    * connection named by id or name becomes its id; a connector that needs one has one of
    * the right kind; no target or credential is written inline. Throws one ValidationError.
    */
-  async resolveDefinition(tx: Repositories, orgId: string, definition: Partial<WorkflowDefinition>): Promise<Partial<WorkflowDefinition>> {
+  async resolveDefinition(
+    tx: Repositories,
+    orgId: string,
+    definition: Partial<WorkflowDefinition>,
+  ): Promise<Partial<WorkflowDefinition>> {
     const issues: FieldIssue[] = [];
     const out: Partial<WorkflowDefinition> = { ...definition };
     for (const role of ROLES) {
@@ -170,17 +189,29 @@ export class ConnectionService {
       const ref = config.connection ?? null;
       if (ref === null) {
         if (needs?.required && !inline)
-          issues.push({ field: `${role}.connection`, message: `The ${config.connector} connector needs a ${needs.kind} connection (by id or name).`, code: 'required' });
+          issues.push({
+            field: `${role}.connection`,
+            message: `The ${config.connector} connector needs a ${needs.kind} connection (by id or name).`,
+            code: 'required',
+          });
         continue;
       }
       if (!needs) {
-        issues.push({ field: `${role}.connection`, message: `The ${config.connector} connector takes no connection.`, code: 'invalid' });
+        issues.push({
+          field: `${role}.connection`,
+          message: `The ${config.connector} connector takes no connection.`,
+          code: 'invalid',
+        });
         continue;
       }
       const found = isUuid(ref) ? await tx.connections.findById(ref) : null;
       const connection = found && found.orgId === orgId ? found : await tx.connections.findByName(orgId, ref);
       if (!connection) {
-        issues.push({ field: `${role}.connection`, message: `Connection "${ref}" does not exist in this organization.`, code: 'does_not_exist' });
+        issues.push({
+          field: `${role}.connection`,
+          message: `Connection "${ref}" does not exist in this organization.`,
+          code: 'does_not_exist',
+        });
         continue;
       }
       if (connection.kind !== needs.kind) {
@@ -265,21 +296,27 @@ export class ConnectionService {
 
   /** Normalizes settings through the engine and splits off the secret fields, sealed. */
   private async split(kind: string, input: Record<string, unknown>, current: Record<string, unknown>) {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw ValidationError.field('settings', 'Must be an object.');
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw ValidationError.field('settings', 'Must be an object.');
     const secretFields = new Set(this.deps.connectionKinds.secretFields(kind));
     // A secret sent back masked (a GET → PUT round trip), or left out, keeps its value.
     const merged: Record<string, unknown> = { ...input };
     for (const field of secretFields) {
-      if ((merged[field] === SECRET_MASK || merged[field] === undefined) && current[field] !== undefined) merged[field] = current[field];
+      if ((merged[field] === SECRET_MASK || merged[field] === undefined) && current[field] !== undefined)
+        merged[field] = current[field];
       // `null` removes the secret: left out of what is sealed, so `update` drops it.
       else if (merged[field] === null || merged[field] === SECRET_MASK) delete merged[field];
     }
     const normalized = await this.deps.connectionKinds.normalize(kind, merged);
-    if ('issues' in normalized) throw new ValidationError(normalized.issues.map((i) => ({ ...i, field: prefixed(i.field) })));
+    if ('issues' in normalized)
+      throw new ValidationError(normalized.issues.map((i) => ({ ...i, field: prefixed(i.field) })));
     return this.seal(kind, normalized.settings);
   }
 
-  private seal(kind: string, all: Record<string, unknown>): { settings: Record<string, unknown>; sealed: Record<string, string> } {
+  private seal(
+    kind: string,
+    all: Record<string, unknown>,
+  ): { settings: Record<string, unknown>; sealed: Record<string, string> } {
     const secretFields = new Set(this.deps.connectionKinds.secretFields(kind));
     const settings: Record<string, unknown> = {};
     const sealed: Record<string, string> = {};
@@ -294,7 +331,8 @@ export class ConnectionService {
 
   private plainSecrets(connection: Connection): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [field, sealed] of Object.entries(connection.sealedSecrets)) out[field] = JSON.parse(this.deps.sealer.unseal(sealed));
+    for (const [field, sealed] of Object.entries(connection.sealedSecrets))
+      out[field] = JSON.parse(this.deps.sealer.unseal(sealed));
     return out;
   }
 

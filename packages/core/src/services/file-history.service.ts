@@ -4,7 +4,12 @@ import type { PipelineType } from '../domain/pipeline.js';
 import type { Actor } from '../policies/actor.js';
 import { assertCanChange, assertCanSee } from '../policies/resource.policy.js';
 import type { Filter, Page } from '../ports/query.js';
-import { FILE_HISTORY_FIELDS, FILE_HISTORY_SORTS, type FileHistoryField, type FileHistoryQuery } from '../ports/storage.js';
+import {
+  FILE_HISTORY_FIELDS,
+  FILE_HISTORY_SORTS,
+  type FileHistoryField,
+  type FileHistoryQuery,
+} from '../ports/storage.js';
 import type { CoreDeps } from './context.js';
 import { checkQuery } from './query-check.js';
 
@@ -31,9 +36,15 @@ export class FileHistoryService {
   /** Bulk clear by filter; at least one filter is required. Returns how many were deleted. */
   async clear(actor: Actor, workflowId: string, filters: Filter<FileHistoryField>[]): Promise<number> {
     if (filters.length === 0)
-      throw new ValidationError('At least one filter (ids, status, execution_count_min, execution_count_max, or file_path) must be provided');
+      throw new ValidationError(
+        'At least one filter (ids, status, execution_count_min, execution_count_max, or file_path) must be provided',
+      );
     const wf = assertCanChange(actor, await this.deps.storage.workflows.findById(workflowId), 'Workflow');
-    checkQuery({ filters, logical: 'and', sort: [], page: { page: 1, size: 1 } }, FILE_HISTORY_FIELDS, FILE_HISTORY_SORTS);
+    checkQuery(
+      { filters, logical: 'and', sort: [], page: { page: 1, size: 1 } },
+      FILE_HISTORY_FIELDS,
+      FILE_HISTORY_SORTS,
+    );
     return this.deps.storage.fileHistories.deleteMatching(wf.id, filters);
   }
 
@@ -46,13 +57,22 @@ export class FileHistoryService {
   // ---- engine side ----
 
   /** Whether a file must be skipped under the file-marker rule. */
-  async shouldSkip(workflowId: string, file: { cacheKey: string; filePath: string }, pipelineType: PipelineType | null, maxExecutions: number): Promise<boolean> {
+  async shouldSkip(
+    workflowId: string,
+    file: { cacheKey: string; filePath: string },
+    pipelineType: PipelineType | null,
+    maxExecutions: number,
+  ): Promise<boolean> {
     const h = await this.deps.storage.fileHistories.findByFile(workflowId, file.cacheKey, file.filePath);
     return !!h && h.shouldSkip(file.filePath, pipelineType, maxExecutions);
   }
 
   /** Records one execution of a file (creating its history on the first). */
-  async record(workflowId: string, file: { cacheKey: string; filePath: string }, outcome: { status: FileHistoryStatus; result?: unknown; error?: string | null }): Promise<FileHistory> {
+  async record(
+    workflowId: string,
+    file: { cacheKey: string; filePath: string },
+    outcome: { status: FileHistoryStatus; result?: unknown; error?: string | null },
+  ): Promise<FileHistory> {
     return this.deps.storage.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const existing = await tx.fileHistories.findByFile(workflowId, file.cacheKey, file.filePath);

@@ -24,7 +24,10 @@ export function checkQuery<F extends string, S extends string>(
     const type = fields[f.field];
     if (!type) throw ValidationError.field(String(f.field), `Unknown filter field "${String(f.field)}".`);
     if (!opsForType(type).includes(f.op))
-      throw ValidationError.field(String(f.field), `The operator "${f.op}" is not allowed for ${type} field "${String(f.field)}".`);
+      throw ValidationError.field(
+        String(f.field),
+        `The operator "${f.op}" is not allowed for ${type} field "${String(f.field)}".`,
+      );
     if ((f.op === 'oneof' || f.op === 'notoneof') && !Array.isArray(f.value))
       throw ValidationError.field(String(f.field), `"${f.op}" needs a list of values.`);
     if (f.op === 'in' && (!Array.isArray(f.value) || f.value.length !== 2))
@@ -33,7 +36,8 @@ export function checkQuery<F extends string, S extends string>(
       throw ValidationError.field(String(f.field), `"${f.op}" needs a value.`);
   }
   for (const s of q.sort) {
-    if (!sorts.includes(s.field)) throw ValidationError.field('sort_by', 'You can only sort by valid fields of this resource');
+    if (!sorts.includes(s.field))
+      throw ValidationError.field('sort_by', 'You can only sort by valid fields of this resource');
   }
   if (!Number.isInteger(q.page.page) || q.page.page < 1) throw ValidationError.field('page', 'Must be an integer ≥ 1.');
   if (!Number.isInteger(q.page.size) || q.page.size < 1 || q.page.size > MAX_PAGE_SIZE)

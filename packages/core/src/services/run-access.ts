@@ -35,7 +35,12 @@ export async function canChangeRun(tx: Repositories, actor: Actor, run: Run): Pr
   return !!wf && isOwner(actor, wf);
 }
 
-export async function assertCanSeeRun(tx: Repositories, actor: Actor, run: Run | null, id: string | number): Promise<Run> {
+export async function assertCanSeeRun(
+  tx: Repositories,
+  actor: Actor,
+  run: Run | null,
+  id: string | number,
+): Promise<Run> {
   if (!run || !(await canSeeRun(tx, actor, run))) throw new NotFoundError('Run', id);
   return run;
 }

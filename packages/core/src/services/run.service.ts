@@ -1,16 +1,23 @@
-import { InvalidStateError, NotFoundError, PermissionDeniedError, RunInProgressError, ValidationError } from '../errors/domain-error.js';
+import {
+  InvalidStateError,
+  NotFoundError,
+  PermissionDeniedError,
+  RunInProgressError,
+  ValidationError,
+} from '../errors/domain-error.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { Run, type RunTrigger } from '../domain/run.js';
 import type { LogLevel, RunLog } from '../domain/run-log.js';
 import { isUuid } from '../domain/validate.js';
 import type { Actor } from '../policies/actor.js';
 import { canExecute, flowAccess } from '../policies/flow.policy.js';
-import { assertCanSee, isOwner, visibilityFor } from '../policies/resource.policy.js';
+import { assertCanSee, isOwner, isOwnerOrSharedUserOrSharedToOrg, visibilityFor } from '../policies/resource.policy.js';
 import type { UploadedFile } from '../ports/executor.js';
 import { query, type Page, type PageRequest } from '../ports/query.js';
 import { RUN_FIELDS, RUN_SORTS, type Repositories, type RunQuery } from '../ports/storage.js';
 import type { CoreDeps } from './context.js';
 import { checkQuery } from './query-check.js';
+import { lockRun } from './lock-order.js';
 import { assertCanSeeRun, canChangeRun } from './run-access.js';
 
 export interface TriggerOptions {
@@ -24,7 +31,12 @@ export interface TriggerOptions {
 
 export type ScheduledFireOutcome =
   | { outcome: 'fired'; runId: string }
-  | { outcome: 'skipped'; reason: 'deleted' | 'disabled' | 'in_progress' | 'org_not_normal' | 'cannot_run_incrementally' };
+  | {
+      outcome: 'skipped';
+      reason: 'deleted' | 'disabled' | 'in_progress' | 'org_not_normal' | 'cannot_run_incrementally';
+    };
+
+const WAIT_POLL_MS = 250;
 
 /** Triggering, cancelling, listing runs and reading their logs. */
 export class RunService {
@@ -39,7 +51,12 @@ export class RunService {
     const run = await this.deps.storage.transaction(async (tx) => {
       const pipeline = assertCanSee(actor, await tx.pipelines.findByIdForUpdate(pipelineId), 'Pipeline');
       if (!canExecute(actor, pipeline)) throw new PermissionDeniedError();
-      return this.open(tx, pipeline, actor.kind === 'service' && options.trigger === 'schedule' ? null : actor.userId, options);
+      return this.open(
+        tx,
+        pipeline,
+        actor.kind === 'service' && options.trigger === 'schedule' ? null : actor.userId,
+        options,
+      );
     });
     await this.deps.executor.submit(run, { files: options.files });
     return run;
@@ -91,7 +108,12 @@ export class RunService {
     return run;
   }
 
-  private async open(tx: Repositories, pipeline: Pipeline, triggeredBy: string | null, options: TriggerOptions): Promise<Run> {
+  private async open(
+    tx: Repositories,
+    pipeline: Pipeline,
+    triggeredBy: string | null,
+    options: TriggerOptions,
+  ): Promise<Run> {
     const incremental = pipeline.assertCanRun(options.incremental);
     if (await tx.runs.findOpenForPipeline(pipeline.id)) throw new RunInProgressError(pipeline.id, pipeline.seq);
     const org = await tx.organizations.findById(pipeline.orgId);
@@ -127,16 +149,15 @@ export class RunService {
    */
   async cancel(actor: Actor, runId: string): Promise<Run> {
     const run = await this.deps.storage.transaction(async (tx) => {
-      const run = await assertCanSeeRun(tx, actor, await tx.runs.findByIdForUpdate(runId), runId);
+      const locked = isUuid(runId) ? await lockRun(tx, runId, 'update') : null;
+      const run = await assertCanSeeRun(tx, actor, locked?.run ?? null, runId);
       if (!(await canChangeRun(tx, actor, run))) throw new PermissionDeniedError();
       run.requestCancel(actor.userId, this.deps.clock.now());
       await tx.runs.update(run);
-      if (run.pipelineId) {
-        const p = await tx.pipelines.findByIdForUpdate(run.pipelineId);
-        if (p) {
-          p.recordRunStatus(run);
-          await tx.pipelines.update(p);
-        }
+      const pipeline = locked!.pipeline;
+      if (pipeline) {
+        pipeline.recordRunStatus(run);
+        await tx.pipelines.update(pipeline);
       }
       return run;
     });
@@ -150,16 +171,21 @@ export class RunService {
    */
   async delete(actor: Actor, runId: string): Promise<void> {
     await this.deps.storage.transaction(async (tx) => {
-      const run = await assertCanSeeRun(tx, actor, isUuid(runId) ? await tx.runs.findByIdForUpdate(runId) : null, runId);
+      const locked = isUuid(runId) ? await lockRun(tx, runId, 'update') : null;
+      const run = await assertCanSeeRun(tx, actor, locked?.run ?? null, runId);
       if (!(await canChangeRun(tx, actor, run))) throw new PermissionDeniedError();
       if (run.isOpen) throw new InvalidStateError(`Cannot delete a run that is ${run.status}; stop it first.`);
-      const pipeline = run.pipelineId ? await tx.pipelines.findByIdForUpdate(run.pipelineId) : null;
+      const pipeline = locked!.pipeline;
       await tx.runs.delete(run.id);
       if (pipeline) {
         const newest = await tx.runs.list(
           // Bookkeeping sees every run of the pipeline, whoever deletes.
           { orgId: pipeline.orgId, userId: actor.userId, all: true },
-          query({ required: [{ field: 'pipelineId', op: 'equals', value: pipeline.id }], sort: [{ field: 'createdAt', direction: 'desc' }], page: { page: 1, size: 1 } }),
+          query({
+            required: [{ field: 'pipelineId', op: 'equals', value: pipeline.id }],
+            sort: [{ field: 'createdAt', direction: 'desc' }],
+            page: { page: 1, size: 1 },
+          }),
         );
         pipeline.recordRunDeleted(run.id, newest.items[0] ?? null);
         await tx.pipelines.update(pipeline);
@@ -189,10 +215,18 @@ export class RunService {
   async listForPipeline(actor: Actor, pipelineId: string, query: RunQuery): Promise<Page<Run>> {
     const p = assertCanSee(actor, await this.deps.storage.pipelines.findById(pipelineId), 'Pipeline');
     if (!isOwner(actor, p)) throw new PermissionDeniedError();
-    return this.list(actor, { ...query, required: [...(query.required ?? []), { field: 'pipelineId', op: 'equals', value: p.id }] });
+    return this.list(actor, {
+      ...query,
+      required: [...(query.required ?? []), { field: 'pipelineId', op: 'equals', value: p.id }],
+    });
   }
 
-  async logs(actor: Actor, runId: string, filter: { minLevel?: LogLevel; fileExecutionId?: string | null }, page: PageRequest): Promise<Page<RunLog>> {
+  async logs(
+    actor: Actor,
+    runId: string,
+    filter: { minLevel?: LogLevel; fileExecutionId?: string | null },
+    page: PageRequest,
+  ): Promise<Page<RunLog>> {
     const run = await this.get(actor, runId);
     return this.deps.storage.runLogs.list(run.id, filter, page);
   }
@@ -201,29 +235,83 @@ export class RunService {
    * Replaces the pipelines linked to a run (a Flow job). Needs write access to the run's
    * workflow and manage_pipelines on every pipeline; members of those pipelines then see it.
    */
-  async linkPipelines(actor: Actor, runId: string, pipelineIds: string[]): Promise<{ run: Run; pipelines: Pipeline[] }> {
+  async linkPipelines(
+    actor: Actor,
+    runId: string,
+    pipelineIds: string[],
+  ): Promise<{ run: Run; pipelines: Pipeline[] }> {
     return this.deps.storage.transaction(async (tx) => {
-      const run = await assertCanSeeRun(tx, actor, isUuid(runId) ? await tx.runs.findByIdForUpdate(runId) : null, runId);
+      // LOCK_ORDER: the linked pipelines first (shared, by id, so a delete waits for the links
+      // and removes them with its pipeline), then the run with its own pipeline; only the run is written.
+      const ids = [...new Set(pipelineIds)];
+      const linked = new Map<string, Pipeline | null>();
+      for (const id of [...ids].sort()) linked.set(id, isUuid(id) ? await tx.pipelines.findByIdForShare(id) : null);
+      const locked = isUuid(runId) ? await lockRun(tx, runId, 'share') : null;
+      const run = await assertCanSeeRun(tx, actor, locked?.run ?? null, runId);
       const wf = await tx.workflows.findById(run.workflowId);
-      if (!wf || !isOwner(actor, wf)) throw new PermissionDeniedError('You do not have write access to the job.');
+      if (!wf || !isOwner(actor, wf)) throw new PermissionDeniedError({ entity: 'Run', id: run.id, action: 'write' });
       const pipelines: Pipeline[] = [];
-      for (const id of new Set(pipelineIds)) {
-        const p = isUuid(id) ? await tx.pipelines.findById(id) : null;
-        assertCanSee(actor, p, 'Pipeline');
+      for (const id of ids) {
+        const p = linked.get(id) ?? null;
+        assertCanSee(actor, p, 'Pipeline', id);
         if (!flowAccess(actor, p!).permissions.includes('flow_pipeline:manage_pipelines'))
-          throw new PermissionDeniedError(`You cannot manage pipeline ${id}.`);
+          throw new PermissionDeniedError({ entity: 'Pipeline', id, action: 'manage' });
         pipelines.push(p!);
       }
-      run.linkPipelines(pipelines.map((p) => p.id), this.deps.clock.now());
+      run.linkPipelines(
+        pipelines.map((p) => p.id),
+        this.deps.clock.now(),
+      );
       await tx.runs.update(run);
       return { run, pipelines };
     });
   }
 
-  /** Throws NotFound unless the run exists and is visible (for dialects that only need a check). */
+  /**
+   * The last `n` runs (by index) of each of the pipelines, oldest first, read in one storage
+   * call for the whole page; pipelines the actor may not see get none.
+   */
+  async lastRunsOf(actor: Actor, pipelines: readonly Pipeline[], n: number): Promise<Map<string, Run[]>> {
+    const visible = pipelines.filter((p) => isOwnerOrSharedUserOrSharedToOrg(actor, p) && p.runCount > 0);
+    const last = visible.length
+      ? await this.deps.storage.runs.lastPerPipeline(
+          visible.map((p) => p.id),
+          n,
+        )
+      : new Map<string, Run[]>();
+    return new Map(pipelines.map((p) => [p.id, last.get(p.id) ?? []]));
+  }
+
+  /** Whether a pipeline the actor can see has a run not yet finished (PENDING, EXECUTING or STOPPING). */
+  async isRunning(actor: Actor, pipeline: Pipeline): Promise<boolean> {
+    assertCanSee(actor, pipeline, 'Pipeline', pipeline.id);
+    return (await this.deps.storage.runs.findOpenForPipeline(pipeline.id)) !== null;
+  }
+
+  /**
+   * Waits for a run to end: returns it once it is COMPLETED, ERROR or STOPPED, or as it is
+   * when `timeoutMs` has passed or `signal` aborted (the caller went away). Polls storage
+   * every `pollMs` (default 250 ms), so it works whichever process executes the run.
+   */
+  async waitForEnd(
+    actor: Actor,
+    runId: string,
+    options: { timeoutMs: number; signal?: AbortSignal; pollMs?: number },
+  ): Promise<Run> {
+    const pollMs = options.pollMs ?? WAIT_POLL_MS;
+    const deadline = Date.now() + Math.max(0, options.timeoutMs);
+    let current = await this.get(actor, runId);
+    while (!current.isTerminal && Date.now() < deadline && !options.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+      current = await this.get(actor, runId);
+    }
+    return current;
+  }
+
+  /** Throws NotFound unless the run exists and is visible (for dialects that only need a check); other failures pass through. */
   async assertExists(actor: Actor, runId: string): Promise<void> {
-    await this.get(actor, runId).catch(() => {
-      throw new NotFoundError('Run', runId);
+    await this.get(actor, runId).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? new NotFoundError('Run', runId) : e;
     });
   }
 }

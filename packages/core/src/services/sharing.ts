@@ -23,3 +23,27 @@ export async function sharingOf(
     sharedToOrg: resource.sharedToOrg,
   };
 }
+
+/** A change of who a resource is shared with; a part not given keeps its current value. */
+export interface SharingChange {
+  userIds?: string[];
+  toOrg?: boolean;
+}
+
+/** Applies a sharing change to a loaded resource inside the caller's transaction; users must be org members. */
+export async function applySharing(
+  tx: Repositories,
+  resource: {
+    orgId: string;
+    sharedUserIds: readonly string[];
+    sharedToOrg: boolean;
+    share(userIds: readonly string[], toOrg: boolean, by: string, now: Date): void;
+  },
+  change: SharingChange,
+  by: string,
+  now: Date,
+): Promise<void> {
+  const userIds = change.userIds ?? [...resource.sharedUserIds];
+  await assertMembers(tx, resource.orgId, userIds);
+  resource.share(userIds, change.toOrg ?? resource.sharedToOrg, by, now);
+}

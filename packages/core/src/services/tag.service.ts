@@ -12,7 +12,8 @@ export class TagService {
 
   async create(actor: Actor, input: { name: string; color?: string | null; exclusive?: boolean }): Promise<Tag> {
     const tag = this.build(actor, input);
-    if (await this.deps.storage.tags.findByName(actor.orgId, tag.name)) throw new ConflictError('tag', 'name', tag.name);
+    if (await this.deps.storage.tags.findByName(actor.orgId, tag.name))
+      throw new ConflictError('tag', 'name', tag.name, undefined, actor.orgId);
     await this.deps.storage.tags.insert(tag);
     return tag;
   }
@@ -52,7 +53,9 @@ export class TagService {
 
   /** For remove_tags: the tag if it exists in the org, else null (removal skips it). */
   async resolveForRemove(tx: Repositories, actor: Actor, nameOrId: string): Promise<Tag | null> {
-    const tag = isUuid(nameOrId) ? await tx.tags.findById(nameOrId) : await tx.tags.findByName(actor.orgId, String(nameOrId).trim());
+    const tag = isUuid(nameOrId)
+      ? await tx.tags.findById(nameOrId)
+      : await tx.tags.findByName(actor.orgId, String(nameOrId).trim());
     return tag && tag.orgId === actor.orgId ? tag : null;
   }
 
@@ -65,7 +68,8 @@ export class TagService {
       exclusive: input.exclusive,
       createdBy: actor.userId,
       now: this.deps.clock.now(),
-      pickColor: () => TAG_COLORS[Number.parseInt(this.deps.ids.uuid().slice(0, 2), 16) % TAG_COLORS.length] as TagColor,
+      pickColor: () =>
+        TAG_COLORS[Number.parseInt(this.deps.ids.uuid().slice(0, 2), 16) % TAG_COLORS.length] as TagColor,
     });
   }
 }

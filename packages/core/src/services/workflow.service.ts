@@ -2,12 +2,12 @@ import { ConflictError } from '../errors/domain-error.js';
 import { Workflow, type DeploymentType, type WorkflowDefinition } from '../domain/workflow.js';
 import type { Actor } from '../policies/actor.js';
 import { assertCanChange, assertCanSee, isOwner, visibilityFor } from '../policies/resource.policy.js';
-import type { Page } from '../ports/query.js';
-import { WORKFLOW_FIELDS, WORKFLOW_SORTS, type WorkflowQuery } from '../ports/storage.js';
+import { query, type Page } from '../ports/query.js';
+import { WORKFLOW_FIELDS, WORKFLOW_SORTS, type Repositories, type WorkflowQuery } from '../ports/storage.js';
 import type { CoreDeps } from './context.js';
 import { checkQuery } from './query-check.js';
 import type { ConnectionService } from './connection.service.js';
-import { assertMembers, sharingOf } from './sharing.js';
+import { applySharing, sharingOf, type SharingChange } from './sharing.js';
 
 export interface NewWorkflow {
   name: string;
@@ -20,6 +20,8 @@ export interface NewWorkflow {
 
 export interface WorkflowChanges extends Partial<NewWorkflow> {
   isActive?: boolean;
+  /** Who the workflow is shared with, changed with the rest; a part not given keeps its value. Users must be org members. */
+  sharing?: SharingChange;
 }
 
 export class WorkflowService {
@@ -33,7 +35,14 @@ export class WorkflowService {
    * own, and the definition is checked by the engine first.
    */
   async create(actor: Actor, input: NewWorkflow): Promise<Workflow> {
-    const definition = input.definition ? await this.connections.resolveDefinition(this.deps.storage, actor.orgId, input.definition) : undefined;
+    return this.deps.storage.transaction((tx) => this.createIn(tx, actor, input));
+  }
+
+  /** `create` inside the caller's transaction (a pipeline defined with its workflow inline uses it). */
+  async createIn(tx: Repositories, actor: Actor, input: NewWorkflow): Promise<Workflow> {
+    const definition = input.definition
+      ? await this.connections.resolveDefinition(tx, actor.orgId, input.definition)
+      : undefined;
     const wf = Workflow.create({
       id: this.deps.ids.uuid(),
       orgId: actor.orgId,
@@ -47,8 +56,67 @@ export class WorkflowService {
       now: this.deps.clock.now(),
     });
     this.deps.definitions.validate(wf.definition);
-    await this.deps.storage.workflows.insert(wf);
+    await tx.workflows.insert(wf);
     return wf;
+  }
+
+  /**
+   * Changes a workflow's definition inside the caller's transaction (owners only): source and
+   * destination given replace the current ones, stage settings given are merged into the
+   * current stages. Checked by the engine before it is saved.
+   */
+  async redefineIn(
+    tx: Repositories,
+    actor: Actor,
+    id: string,
+    definition: Partial<WorkflowDefinition>,
+  ): Promise<Workflow> {
+    const wf = assertCanChange(actor, await tx.workflows.findByIdForUpdate(id), 'Workflow');
+    const resolved = await this.connections.resolveDefinition(tx, wf.orgId, {
+      ...definition,
+      ...(definition.stages !== undefined ? { stages: { ...wf.definition.stages, ...(definition.stages ?? {}) } } : {}),
+    });
+    wf.redefine(resolved, actor.userId, this.deps.clock.now());
+    this.deps.definitions.validate(wf.definition);
+    await tx.workflows.update(wf);
+    return wf;
+  }
+
+  /**
+   * The organization's workflow with this name, shared with the whole organization, created
+   * (with an empty definition) when missing: a default that every member's pipelines can bind.
+   * Find, create and share are one transaction; a concurrent creator's workflow is used.
+   */
+  async ensureOrgDefault(actor: Actor, input: { name: string; description?: string | null }): Promise<Workflow> {
+    const find = async () => {
+      const page = await this.deps.storage.workflows.list(
+        visibilityFor(actor),
+        query({ filters: [{ field: 'name', op: 'equals', value: input.name }], page: { page: 1, size: 1 } }),
+      );
+      return page.items[0] ?? null;
+    };
+    const existing = await find();
+    if (existing) return existing;
+    try {
+      return await this.deps.storage.transaction(async (tx) => {
+        const wf = await this.createIn(tx, actor, { name: input.name, description: input.description });
+        wf.share([], true, actor.userId, this.deps.clock.now());
+        await tx.workflows.update(wf);
+        return wf;
+      });
+    } catch (e) {
+      // Another request created it first: use theirs.
+      if (!(e instanceof ConflictError)) throw e;
+      const created = await find();
+      if (created) return created;
+      throw new ConflictError(
+        'workflow',
+        'name',
+        input.name,
+        `The organization's workflow "${input.name}" exists but is not shared with you.`,
+        actor.orgId,
+      );
+    }
   }
 
   async get(actor: Actor, id: string): Promise<Workflow> {
@@ -66,14 +134,20 @@ export class WorkflowService {
       const now = this.deps.clock.now();
       if (changes.name !== undefined && changes.name !== wf.name) wf.rename(changes.name, by, now);
       if (changes.description !== undefined) wf.describe(changes.description, by, now);
-      if (changes.definition !== undefined) wf.redefine(await this.connections.resolveDefinition(tx, wf.orgId, changes.definition), by, now);
+      if (changes.definition !== undefined)
+        wf.redefine(await this.connections.resolveDefinition(tx, wf.orgId, changes.definition), by, now);
       wf.configureExecution(
-        { maxFileExecutionCount: changes.maxFileExecutionCount, retryOnInterrupt: changes.retryOnInterrupt, deploymentType: changes.deploymentType },
+        {
+          maxFileExecutionCount: changes.maxFileExecutionCount,
+          retryOnInterrupt: changes.retryOnInterrupt,
+          deploymentType: changes.deploymentType,
+        },
         by,
         now,
       );
       if (changes.isActive === true) wf.activate(by, now);
       if (changes.isActive === false) wf.deactivate(by, now);
+      if (changes.sharing !== undefined) await applySharing(tx, wf, changes.sharing, by, now);
       this.deps.definitions.validate(wf.definition);
       await tx.workflows.update(wf);
       return wf;
@@ -84,11 +158,11 @@ export class WorkflowService {
     return this.update(actor, id, { isActive: active });
   }
 
-  async share(actor: Actor, id: string, input: { userIds: string[]; toOrg: boolean }): Promise<Workflow> {
+  /** Changes who the workflow is shared with (owners only); a part not given keeps its value. Users must be org members. */
+  async share(actor: Actor, id: string, input: SharingChange): Promise<Workflow> {
     return this.deps.storage.transaction(async (tx) => {
       const wf = assertCanChange(actor, await tx.workflows.findByIdForUpdate(id), 'Workflow');
-      await assertMembers(tx, wf.orgId, input.userIds);
-      wf.share(input.userIds, input.toOrg, actor.userId, this.deps.clock.now());
+      await applySharing(tx, wf, input, actor.userId, this.deps.clock.now());
       await tx.workflows.update(wf);
       return wf;
     });
@@ -111,7 +185,13 @@ export class WorkflowService {
       const wf = assertCanChange(actor, await tx.workflows.findByIdForUpdate(id), 'Workflow');
       const used = await tx.pipelines.listByWorkflow(wf.id);
       if (used.length > 0)
-        throw new ConflictError('workflow', 'id', wf.id, `The workflow is used by ${used.length} pipeline(s); delete them first.`);
+        throw new ConflictError(
+          'workflow',
+          'id',
+          wf.id,
+          `The workflow is used by ${used.length} pipeline(s); delete them first.`,
+          wf.orgId,
+        );
       await tx.workflows.delete(wf.id);
     });
   }

@@ -9,7 +9,9 @@ function recording(storage: Storage): { storage: Storage; calls: string[] } {
     new Proxy(repo, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(`${name}.${String(prop)}`), value.apply(target, args)) : value;
+        return typeof value === 'function'
+          ? (...args: unknown[]) => (calls.push(`${name}.${String(prop)}`), value.apply(target, args))
+          : value;
       },
     });
   const wrapped = new Proxy(storage, {
@@ -51,7 +53,8 @@ describe('AuthService and ApiKeyService', () => {
   });
 
   it('rejects malformed, unknown and inactive credentials alike', async () => {
-    for (const bad of ['', 'api_short', `api_${'A'.repeat(43)}`, 'garbage', 'x'.repeat(5000)]) await expect(w.core.auth.authenticate(bad)).rejects.toThrow(UnauthenticatedError);
+    for (const bad of ['', 'api_short', `api_${'A'.repeat(43)}`, 'garbage', 'x'.repeat(5000)])
+      await expect(w.core.auth.authenticate(bad)).rejects.toThrow(UnauthenticatedError);
   });
 
   it('authenticates pipeline keys only while active', async () => {
@@ -64,7 +67,11 @@ describe('AuthService and ApiKeyService', () => {
 
   it('refuses non-members an organization', async () => {
     const principal = await w.core.auth.authenticate((await w.core.auth.issueToken(w.outsider.userId)).accessToken);
-    await expect(w.core.auth.actorFor(principal, { slug: 'acme' })).rejects.toThrow('Organization access denied');
+    await expect(w.core.auth.actorFor(principal, { slug: 'acme' })).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+      worded: false,
+      target: { entity: 'Organization', action: 'access' },
+    });
     await expect(w.core.auth.actorFor(principal, { slug: 'nope' })).rejects.toThrow('Organization not found');
   });
 

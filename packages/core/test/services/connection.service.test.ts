@@ -16,12 +16,16 @@ function fakeKinds(): ConnectionKinds & { tested: ResolvedConnection[] } {
   return {
     tested,
     async normalize(kind, settings) {
-      if (kind !== 'postgres') return { issues: [{ field: 'kind', message: `Unknown kind ${kind}`, code: 'invalid_choice' }] };
+      if (kind !== 'postgres')
+        return { issues: [{ field: 'kind', message: `Unknown kind ${kind}`, code: 'invalid_choice' }] };
       if (typeof settings.connectionString === 'string') {
         const u = new URL(settings.connectionString);
-        return { settings: { host: u.hostname, database: u.pathname.slice(1), user: u.username, password: u.password } };
+        return {
+          settings: { host: u.hostname, database: u.pathname.slice(1), user: u.username, password: u.password },
+        };
       }
-      if (typeof settings.host !== 'string') return { issues: [{ field: 'host', message: 'This field is required.', code: 'required' }] };
+      if (typeof settings.host !== 'string')
+        return { issues: [{ field: 'host', message: 'This field is required.', code: 'required' }] };
       return { settings };
     },
     secretFields: (kind) => (kind === 'postgres' ? ['password'] : []),
@@ -42,16 +46,21 @@ describe('ConnectionService', () => {
   let w: World;
   let kinds: ReturnType<typeof fakeKinds>;
   beforeEach(async () => {
-    w = await world();
     kinds = fakeKinds();
-    w.core.deps.connectionKinds = kinds;
+    w = await world(undefined, { connectionKinds: kinds });
   });
 
   const create = (name = 'warehouse', password = 's3cret-pw') =>
-    w.core.connections.create(w.admin, { name, kind: 'postgres', settings: { host: 'db.internal', database: 'dw', user: 'etl', password } });
+    w.core.connections.create(w.admin, {
+      name,
+      kind: 'postgres',
+      settings: { host: 'db.internal', database: 'dw', user: 'etl', password },
+    });
 
   it('lets only org admins create, change, test and delete; members read with secrets masked; other orgs see nothing', async () => {
-    await expect(w.core.connections.create(w.owner, { name: 'x', kind: 'postgres', settings: { host: 'h' } })).rejects.toThrow(PermissionDeniedError);
+    await expect(
+      w.core.connections.create(w.owner, { name: 'x', kind: 'postgres', settings: { host: 'h' } }),
+    ).rejects.toThrow(PermissionDeniedError);
     const c = await create();
     const seen = await w.core.connections.get(w.owner, c.id);
     expect(seen.maskedSettings()).toEqual({ host: 'db.internal', database: 'dw', user: 'etl', password: SECRET_MASK });
@@ -77,8 +86,13 @@ describe('ConnectionService', () => {
 
   it('keeps a secret sent back masked or left out, rotates a new one, removes one set to null', async () => {
     const c = await create();
-    await w.core.connections.update(w.admin, c.id, { settings: { host: 'db2', database: 'dw', user: 'etl', password: SECRET_MASK } });
-    expect((await w.core.connections.resolve(w.orgId, c.id)).settings).toMatchObject({ host: 'db2', password: 's3cret-pw' });
+    await w.core.connections.update(w.admin, c.id, {
+      settings: { host: 'db2', database: 'dw', user: 'etl', password: SECRET_MASK },
+    });
+    expect((await w.core.connections.resolve(w.orgId, c.id)).settings).toMatchObject({
+      host: 'db2',
+      password: 's3cret-pw',
+    });
     await w.core.connections.update(w.admin, c.id, { settings: { host: 'db3' } });
     expect((await w.core.connections.resolve(w.orgId, c.id)).settings).toEqual({ host: 'db3', password: 's3cret-pw' });
     await w.core.connections.update(w.admin, c.id, { settings: { host: 'db3', password: 'rotated' } });
@@ -88,32 +102,61 @@ describe('ConnectionService', () => {
   });
 
   it('reports bad settings under settings.<field>, and normalizes a connection string into fields', async () => {
-    await expect(w.core.connections.create(w.admin, { name: 'x', kind: 'postgres', settings: {} })).rejects.toMatchObject({
+    await expect(
+      w.core.connections.create(w.admin, { name: 'x', kind: 'postgres', settings: {} }),
+    ).rejects.toMatchObject({
       issues: [{ field: 'settings.host', code: 'required' }],
     });
-    const c = await w.core.connections.create(w.admin, { name: 'cs', kind: 'postgres', settings: { connectionString: 'postgres://etl:pw@db/dw' } });
+    const c = await w.core.connections.create(w.admin, {
+      name: 'cs',
+      kind: 'postgres',
+      settings: { connectionString: 'postgres://etl:pw@db/dw' },
+    });
     expect(c.maskedSettings()).toEqual({ host: 'db', database: 'dw', user: 'etl', password: SECRET_MASK });
   });
 
   it('resolves a workflow connection by name or id within the org, and refuses another org’s, a wrong kind and inline credentials', async () => {
     const c = await create();
-    const wf = await w.core.workflows.create(w.owner, { name: 'by-name', definition: { source: { connector: 'postgres', connection: 'warehouse', settings: { table: 't' } } } });
+    const wf = await w.core.workflows.create(w.owner, {
+      name: 'by-name',
+      definition: { source: { connector: 'postgres', connection: 'warehouse', settings: { table: 't' } } },
+    });
     expect(wf.definition.source).toEqual({ connector: 'postgres', connection: c.id, settings: { table: 't' } });
-    const byId = await w.core.workflows.create(w.owner, { name: 'by-id', definition: { source: { connector: 'postgres', connection: c.id, settings: { table: 't' } } } });
+    const byId = await w.core.workflows.create(w.owner, {
+      name: 'by-id',
+      definition: { source: { connector: 'postgres', connection: c.id, settings: { table: 't' } } },
+    });
     expect(byId.definition.source?.connection).toBe(c.id);
-    expect((await w.core.connections.usage(w.owner, c.id)).workflows.map((x) => x.name).sort()).toEqual(['by-id', 'by-name']);
+    expect((await w.core.connections.usage(w.owner, c.id)).workflows.map((x) => x.name).sort()).toEqual([
+      'by-id',
+      'by-name',
+    ]);
 
-    const foreign = w.core.workflows.create(w.outsider, { name: 'steal', definition: { source: { connector: 'postgres', connection: c.id, settings: { table: 't' } } } });
+    const foreign = w.core.workflows.create(w.outsider, {
+      name: 'steal',
+      definition: { source: { connector: 'postgres', connection: c.id, settings: { table: 't' } } },
+    });
     await expect(foreign).rejects.toMatchObject({ issues: [{ field: 'source.connection', code: 'does_not_exist' }] });
-    const inline = w.core.workflows.create(w.owner, { name: 'inline', definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://x@y/z', table: 't' } } } });
+    const inline = w.core.workflows.create(w.owner, {
+      name: 'inline',
+      definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://x@y/z', table: 't' } } },
+    });
     await expect(inline).rejects.toMatchObject({ issues: [{ field: 'source.settings.connectionString' }] });
-    const missing = w.core.workflows.create(w.owner, { name: 'missing', definition: { source: { connector: 'postgres', settings: { table: 't' } } } });
+    const missing = w.core.workflows.create(w.owner, {
+      name: 'missing',
+      definition: { source: { connector: 'postgres', settings: { table: 't' } } },
+    });
     await expect(missing).rejects.toMatchObject({ issues: [{ field: 'source.connection', code: 'required' }] });
-    const none = w.core.workflows.create(w.owner, { name: 'none', definition: { source: { connector: 'inline', connection: 'warehouse', settings: {} } } });
+    const none = w.core.workflows.create(w.owner, {
+      name: 'none',
+      definition: { source: { connector: 'inline', connection: 'warehouse', settings: {} } },
+    });
     await expect(none).rejects.toThrow(ValidationError);
-    await expect(w.core.workflows.update(w.owner, wf.id, { definition: { source: { connector: 'postgres', connection: 'nope', settings: {} } } })).rejects.toThrow(
-      ValidationError,
-    );
+    await expect(
+      w.core.workflows.update(w.owner, wf.id, {
+        definition: { source: { connector: 'postgres', connection: 'nope', settings: {} } },
+      }),
+    ).rejects.toThrow(ValidationError);
     expect((await w.core.workflows.get(w.owner, wf.id)).definition.source?.connection).toBe(c.id);
   });
 
@@ -130,15 +173,21 @@ describe('ConnectionService', () => {
       orgId: w.orgId,
       name: 'legacy',
       ownerId: w.owner.userId,
-      definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://etl:old-pw@db/dw', table: 't' } } },
+      definition: {
+        source: { connector: 'postgres', settings: { connectionString: 'postgres://etl:old-pw@db/dw', table: 't' } },
+      },
       now: new Date(),
     });
-    await w.core.deps.storage.workflows.insert(legacy);
+    await w.storage.workflows.insert(legacy);
     expect(await w.core.connections.convertInlineCredentials(['connectionString'])).toBe(1);
     const after = await w.core.workflows.get(w.owner, legacy.id);
     expect(after.definition.source?.settings).toEqual({ table: 't' });
     const resolved = await w.core.connections.resolve(w.orgId, after.definition.source!.connection!);
-    expect(resolved).toMatchObject({ name: 'legacy source', kind: 'postgres', settings: { host: 'db', password: 'old-pw' } });
+    expect(resolved).toMatchObject({
+      name: 'legacy source',
+      kind: 'postgres',
+      settings: { host: 'db', password: 'old-pw' },
+    });
     expect(JSON.stringify(after.definition)).not.toContain('old-pw');
     expect(await w.core.connections.convertInlineCredentials(['connectionString'])).toBe(0);
   });

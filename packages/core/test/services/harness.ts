@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createCore, type Actor, type Core, type Executor, type Pipeline, type Run, type Scheduler, type Storage } from '@pipewright/core';
+import {
+  createCore,
+  type Actor,
+  type Core,
+  type CoreOptions,
+  type Executor,
+  type Pipeline,
+  type Run,
+  type Scheduler,
+  type Storage,
+} from '@pipewright/core';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 
 /** A clock tests move by hand. */
@@ -48,6 +58,8 @@ const tokens = {
 
 export interface World {
   core: Core;
+  /** The storage under the core, for arranging what no use case writes. */
+  storage: Storage;
   clock: FakeClock;
   rec: Recorder;
   orgId: string;
@@ -60,10 +72,13 @@ export interface World {
 }
 
 /** A core on the in-memory adapter with an org, an admin, three members and an outsider in another org. */
-export async function world(storage: Storage = createMemoryStorage()): Promise<World> {
+export async function world(
+  storage: Storage = createMemoryStorage(),
+  ports: Partial<CoreOptions> = {},
+): Promise<World> {
   const clock = new FakeClock();
   const rec = new Recorder();
-  const core = createCore({ storage, hasher, sealer, tokens, clock, executor: rec, scheduler: rec });
+  const core = createCore({ storage, hasher, sealer, tokens, clock, executor: rec, scheduler: rec, ...ports });
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const admin: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
   const member = async (email: string, orgAdmin: Actor = admin): Promise<Actor> => {
@@ -77,5 +92,5 @@ export async function world(storage: Storage = createMemoryStorage()): Promise<W
   const otherAdmin: Actor = { ...admin, orgId: other.id };
   const outsider = await member('outsider@globex.io', otherAdmin);
   const wf = await core.workflows.create(owner, { name: 'wf' });
-  return { core, clock, rec, orgId: boot.org.id, admin, owner, friend, stranger, outsider, workflowId: wf.id };
+  return { core, storage, clock, rec, orgId: boot.org.id, admin, owner, friend, stranger, outsider, workflowId: wf.id };
 }

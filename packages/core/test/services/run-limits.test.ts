@@ -16,30 +16,44 @@ describe('run limits', () => {
   /** A server whose own organization is "ops", with a tenant "globex" whose admin is not a server admin. */
   async function server() {
     const rec = new Recorder();
-    const core = createCore({ storage: createMemoryStorage(), hasher, sealer, tokens, clock: new FakeClock(), executor: rec, scheduler: rec, settings: { serverOrgSlug: 'ops' } });
+    const storage = createMemoryStorage();
+    const core = createCore({
+      storage,
+      hasher,
+      sealer,
+      tokens,
+      clock: new FakeClock(),
+      executor: rec,
+      scheduler: rec,
+      settings: { serverOrgSlug: 'ops' },
+    });
     const boot = (await core.admin.bootstrap({ orgSlug: 'ops', email: 'root@ops.io', password: 'password-1' }))!;
     const root: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
     const { user: opsMember } = await core.admin.createUser(root, { email: 'member@ops.io', password: 'password-1' });
     const tenant = await core.admin.createOrganization(null, { slug: 'globex' });
     const tenantRoot: Actor = { ...root, orgId: tenant.id };
-    const { user: tenantAdmin } = await core.admin.createUser(tenantRoot, { email: 'admin@globex.io', password: 'password-1', role: 'admin' });
-    return { core, root, opsMember, tenantAdmin };
+    const { user: tenantAdmin } = await core.admin.createUser(tenantRoot, {
+      email: 'admin@globex.io',
+      password: 'password-1',
+      role: 'admin',
+    });
+    return { core, storage, root, opsMember, tenantAdmin };
   }
 
-  it('lets a server admin set and clear an organization\'s limit on concurrent runs', async () => {
-    const { core, root } = await server();
+  it("lets a server admin set and clear an organization's limit on concurrent runs", async () => {
+    const { core, storage, root } = await server();
     expect((await core.admin.setRunLimit(root.userId, 'globex', 3)).maxConcurrentRuns).toBe(3);
-    expect((await core.deps.storage.organizations.findBySlug('globex'))!.maxConcurrentRuns).toBe(3);
+    expect((await storage.organizations.findBySlug('globex'))!.maxConcurrentRuns).toBe(3);
     expect((await core.admin.setRunLimit(root.userId, 'globex', null)).maxConcurrentRuns).toBeNull();
     await expect(core.admin.setRunLimit(root.userId, 'globex', 0)).rejects.toBeInstanceOf(ValidationError);
     await expect(core.admin.setRunLimit(root.userId, 'globex', 1.5)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("refuses an organization's own admin (who could raise it) and a plain member of the server's organization", async () => {
-    const { core, opsMember, tenantAdmin } = await server();
+    const { core, storage, opsMember, tenantAdmin } = await server();
     await expect(core.admin.setRunLimit(tenantAdmin.id, 'globex', 50)).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(core.admin.setRunLimit(opsMember.id, 'globex', 50)).rejects.toBeInstanceOf(PermissionDeniedError);
-    expect((await core.deps.storage.organizations.findBySlug('globex'))!.maxConcurrentRuns).toBeNull();
+    expect((await storage.organizations.findBySlug('globex'))!.maxConcurrentRuns).toBeNull();
   });
 
   it('keeps an organization limit an integer ≥ 1 or null', () => {
@@ -48,7 +62,9 @@ describe('run limits', () => {
     org.limitConcurrentRuns(2, T0);
     expect(org.maxConcurrentRuns).toBe(2);
     expect(() => org.limitConcurrentRuns(-1, T0)).toThrow(ValidationError);
-    expect(Organization.restore({ ...org.toState(), maxConcurrentRuns: undefined as unknown as null }).maxConcurrentRuns).toBeNull();
+    expect(
+      Organization.restore({ ...org.toState(), maxConcurrentRuns: undefined as unknown as null }).maxConcurrentRuns,
+    ).toBeNull();
   });
 
   it("keeps a pipeline's run time limit a whole number of seconds > 0, or null", () => {
@@ -66,11 +82,21 @@ describe('run limits', () => {
 
   it("sets, changes and clears a pipeline's run time limit through the pipeline service", async () => {
     const w = await world();
-    const { pipeline: created } = await w.core.pipelines.create(w.owner, { name: 'timed', workflowId: w.workflowId, runTimeoutSeconds: 60 });
+    const { pipeline: created } = await w.core.pipelines.create(w.owner, {
+      name: 'timed',
+      workflowId: w.workflowId,
+      runTimeoutSeconds: 60,
+    });
     expect(created.runTimeoutSeconds).toBe(60);
-    expect((await w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: 120 })).runTimeoutSeconds).toBe(120);
+    expect((await w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: 120 })).runTimeoutSeconds).toBe(
+      120,
+    );
     expect((await w.core.pipelines.update(w.owner, created.id, { name: 'renamed' })).runTimeoutSeconds).toBe(120);
-    expect((await w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: null })).runTimeoutSeconds).toBeNull();
-    await expect(w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: 0 })).rejects.toBeInstanceOf(ValidationError);
+    expect(
+      (await w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: null })).runTimeoutSeconds,
+    ).toBeNull();
+    await expect(w.core.pipelines.update(w.owner, created.id, { runTimeoutSeconds: 0 })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

@@ -30,14 +30,19 @@ export const postgresConnectionKind: ConnectionKindDefinition = {
         type: 'string',
         minLength: 1,
         writeOnly: true,
-        description: 'postgres://user:password@host:port/database?sslmode=… — accepted instead of the fields below, and parsed into them.',
+        description:
+          'postgres://user:password@host:port/database?sslmode=… — accepted instead of the fields below, and parsed into them.',
       },
       host: { type: 'string', minLength: 1, maxLength: 255, description: 'Host name or IP address of the server.' },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 5432 },
       database: { type: 'string', minLength: 1, maxLength: 63 },
       user: { type: 'string', minLength: 1, maxLength: 63 },
       password: { type: 'string', description: 'Secret: sealed at rest, never shown.' },
-      ssl: { enum: [...SSL_MODES], default: 'disable', description: 'disable, require (encrypted), or verify-full (encrypted, certificate checked for the host).' },
+      ssl: {
+        enum: [...SSL_MODES],
+        default: 'disable',
+        description: 'disable, require (encrypted), or verify-full (encrypted, certificate checked for the host).',
+      },
     },
     required: ['host', 'database', 'user'],
     additionalProperties: false,
@@ -50,12 +55,28 @@ export const postgresConnectionKind: ConnectionKindDefinition = {
       const text = out.connectionString;
       delete out.connectionString;
       if (typeof text !== 'string' || !/^postgres(ql)?:\/\//i.test(text.trim()))
-        return { issues: [{ field: 'connectionString', message: 'Must be a postgres://user:password@host:port/database URL.', code: 'invalid' }] };
+        return {
+          issues: [
+            {
+              field: 'connectionString',
+              message: 'Must be a postgres://user:password@host:port/database URL.',
+              code: 'invalid',
+            },
+          ],
+        };
       let parsed: ReturnType<typeof parseConnectionString>;
       try {
         parsed = parseConnectionString(text.trim());
       } catch (e) {
-        return { issues: [{ field: 'connectionString', message: `Cannot be parsed: ${(e as Error).message.replace(/\/\/[^@/]*@/, '//')}`, code: 'invalid' }] };
+        return {
+          issues: [
+            {
+              field: 'connectionString',
+              message: `Cannot be parsed: ${(e as Error).message.replace(/\/\/[^@/]*@/, '//')}`,
+              code: 'invalid',
+            },
+          ],
+        };
       }
       const fields: Record<string, unknown> = {
         host: parsed.host || undefined,
@@ -73,7 +94,12 @@ export const postgresConnectionKind: ConnectionKindDefinition = {
     return out;
   },
   target(settings) {
-    return { field: 'host', host: String(settings.host), port: Number(settings.port ?? 5432), database: String(settings.database) };
+    return {
+      field: 'host',
+      host: String(settings.host),
+      port: Number(settings.port ?? 5432),
+      database: String(settings.database),
+    };
   },
   async test(connection, ctx) {
     const client = await connect(postgresTarget(connection), ctx.egress, { timeoutMs: 5_000 });
@@ -97,7 +123,11 @@ export const webhookConnectionKind: ConnectionKindDefinition = {
     type: 'object',
     properties: {
       url: { type: 'string', pattern: '^https?://', format: 'uri', maxLength: 2048 },
-      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Secret: sent with every request, never shown.' },
+      headers: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Secret: sent with every request, never shown.',
+      },
       token: { type: 'string', description: 'Secret: sent as "Authorization: Bearer <token>".' },
     },
     required: ['url'],
@@ -107,12 +137,17 @@ export const webhookConnectionKind: ConnectionKindDefinition = {
   inlineKeys: ['url', 'headers'],
   target(settings) {
     const u = new URL(String(settings.url));
-    return { field: 'url', host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
+    return {
+      field: 'url',
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+    };
   },
   check(settings) {
     try {
       const u = new URL(String(settings.url));
-      if (u.username || u.password) return [{ field: 'url', message: 'Must not hold credentials: use the headers or the token.', code: 'invalid' }];
+      if (u.username || u.password)
+        return [{ field: 'url', message: 'Must not hold credentials: use the headers or the token.', code: 'invalid' }];
     } catch {
       return [{ field: 'url', message: 'Must be an http:// or https:// URL.', code: 'invalid' }];
     }
@@ -129,7 +164,12 @@ export const filesystemConnectionKind: ConnectionKindDefinition = {
   settingsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, maxLength: 1024, description: "Folder relative to the organization's folder of the file root." },
+      path: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 1024,
+        description: "Folder relative to the organization's folder of the file root.",
+      },
     },
     required: ['path'],
     additionalProperties: false,
@@ -142,7 +182,8 @@ export const filesystemConnectionKind: ConnectionKindDefinition = {
   async test(connection, ctx) {
     if (ctx.fileRoot === null) throw new Error('Filesystem connectors are disabled: no file root is configured.');
     const { root, folder } = await resolveFolder(ctx.fileRoot, connection.settings.path);
-    if (!isInside(root, folder) || !(await stat(folder)).isDirectory()) throw new Error(`"${String(connection.settings.path)}" is not a folder.`);
+    if (!isInside(root, folder) || !(await stat(folder)).isDirectory())
+      throw new Error(`"${String(connection.settings.path)}" is not a folder.`);
     return `Folder "${path.relative(root, folder) || '.'}" exists.`;
   },
 };

@@ -49,7 +49,8 @@ export function pathProblem(root: string | null, value: unknown): string | null 
   const target = path.resolve(root, value);
   if (!isInside(path.resolve(root), target)) return 'Must stay inside the file root.';
   try {
-    if (!isInside(realpathSync(root), realpathSync(target))) return 'Leads outside the file root (through a symbolic link).';
+    if (!isInside(realpathSync(root), realpathSync(target)))
+      return 'Leads outside the file root (through a symbolic link).';
   } catch {
     // Does not exist yet: it is checked again when a run uses it.
   }
@@ -61,7 +62,11 @@ export function pathProblem(root: string | null, value: unknown): string | null 
  * organization's folder, created on demand), following symlinks, creating the folder when
  * asked. Throws OutsideFileRootError otherwise.
  */
-export async function resolveFolder(root: string | null, value: unknown, options: { create?: boolean } = {}): Promise<{ root: string; folder: string }> {
+export async function resolveFolder(
+  root: string | null,
+  value: unknown,
+  options: { create?: boolean } = {},
+): Promise<{ root: string; folder: string }> {
   if (root !== null) await mkdir(root, { recursive: true });
   const problem = pathProblem(root, value);
   if (problem) throw new OutsideFileRootError(problem);
@@ -69,6 +74,7 @@ export async function resolveFolder(root: string | null, value: unknown, options
   if (options.create) await mkdir(target, { recursive: true });
   const realRoot = await realpath(root!);
   const realTarget = await realpath(target);
-  if (!isInside(realRoot, realTarget)) throw new OutsideFileRootError(`"${String(value)}" leads outside the file root.`);
+  if (!isInside(realRoot, realTarget))
+    throw new OutsideFileRootError(`"${String(value)}" leads outside the file root.`);
   return { root: realRoot, folder: realTarget };
 }

@@ -1,4 +1,11 @@
-import type { ConnectionKindDefinition, ConnectorConnection, DestinationConnector, JsonSchema, SourceConnector, TransformationHandler } from './types.js';
+import type {
+  ConnectionKindDefinition,
+  ConnectorConnection,
+  DestinationConnector,
+  JsonSchema,
+  SourceConnector,
+  TransformationHandler,
+} from './types.js';
 
 /** What clients may learn about a connector (the Unstract dialect serves these schemas). */
 export interface ConnectorInfo {

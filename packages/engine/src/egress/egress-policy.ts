@@ -74,7 +74,10 @@ function blockOf(ranges: Array<[string, number, 'ipv4' | 'ipv6']>): BlockList {
   return list;
 }
 
-const DEFAULT_BLOCKS = Object.fromEntries(Object.entries(WORDS).map(([w, r]) => [w, blockOf(r)])) as Record<keyof typeof WORDS, BlockList>;
+const DEFAULT_BLOCKS = Object.fromEntries(Object.entries(WORDS).map(([w, r]) => [w, blockOf(r)])) as Record<
+  keyof typeof WORDS,
+  BlockList
+>;
 
 const HOST_RE = /^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,62})?)(\.[a-z0-9_]([a-z0-9_-]{0,62})?)*\.?$/;
 
@@ -92,7 +95,9 @@ function parseAddressPart(part: string, port: number | null, entry: string, list
     const family = isIP(net);
     const max = family === 6 ? 128 : 32;
     if (!family || !/^\d{1,3}$/.test(prefixText ?? '') || Number(prefixText) > max)
-      throw new EgressConfigError(`egress ${list} list: "${entry}" is not a valid CIDR (such as 10.0.0.0/8 or [fd00::/8]).`);
+      throw new EgressConfigError(
+        `egress ${list} list: "${entry}" is not a valid CIDR (such as 10.0.0.0/8 or [fd00::/8]).`,
+      );
     const block = new BlockList();
     block.addSubnet(net, Number(prefixText), family === 6 ? 'ipv6' : 'ipv4');
     return { kind: 'range', list: block, label: entry, port, word: null };
@@ -120,14 +125,19 @@ export function parseEgressList(text: string | null | undefined, list: 'allow' |
     if (entry.startsWith('[')) {
       const m = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
       if (!m || !isIPv6(m[1]!.split('/')[0]!))
-        throw new EgressConfigError(`egress ${list} list: "${entry}" is not an [IPv6 address or CIDR] optionally followed by :port.`);
+        throw new EgressConfigError(
+          `egress ${list} list: "${entry}" is not an [IPv6 address or CIDR] optionally followed by :port.`,
+        );
       entries.push(parseAddressPart(m[1]!, m[2] !== undefined ? parsePort(m[2], entry, list) : null, entry, list));
       continue;
     }
     const colons = entry.split(':').length - 1;
     if (colons > 1) {
       // A bare IPv6 address or CIDR (a port needs the brackets).
-      if (!isIPv6(entry.split('/')[0]!)) throw new EgressConfigError(`egress ${list} list: "${entry}" is not an IPv6 address; write [address]:port to give a port.`);
+      if (!isIPv6(entry.split('/')[0]!))
+        throw new EgressConfigError(
+          `egress ${list} list: "${entry}" is not an IPv6 address; write [address]:port to give a port.`,
+        );
       entries.push(parseAddressPart(entry, null, entry, list));
       continue;
     }
@@ -145,7 +155,10 @@ export function parseEgressList(text: string | null | undefined, list: 'allow' |
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`; lower case; no brackets or zone. */
 function canonical(address: string): { address: string; family: 4 | 6 } {
-  let a = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase();
+  let a = address
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
+    .toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   if (mapped) a = mapped[1]!;
   return { address: a, family: isIPv4(a) ? 4 : 6 };
@@ -163,7 +176,8 @@ function ipv6Groups(address: string): number[] | null {
   const part = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
   const left = part(head);
   const right = part(tail);
-  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const groups =
+    tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
@@ -177,7 +191,9 @@ function embeddedIPv4(address: string, family: 4 | 6): string | null {
   const g = ipv6Groups(address);
   if (!g) return null;
   const compatible = g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7]! > 1);
-  const nat64 = (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) || (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1);
+  const nat64 =
+    (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) ||
+    (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1);
   if (!compatible && !nat64) return null;
   return [g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff].join('.');
 }
@@ -187,7 +203,11 @@ function inBlock(block: BlockList, address: string, family: 4 | 6): boolean {
 }
 
 function normalizeHost(host: string): string {
-  return host.trim().replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  return host
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
 }
 
 function entryMatches(entry: Entry, host: string, address: string, family: 4 | 6, port: number): boolean {
@@ -218,12 +238,17 @@ function parseControlDatabase(url: string): ControlDatabase {
 /** Addresses of this host: its interfaces' addresses (loopback and unspecified are checked by range). */
 function interfaceAddresses(): Set<string> {
   const out = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(canonical(i.address.split('%')[0]!).address);
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) out.add(canonical(i.address.split('%')[0]!).address);
   return out;
 }
 
 function isThisHost(address: string, family: 4 | 6, interfaces: Set<string>): boolean {
-  return inBlock(DEFAULT_BLOCKS.loopback!, address, family) || inBlock(DEFAULT_BLOCKS.unspecified!, address, family) || interfaces.has(address);
+  return (
+    inBlock(DEFAULT_BLOCKS.loopback!, address, family) ||
+    inBlock(DEFAULT_BLOCKS.unspecified!, address, family) ||
+    interfaces.has(address)
+  );
 }
 
 /** Resolves a host with DNS: every address, both families (an IP literal resolves to itself). */
@@ -254,7 +279,10 @@ export class EgressPolicy {
   ) {
     this.allow = parseEgressList(config.allow, 'allow');
     this.deny = parseEgressList(config.deny, 'deny');
-    this.control = config.controlDatabaseUrl && !config.allowControlDatabase ? parseControlDatabase(config.controlDatabaseUrl) : null;
+    this.control =
+      config.controlDatabaseUrl && !config.allowControlDatabase
+        ? parseControlDatabase(config.controlDatabaseUrl)
+        : null;
     this.multiOrganization = config.multiOrganization;
   }
 
@@ -277,7 +305,8 @@ export class EgressPolicy {
     const name = normalizeHost(host);
     if (name.startsWith('/')) return this.checkSocket(name, port, options);
     const literal = isIP(name) ? [{ address: name, family: isIP(name) }] : await this.resolver(name);
-    if (literal.length === 0) throw Object.assign(new Error(`${host} does not resolve to any address`), { code: 'ENOTFOUND' });
+    if (literal.length === 0)
+      throw Object.assign(new Error(`${host} does not resolve to any address`), { code: 'ENOTFOUND' });
     let first: EgressTarget | null = null;
     for (const entry of literal) {
       const { address, family } = canonical(entry.address);
@@ -302,10 +331,19 @@ export class EgressPolicy {
   allowsLoopback(port = 0): boolean {
     if (this.deny.some((e) => e.kind === 'range' && e.word === 'loopback')) return false;
     if (!this.multiOrganization) return true;
-    return this.allow.some((e) => e.kind === 'range' && (e.port === null || e.port === port) && inBlock(e.list, '127.0.0.1', 4));
+    return this.allow.some(
+      (e) => e.kind === 'range' && (e.port === null || e.port === port) && inBlock(e.list, '127.0.0.1', 4),
+    );
   }
 
-  private async checkAddress(host: string, address: string, family: 4 | 6, port: number, database: string | undefined, what?: string): Promise<void> {
+  private async checkAddress(
+    host: string,
+    address: string,
+    family: 4 | 6,
+    port: number,
+    database: string | undefined,
+    what?: string,
+  ): Promise<void> {
     const refuse = (reason: string) => {
       throw new EgressDeniedError(host, what ? null : address, what ? `${what}: ${reason}` : reason);
     };
@@ -315,11 +353,17 @@ export class EgressPolicy {
     const denied = this.deny.find((e) => entryMatches(e, host, address, family, port));
     if (denied) refuse(`denied by the egress deny list ("${denied.label}")`);
     if (this.allow.some((e) => entryMatches(e, host, address, family, port))) return;
-    if (inBlock(DEFAULT_BLOCKS['link-local']!, address, family)) refuse('a link-local address (cloud metadata), refused unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
+    if (inBlock(DEFAULT_BLOCKS['link-local']!, address, family))
+      refuse('a link-local address (cloud metadata), refused unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
     if (this.multiOrganization) {
-      if (inBlock(DEFAULT_BLOCKS.loopback!, address, family)) refuse('a loopback address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
-      if (inBlock(DEFAULT_BLOCKS.unspecified!, address, family)) refuse('an unspecified address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
-      if (inBlock(DEFAULT_BLOCKS.private!, address, family)) refuse('a private address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
+      if (inBlock(DEFAULT_BLOCKS.loopback!, address, family))
+        refuse('a loopback address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
+      if (inBlock(DEFAULT_BLOCKS.unspecified!, address, family))
+        refuse(
+          'an unspecified address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)',
+        );
+      if (inBlock(DEFAULT_BLOCKS.private!, address, family))
+        refuse('a private address, refused on a multi-organization server unless allowed (PIPEWRIGHT_EGRESS_ALLOW)');
     }
   }
 

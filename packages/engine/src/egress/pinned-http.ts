@@ -29,7 +29,11 @@ function pinnedLookup(target: EgressTarget): net.LookupFunction {
   }) as unknown as net.LookupFunction;
 }
 
-function once(url: URL, target: EgressTarget, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }): Promise<{ status: number; statusText: string; location: string | null }> {
+function once(
+  url: URL,
+  target: EgressTarget,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+): Promise<{ status: number; statusText: string; location: string | null }> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     if (init.signal.aborted) return reject(init.signal.reason);
@@ -50,11 +54,18 @@ function once(url: URL, target: EgressTarget, init: { method: string; headers: R
       },
       (res) => {
         res.resume(); // the body is not used: free the connection
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', location: (res.headers.location as string | undefined) ?? null }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            location: (res.headers.location as string | undefined) ?? null,
+          }),
+        );
         res.on('error', reject);
       },
     );
-    const onAbort = () => req.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error(String(init.signal.reason)));
+    const onAbort = () =>
+      req.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error(String(init.signal.reason)));
     init.signal.addEventListener('abort', onAbort, { once: true });
     req.on('close', () => init.signal.removeEventListener('abort', onAbort));
     req.on('error', (e) => reject(init.signal.aborted ? init.signal.reason : e));
@@ -71,16 +82,24 @@ function once(url: URL, target: EgressTarget, init: { method: string; headers: R
 export async function pinnedRequest(
   egress: EgressPolicy,
   url: string,
-  init: { method: string; headers: Record<string, string>; sensitiveHeaders?: readonly string[]; body?: string; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    sensitiveHeaders?: readonly string[];
+    body?: string;
+    signal: AbortSignal;
+  },
 ): Promise<PinnedResponse> {
   let current = new URL(url);
   let { method, body } = init;
   let headers = { ...init.headers };
   for (let hop = 0; ; hop++) {
-    if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new Error(`redirected to an unsupported URL scheme "${current.protocol}"`);
+    if (current.protocol !== 'http:' && current.protocol !== 'https:')
+      throw new Error(`redirected to an unsupported URL scheme "${current.protocol}"`);
     const target = await egress.check(hostOf(current), portOf(current));
     const res = await once(current, target, { method, headers, body, signal: init.signal });
-    if (![301, 302, 303, 307, 308].includes(res.status) || !res.location) return { status: res.status, statusText: res.statusText, url: current.toString() };
+    if (![301, 302, 303, 307, 308].includes(res.status) || !res.location)
+      return { status: res.status, statusText: res.statusText, url: current.toString() };
     if (hop >= MAX_REDIRECTS) throw new Error(`too many redirects (more than ${MAX_REDIRECTS})`);
     const next = new URL(res.location, current);
     if (next.origin !== current.origin) {
@@ -109,7 +128,10 @@ export async function probeUrl(egress: EgressPolicy, url: string, signal: AbortS
     if (signal.aborted) return reject(signal.reason);
     const socket =
       u.protocol === 'https:'
-        ? tls.connect({ host: target.address, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] }, () => done())
+        ? tls.connect(
+            { host: target.address, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] },
+            () => done(),
+          )
         : net.connect({ host: target.address, port }, () => done());
     const onAbort = () => socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('timed out'));
     signal.addEventListener('abort', onAbort, { once: true });

@@ -135,4 +135,5 @@ async function* csvBatches(chunks: AsyncIterable<Uint8Array>, batchSize: number)
   if (!yielded || last.records.length || last.unreadable.length) yield last;
 }
 
-const isCsvError = (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' && String((e as { code: string }).code).startsWith('CSV_');
+const isCsvError = (e: unknown) =>
+  typeof (e as { code?: unknown })?.code === 'string' && String((e as { code: string }).code).startsWith('CSV_');

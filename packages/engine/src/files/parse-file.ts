@@ -25,7 +25,8 @@ export function formatOf(name: string, mimeType?: string): FileFormat {
   return 'other';
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses a file into records:

@@ -10,7 +10,11 @@ export class FileReadError extends Error {}
 async function* chunksOf(file: SourceFile): AsyncGenerator<Uint8Array> {
   let chunks: AsyncIterator<Uint8Array>;
   try {
-    chunks = file.stream ? file.stream()[Symbol.asyncIterator]() : (async function* () { yield await file.read(); })();
+    chunks = file.stream
+      ? file.stream()[Symbol.asyncIterator]()
+      : (async function* () {
+          yield await file.read();
+        })();
   } catch (e) {
     throw new FileReadError((e as Error).message ?? String(e));
   }
@@ -46,7 +50,8 @@ export async function* sourceFileBatches(file: SourceFile, batchSize: number): A
   try {
     yield* parseFileStream(file, chunksOf(file), batchSize);
   } catch (e) {
-    if (e instanceof FileReadError) yield { records: [], unreadable: [`${file.path}: cannot read the file: ${e.message}`] };
+    if (e instanceof FileReadError)
+      yield { records: [], unreadable: [`${file.path}: cannot read the file: ${e.message}`] };
     else if (e instanceof UnreadableFileError) yield { records: [], unreadable: [`${file.path}: ${e.message}`] };
     else throw e;
   }

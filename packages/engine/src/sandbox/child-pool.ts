@@ -13,7 +13,8 @@ export function childEntry(): { path: string; execArgv: string[] } {
 }
 
 /** What V8 prints when a heap limit or an object-size limit ends the process. */
-const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|invalid size error|Allocation failed|invalid table size|invalid array length/i;
+const OUT_OF_MEMORY =
+  /heap out of memory|Reached heap limit|invalid size error|Allocation failed|invalid table size|invalid array length/i;
 
 /** How long a new child may take to load its code before it is given up. */
 const STARTUP_MS = 30_000;
@@ -74,7 +75,10 @@ export class SandboxChild {
       readyReject = rej;
     });
     this.ready.catch(() => {});
-    const startup = setTimeout(() => this.kill(new SandboxCrashError(`the sandbox process did not start within ${STARTUP_MS} ms`)), STARTUP_MS);
+    const startup = setTimeout(
+      () => this.kill(new SandboxCrashError(`the sandbox process did not start within ${STARTUP_MS} ms`)),
+      STARTUP_MS,
+    );
     startup.unref();
     this.proc.on('message', (m: FromChild) => {
       if (m.type === 'ready') {
@@ -129,19 +133,31 @@ export class SandboxChild {
           () => {
             if (this.pending?.id !== id) return;
             timer = setTimeout(
-              () => this.kill(new SandboxLimitError('time', `the stages took longer than the ${limits.scope === 'run' ? 'run' : 'batch'} time limit (${limits.timeoutMs} ms)`, limits.scope)),
+              () =>
+                this.kill(
+                  new SandboxLimitError(
+                    'time',
+                    `the stages took longer than the ${limits.scope === 'run' ? 'run' : 'batch'} time limit (${limits.timeoutMs} ms)`,
+                    limits.scope,
+                  ),
+                ),
               Math.max(0, limits.timeoutMs),
             );
             try {
               this.proc.send({ ...message, id } satisfies EvaluateRequest, (e) => {
-                if (e && !this.dead) this.kill(new SandboxCrashError(`could not send to the sandbox process: ${e.message}`));
+                if (e && !this.dead)
+                  this.kill(new SandboxCrashError(`could not send to the sandbox process: ${e.message}`));
               });
             } catch (e) {
               // A record that cannot be cloned (a function, a class with private state …): the child is fine.
               if (this.pending?.id !== id) return;
               const p = this.pending;
               this.pending = null;
-              p.reject(new SandboxError(`the records cannot be sent to the sandbox: ${e instanceof Error ? e.message : String(e)}`));
+              p.reject(
+                new SandboxError(
+                  `the records cannot be sent to the sandbox: ${e instanceof Error ? e.message : String(e)}`,
+                ),
+              );
             }
           },
           () => {},
@@ -161,7 +177,10 @@ export class SandboxChild {
 
   private deathError(code: number | null, signal: NodeJS.Signals | null): SandboxError {
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    const line = this.stderr.split('\n').map((l) => l.replace(/^#\s*/, '').trim()).find((l) => OUT_OF_MEMORY.test(l));
+    const line = this.stderr
+      .split('\n')
+      .map((l) => l.replace(/^#\s*/, '').trim())
+      .find((l) => OUT_OF_MEMORY.test(l));
     if (line) return new SandboxLimitError('memory', `the stages ran out of memory (${line}; ${how})`);
     const last = this.stderr.trim().split('\n').slice(-1)[0]?.trim();
     return new SandboxCrashError(`the sandbox process died (${how})${last ? `: ${last}` : ''}`);
@@ -190,7 +209,12 @@ export interface ChildPoolOptions {
 export class ChildPool {
   private readonly idleChildren: SandboxChild[] = [];
   private readonly all = new Set<SandboxChild>();
-  private readonly waiters: Array<{ resolve: (c: SandboxChild) => void; reject: (e: unknown) => void; signal: AbortSignal; onAbort: () => void }> = [];
+  private readonly waiters: Array<{
+    resolve: (c: SandboxChild) => void;
+    reject: (e: unknown) => void;
+    signal: AbortSignal;
+    onAbort: () => void;
+  }> = [];
   private readonly entry: { path: string; execArgv: string[] };
   private closed = false;
 

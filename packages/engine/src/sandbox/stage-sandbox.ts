@@ -33,7 +33,8 @@ export interface StagesOutcome {
   failures: Array<{ stage: MiddleStage; reason: string }>;
 }
 
-export type PreparedStages = { stages: SandboxedStages; issues: [] } | { stages: null; issues: import('@pipewright/core').FieldIssue[] };
+export type PreparedStages =
+  { stages: SandboxedStages; issues: [] } | { stages: null; issues: import('@pipewright/core').FieldIssue[] };
 
 /**
  * Evaluates workflows' tenant-supplied stages (input schema, JSONata filter, JSONata
@@ -91,7 +92,17 @@ export class StageSandbox {
     if (settings.outputSchema) program.outputSchema = settings.outputSchema;
     const limits = [run.runTimeoutMs, this.maxRunTimeoutMs].filter((n): n is number => typeof n === 'number' && n > 0);
     const deadline = limits.length ? Date.now() + Math.min(...limits) : null;
-    return { stages: new SandboxedStages(this.pool, this.batchTimeoutMs, program, mainThread, deadline, limits.length ? Math.min(...limits) : null), issues: [] };
+    return {
+      stages: new SandboxedStages(
+        this.pool,
+        this.batchTimeoutMs,
+        program,
+        mainThread,
+        deadline,
+        limits.length ? Math.min(...limits) : null,
+      ),
+      issues: [],
+    };
   }
 
   /** Starts the pool's children now rather than on the first batch. */
@@ -169,12 +180,14 @@ export class SandboxedStages {
   }
 
   private async inChild(phase: Phase, records: unknown[], signal: AbortSignal): Promise<StagesOutcome> {
-    if (records.length === 0 || (phase === 'all' && !this.hasPre && !this.hasPost)) return { records, counts: [], failures: [] };
+    if (records.length === 0 || (phase === 'all' && !this.hasPre && !this.hasPost))
+      return { records, counts: [], failures: [] };
     let timeoutMs = this.batchTimeoutMs;
     let scope: 'batch' | 'run' = 'batch';
     if (this.deadline !== null) {
       const left = this.deadline - Date.now();
-      if (left <= 0) throw new SandboxLimitError('time', `the run took longer than its time limit (${this.runTimeoutMs} ms)`, 'run');
+      if (left <= 0)
+        throw new SandboxLimitError('time', `the run took longer than its time limit (${this.runTimeoutMs} ms)`, 'run');
       if (left < timeoutMs) [timeoutMs, scope] = [left, 'run'];
     }
     if (scope === 'run') timeoutMs = Math.max(1, timeoutMs);
@@ -182,12 +195,17 @@ export class SandboxedStages {
     try {
       const limits = { timeoutMs, scope, signal };
       const send = (withProgram: boolean) =>
-        child.request({ type: 'evaluate', key: this.key, phase, records, ...(withProgram ? { program: this.program } : {}) }, limits);
+        child.request(
+          { type: 'evaluate', key: this.key, phase, records, ...(withProgram ? { program: this.program } : {}) },
+          limits,
+        );
       let answer = await send(!child.known.has(this.key));
       if (answer.type === 'missing') answer = await send(true);
       child.known.add(this.key);
-      if (answer.type === 'result') return { records: answer.records, counts: answer.counts, failures: answer.failures };
-      if (answer.type === 'error') throw new SandboxError(`the sandbox could not evaluate the stages: ${answer.message}`);
+      if (answer.type === 'result')
+        return { records: answer.records, counts: answer.counts, failures: answer.failures };
+      if (answer.type === 'error')
+        throw new SandboxError(`the sandbox could not evaluate the stages: ${answer.message}`);
       throw new SandboxCrashError(`unexpected answer from the sandbox: ${answer.type}`);
     } finally {
       this.pool.release(child);

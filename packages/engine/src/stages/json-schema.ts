@@ -5,7 +5,9 @@ import { RE2JS } from 're2js';
 type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 
 // ajv-formats is CommonJS: under nodenext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 /**
  * `pattern` / `patternProperties` on RE2 (re2js: pure JavaScript, linear time), so a
@@ -22,7 +24,9 @@ export const re2RegExp: RegExpEngine = Object.assign(
     try {
       re = RE2JS.compile(RE2JS.translateRegExp(pattern), f);
     } catch (e) {
-      throw new Error(`pattern "${pattern}" is not supported (RE2 syntax, no backreferences or lookarounds): ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(
+        `pattern "${pattern}" is not supported (RE2 syntax, no backreferences or lookarounds): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     // JSON Schema patterns are not anchored: any match in the string counts. Ajv shares
     // compiled patterns by their toString(), so it must tell patterns apart.

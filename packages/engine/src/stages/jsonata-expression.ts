@@ -21,6 +21,7 @@ export function compileExpression(source: string): Expression {
 /** JSONata errors carry a code and position; make them one readable line. */
 export function describeJsonataError(e: unknown): string {
   const err = e as { message?: string; position?: number; token?: string; code?: string };
-  const where = typeof err.position === 'number' ? ` (at position ${err.position}${err.token ? `, near "${err.token}"` : ''})` : '';
+  const where =
+    typeof err.position === 'number' ? ` (at position ${err.position}${err.token ? `, near "${err.token}"` : ''})` : '';
   return `${err.message ?? String(e)}${where}`;
 }

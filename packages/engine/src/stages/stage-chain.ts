@@ -1,6 +1,13 @@
 import type { FieldIssue, StageSettings } from '@pipewright/core';
 import type { DestinationWriter, HandlerContext, TransformationHandler, WriteResult } from '../connectors/types.js';
-import { FINALIZE, INPUT_VALIDATION, OUTPUT_VALIDATION, RECEIVE, type StageIndex, type StageTally } from '../stage-tally.js';
+import {
+  FINALIZE,
+  INPUT_VALIDATION,
+  OUTPUT_VALIDATION,
+  RECEIVE,
+  type StageIndex,
+  type StageTally,
+} from '../stage-tally.js';
 import { filterStage } from './filter.js';
 import { compileSchema, createAjv } from './json-schema.js';
 import { compileExpression } from './jsonata-expression.js';
@@ -21,7 +28,10 @@ export class StageChain {
   private constructor(private readonly middle: readonly RecordStage[]) {}
 
   /** Compiles schemas and expressions; issues name the offending field (`stages.filter` …). */
-  static compile(settings: StageSettings, handler: (name: string) => TransformationHandler | undefined): CompiledStages {
+  static compile(
+    settings: StageSettings,
+    handler: (name: string) => TransformationHandler | undefined,
+  ): CompiledStages {
     const issues: FieldIssue[] = [];
     const middle: RecordStage[] = [];
     const ajv = createAjv();
@@ -39,7 +49,11 @@ export class StageChain {
       try {
         middle.push(filterStage(compileExpression(settings.filter)));
       } catch (e) {
-        issues.push({ field: 'stages.filter', message: `Invalid JSONata expression: ${messageOf(e)}`, code: 'invalid' });
+        issues.push({
+          field: 'stages.filter',
+          message: `Invalid JSONata expression: ${messageOf(e)}`,
+          code: 'invalid',
+        });
       }
     }
     const t = settings.transformation;
@@ -47,12 +61,21 @@ export class StageChain {
       try {
         middle.push(expressionTransformation(compileExpression(t)));
       } catch (e) {
-        issues.push({ field: 'stages.transformation', message: `Invalid JSONata expression: ${messageOf(e)}`, code: 'invalid' });
+        issues.push({
+          field: 'stages.transformation',
+          message: `Invalid JSONata expression: ${messageOf(e)}`,
+          code: 'invalid',
+        });
       }
     } else if (t && typeof t === 'object') {
       const fn = handler(t.handler);
       if (fn) middle.push(handlerTransformation(t.handler, fn));
-      else issues.push({ field: 'stages.transformation', message: `Unknown transformation handler "${t.handler}".`, code: 'invalid' });
+      else
+        issues.push({
+          field: 'stages.transformation',
+          message: `Unknown transformation handler "${t.handler}".`,
+          code: 'invalid',
+        });
     }
     schema('outputSchema', OUTPUT_VALIDATION);
     return issues.length ? { chain: null, issues } : { chain: new StageChain(middle), issues: [] };
@@ -83,7 +106,13 @@ export class StageChain {
   }
 }
 
-async function applyStage(stage: RecordStage, records: unknown[], ctx: HandlerContext, tally: StageTally, onFailure: FailureListener): Promise<unknown[]> {
+async function applyStage(
+  stage: RecordStage,
+  records: unknown[],
+  ctx: HandlerContext,
+  tally: StageTally,
+  onFailure: FailureListener,
+): Promise<unknown[]> {
   const survivors: unknown[] = [];
   for (const record of records) {
     if (ctx.signal.aborted) ctx.signal.throwIfAborted();
@@ -99,7 +128,11 @@ async function applyStage(stage: RecordStage, records: unknown[], ctx: HandlerCo
 }
 
 /** Receive: counts what the source read, and its unreadable records as failed. */
-export function receive(batch: { records: unknown[]; unreadable?: readonly string[] }, tally: StageTally, onFailure: FailureListener): void {
+export function receive(
+  batch: { records: unknown[]; unreadable?: readonly string[] },
+  tally: StageTally,
+  onFailure: FailureListener,
+): void {
   tally.pass(RECEIVE, batch.records.length);
   for (const reason of batch.unreadable ?? []) {
     tally.fail(RECEIVE);
@@ -108,7 +141,13 @@ export function receive(batch: { records: unknown[]; unreadable?: readonly strin
 }
 
 /** Finalize: writes the survivors; the destination's per-record failures fail them here. */
-export async function finalize(records: unknown[], writer: DestinationWriter, ctx: HandlerContext, tally: StageTally, onFailure: FailureListener): Promise<void> {
+export async function finalize(
+  records: unknown[],
+  writer: DestinationWriter,
+  ctx: HandlerContext,
+  tally: StageTally,
+  onFailure: FailureListener,
+): Promise<void> {
   let failed: WriteResult['failed'];
   try {
     ({ failed } = await writer.write(records, ctx.file));

@@ -15,7 +15,12 @@ export function handlerTransformation(name: string, handler: TransformationHandl
 }
 
 /** One record through a registered handler (always on the main thread: handlers are closures). */
-export async function applyHandler(name: string, handler: TransformationHandler, record: unknown, ctx: HandlerContext): Promise<StageOutcome> {
+export async function applyHandler(
+  name: string,
+  handler: TransformationHandler,
+  record: unknown,
+  ctx: HandlerContext,
+): Promise<StageOutcome> {
   try {
     const result = await handler(record, ctx);
     return result === undefined ? fail(`handler "${name}" returned no value`) : pass(result);

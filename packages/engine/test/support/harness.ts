@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createCore, type Actor, type Core, type RetryPolicyInput, type Run, type Storage, type WorkflowDefinition } from '@pipewright/core';
+import {
+  createCore,
+  type Actor,
+  type Core,
+  type RetryPolicyInput,
+  type Run,
+  type Storage,
+  type WorkflowDefinition,
+} from '@pipewright/core';
 import { InProcessExecutor, type EngineOptions } from '@pipewright/engine';
 import { createMemoryStorage } from '@pipewright/storage-memory';
 
@@ -26,6 +34,8 @@ export const tokens = {
 
 export interface EngineWorld {
   core: Core;
+  /** The storage under the core, for arranging and reading what no use case exposes. */
+  storage: Storage;
   executor: InProcessExecutor;
   clock: ShiftableClock;
   admin: Actor;
@@ -35,7 +45,13 @@ export interface EngineWorld {
   workflow(definition: Partial<WorkflowDefinition>, extra?: { maxFileExecutionCount?: number }): Promise<string>;
   pipeline(
     workflowId: string,
-    extra?: { type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP'; updatedAtColumn?: string; incremental?: boolean; retry?: RetryPolicyInput; runTimeoutSeconds?: number | null },
+    extra?: {
+      type?: 'ETL' | 'TASK' | 'DEFAULT' | 'APP';
+      updatedAtColumn?: string;
+      incremental?: boolean;
+      retry?: RetryPolicyInput;
+      runTimeoutSeconds?: number | null;
+    },
   ): Promise<string>;
   /** Triggers the pipeline's run and waits until the executor is done with it. */
   run(pipelineId: string, options?: Parameters<Core['runs']['trigger']>[2]): Promise<Run>;
@@ -50,7 +66,16 @@ export async function engineWorld(
 ): Promise<EngineWorld> {
   const clock = new ShiftableClock();
   const executor = new InProcessExecutor({ leaseMs: 5_000, heartbeatMs: 25, batchSize: 100, ...options });
-  const core = createCore({ storage, hasher, sealer, tokens, clock, executor, definitions: executor.definitions, connectionKinds: executor.connectionKinds });
+  const core = createCore({
+    storage,
+    hasher,
+    sealer,
+    tokens,
+    clock,
+    executor,
+    definitions: executor.definitions,
+    connectionKinds: executor.connectionKinds,
+  });
   executor.attach(core);
   const boot = (await core.admin.bootstrap({ orgSlug: 'acme', email: 'admin@acme.io', password: 'password-1' }))!;
   const admin: Actor = { kind: 'user', userId: boot.user.id, orgId: boot.org.id, role: 'admin' };
@@ -59,6 +84,7 @@ export async function engineWorld(
   let n = 0;
   return {
     core,
+    storage,
     executor,
     clock,
     admin,

@@ -11,7 +11,11 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /** A scratch database `pipewright_test_engine_<random>`, dropped by `drop()`. */
-export async function createTestDatabase(): Promise<{ url: string; query: (sql: string, params?: unknown[]) => Promise<pg.QueryResult>; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  url: string;
+  query: (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
+  drop: () => Promise<void>;
+}> {
   const name = `pipewright_test_engine_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();

@@ -4,25 +4,20 @@ import { authenticate } from '../shared/bearer.js';
 
 /**
  * The actor of a Flow request (`Authorization: Bearer <token or api_ key>`). A personal key
- * acts in the organization it is bound to; an access token in the user's first organization
- * (by slug). Pipeline keys are not Flow credentials.
+ * acts in the organization it is bound to; an access token in the user's default organization
+ * (core's `auth.defaultActor`). Pipeline keys are not Flow credentials.
  */
 export async function flowActor(core: Core, req: Request, res: Response): Promise<Actor> {
   const cached = res.locals.flowActor as Actor | undefined;
   if (cached) return cached;
   const principal = await authenticate(core, req, res);
   if (principal.via === 'pipeline-key') throw new UnauthenticatedError('Invalid or expired credentials.');
-  let actor: Actor;
-  if (principal.via === 'personal-key') {
-    // A key whose user left its organization no longer authenticates anyone.
-    actor = await core.auth.actorFor(principal, { id: principal.orgId }).catch((e) => {
-      throw e instanceof PermissionDeniedError ? new UnauthenticatedError('Invalid or expired credentials.') : e;
-    });
-  } else {
-    const orgs = await core.admin.organizationsOf(principal.userId);
-    if (!orgs.length) throw new PermissionDeniedError('You do not belong to any organization.');
-    actor = await core.auth.actorIn(principal, orgs[0]!.organization);
-  }
+  // A key whose user left its organization no longer authenticates anyone.
+  const home = await core.auth.defaultActor(principal).catch((e: unknown) => {
+    throw e instanceof PermissionDeniedError ? new UnauthenticatedError('Invalid or expired credentials.') : e;
+  });
+  if (!home) throw new PermissionDeniedError('You do not belong to any organization.');
+  const actor = home.actor;
   res.locals.flowActor = actor;
   return actor;
 }

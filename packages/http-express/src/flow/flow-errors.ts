@@ -1,4 +1,4 @@
-import type { NotFoundError } from '@pipewright/core';
+import { PermissionDeniedError, type NotFoundError } from '@pipewright/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import { classifyError, type ClassifiedError, type ErrorKind } from '../shared/classify-error.js';
 import { issueText } from '../shared/issue-text.js';
@@ -28,10 +28,25 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 /** How Flow names core entities in "… not found" messages (a Run is a job). */
-const ENTITY: Record<string, string> = { Run: 'Job', Pipeline: 'Pipeline', Organization: 'Organization', Workflow: 'Workflow' };
+const ENTITY: Record<string, string> = {
+  Run: 'Job',
+  Pipeline: 'Pipeline',
+  Organization: 'Organization',
+  Workflow: 'Workflow',
+};
+
+/** Flow's sentences for the refusals core names a target for (linking pipelines to a job). */
+function deniedText(c: ClassifiedError): string {
+  const target = c.cause instanceof PermissionDeniedError && !c.cause.worded ? c.cause.target : undefined;
+  if (target?.entity === 'Run' && target.action === 'write') return 'You do not have write access to the job.';
+  if (target?.entity === 'Pipeline' && target.action === 'manage') return `You cannot manage pipeline ${target.id}.`;
+  return c.message;
+}
 
 function message(c: ClassifiedError): string {
   switch (c.kind) {
+    case 'PERMISSION_DENIED':
+      return deniedText(c);
     case 'NOT_FOUND': {
       const { entity, id } = c.cause as NotFoundError;
       const name = ENTITY[entity] ?? entity;
@@ -44,7 +59,9 @@ function message(c: ClassifiedError): string {
     case 'PAYLOAD_TOO_LARGE':
       return 'Request body is too large.';
     case 'UNAUTHENTICATED':
-      return c.reason === 'missing' ? 'Authentication credentials were not provided.' : 'Invalid or expired credentials.';
+      return c.reason === 'missing'
+        ? 'Authentication credentials were not provided.'
+        : 'Invalid or expired credentials.';
     case 'INTERNAL':
       return 'Internal Server Error';
     default:

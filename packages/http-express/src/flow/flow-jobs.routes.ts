@@ -1,4 +1,4 @@
-import { NotFoundError, isUuid, type Actor, type Core } from '@pipewright/core';
+import type { Core } from '@pipewright/core';
 import { parseBody } from '../shared/dto.js';
 import type { RouteSpec } from '../shared/openapi.js';
 import { single } from '../shared/request-url.js';
@@ -7,24 +7,6 @@ import { flowJsonBody, readFlowBody } from './flow-body.js';
 import { LinkPipelinesDto } from './flow-dtos.js';
 import { errorResponse, jobStatusSchema, updatedPipelinesSchema } from './flow-schemas.js';
 import { jobStatusView, updatedPipelineView } from './flow-views.js';
-
-/**
- * Links a job to pipelines. Core reports an unknown (or invisible) pipeline without saying
- * which; this names the first such id, as the client needs it.
- */
-async function link(core: Core, actor: Actor, jobId: string, pipelineIds: string[]) {
-  try {
-    return await core.runs.linkPipelines(actor, jobId, pipelineIds);
-  } catch (e) {
-    if (e instanceof NotFoundError && e.entity === 'Pipeline' && e.id === undefined) {
-      for (const id of pipelineIds) {
-        const visible = isUuid(id) && (await core.pipelines.get(actor, id).then(() => true, () => false));
-        if (!visible) throw new NotFoundError('Pipeline', id);
-      }
-    }
-    throw e;
-  }
-}
 
 export function flowJobRoutes(core: Core): RouteSpec[] {
   return [
@@ -37,14 +19,17 @@ export function flowJobRoutes(core: Core): RouteSpec[] {
       tags: ['jobs'],
       body: LinkPipelinesDto,
       middleware: [readFlowBody],
-      responses: { 200: { description: 'The job’s pipelines now, or status ERROR', schema: updatedPipelinesSchema }, 401: errorResponse },
+      responses: {
+        200: { description: 'The job’s pipelines now, or status ERROR', schema: updatedPipelinesSchema },
+        401: errorResponse,
+      },
       handler: async (req, res) => {
         const actor = await flowActor(core, req, res);
         const body = flowJsonBody(req);
         // The seed types pipeline_ids as "string" while describing a list: accept one id as a list of one.
         if (typeof body.pipeline_ids === 'string') body.pipeline_ids = [body.pipeline_ids];
         const dto = parseBody(LinkPipelinesDto, body);
-        const { pipelines } = await link(core, actor, dto.job_id, dto.pipeline_ids);
+        const { pipelines } = await core.runs.linkPipelines(actor, dto.job_id, dto.pipeline_ids);
         res.json({ status: 'OK', updated_pipelines: pipelines.map(updatedPipelineView) });
       },
     },
@@ -57,14 +42,21 @@ export function flowJobRoutes(core: Core): RouteSpec[] {
       tags: ['jobs'],
       query: {
         job_id: { schema: { type: 'string', format: 'uuid' }, required: true, description: 'The job (run) id' },
-        type: { schema: { type: 'string' }, description: 'Job type (flow, refiner, job, async, group); accepted and ignored' },
+        type: {
+          schema: { type: 'string' },
+          description: 'Job type (flow, refiner, job, async, group); accepted and ignored',
+        },
       },
       middleware: [readFlowBody],
-      responses: { 200: { description: 'The job status, or status ERROR', schema: jobStatusSchema }, 401: errorResponse },
+      responses: {
+        200: { description: 'The job status, or status ERROR', schema: jobStatusSchema },
+        401: errorResponse,
+      },
       handler: async (req, res) => {
         const actor = await flowActor(core, req, res);
         const jobId = single(req.query.job_id) ?? flowJsonBody(req).job_id;
-        if (typeof jobId !== 'string' || jobId === '') return void res.json({ status: 'ERROR', msg: 'job_id is required.' });
+        if (typeof jobId !== 'string' || jobId === '')
+          return void res.json({ status: 'ERROR', msg: 'job_id is required.' });
         res.json(jobStatusView(await core.runs.get(actor, jobId)));
       },
     },

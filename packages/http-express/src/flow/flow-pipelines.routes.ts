@@ -18,13 +18,17 @@ export function flowPipelineRoutes(core: Core): RouteSpec[] {
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
     });
   };
-  const responses = { 200: { description: 'Pipelines with the caller’s permissions, or status ERROR', schema: pipelinesSchema }, 401: errorResponse };
+  const responses = {
+    200: { description: 'Pipelines with the caller’s permissions, or status ERROR', schema: pipelinesSchema },
+    401: errorResponse,
+  };
   return [
     {
       method: 'get',
       path: '/api/v1/flow/pipeline',
       summary: 'List flow pipelines the caller has access to',
-      description: 'Every pipeline the caller may see, with the caller’s own permissions on it and whether the caller manages it.',
+      description:
+        'Every pipeline the caller may see, with the caller’s own permissions on it and whether the caller manages it.',
       tags: ['flow pipelines'],
       responses,
       handler: list,

@@ -58,8 +58,17 @@ export const jobStatusSchema: JsonSchema = okOrError({
     state: { type: 'string', enum: ['PENDING', 'DONE'] },
     msg: { type: 'string' },
     is_waiting_for_resources: { type: 'boolean' },
-    cur_status: { type: 'string', description: 'JSON: {status: RUNNING|COMPLETE|FAILED|CANCELLED, curProgress, finish_timestamp, run_summary}' },
-    results: { type: 'array', items: { type: 'object', properties: { status: { type: 'string', enum: ['OK', 'ERROR'] }, msg: { type: 'string' } } } },
+    cur_status: {
+      type: 'string',
+      description: 'JSON: {status: RUNNING|COMPLETE|FAILED|CANCELLED, curProgress, finish_timestamp, run_summary}',
+    },
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { status: { type: 'string', enum: ['OK', 'ERROR'] }, msg: { type: 'string' } },
+      },
+    },
   },
   required: ['status', 'job_id', 'state', 'cur_status'],
 });

@@ -44,7 +44,11 @@ export function jobStatusView(run: Run) {
     status: state,
     curProgress: run.isOpen ? 0 : 1,
     finish_timestamp: run.endedAt ? Math.floor(run.endedAt.getTime() / 1000) : null,
-    run_summary: { numRecords: passed[0]! + failed[0]!, numFiles: files.total, numRuntimeErrors: failed.reduce((a, b) => a + b, 0) },
+    run_summary: {
+      numRecords: passed[0]! + failed[0]!,
+      numFiles: files.total,
+      numRuntimeErrors: failed.reduce((a, b) => a + b, 0),
+    },
   };
   return {
     status: 'OK',
@@ -53,6 +57,12 @@ export function jobStatusView(run: Run) {
     msg: run.isOpen ? 'Job is running.' : run.error ? run.error : 'Job finished.',
     is_waiting_for_resources: run.status === 'PENDING',
     cur_status: JSON.stringify(curStatus),
-    ...(run.isOpen ? {} : { results: [state === 'COMPLETE' ? { status: 'OK' } : { status: 'ERROR', msg: run.error ?? state.toLowerCase() }] }),
+    ...(run.isOpen
+      ? {}
+      : {
+          results: [
+            state === 'COMPLETE' ? { status: 'OK' } : { status: 'ERROR', msg: run.error ?? state.toLowerCase() },
+          ],
+        }),
   };
 }

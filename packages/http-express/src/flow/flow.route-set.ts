@@ -23,10 +23,14 @@ export function flowRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Flow-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Instabase Flow Pipeline API: pipelines with the caller’s permissions, jobs linked to pipelines, job status.',
+        description:
+          'Instabase Flow Pipeline API: pipelines with the caller’s permissions, jobs linked to pipelines, job status.',
       },
       specs,
-      { schemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or api_ personal key' } }, default: [{ bearer: [] }] },
+      {
+        schemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or api_ personal key' } },
+        default: [{ bearer: [] }],
+      },
     ),
   };
 }

@@ -1,14 +1,25 @@
-import { MAX_SEQ, NotFoundError, PermissionDeniedError, UnauthenticatedError, type Actor, type Core, type Principal } from '@pipewright/core';
+import {
+  MAX_SEQ,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  type Actor,
+  type Core,
+  type Principal,
+} from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { meergoBadRequest } from './meergo-errors.js';
 
 const MISSING_HEADER = 'Authorization header with the API key is not present in the request';
 const UNKNOWN_KEY = 'API key in the Authorization header of the request does not exist';
 const INVALID_TOKEN = 'access token in the Authorization header of the request is not valid or has expired';
-const MALFORMED_HEADER = "Authorization header is invalid; it should be in the format 'Authorization: Bearer <YOUR_API_KEY>'";
+const MALFORMED_HEADER =
+  "Authorization header is invalid; it should be in the format 'Authorization: Bearer <YOUR_API_KEY>'";
 const NOT_AN_API_KEY = "API key in the Authorization header of the request is not valid; API keys start with 'api_'";
-const MISSING_WORKSPACE = "Meergo-Workspace header is missing; provide it in the format 'Meergo-Workspace: <WORKSPACE_ID>'";
-const INVALID_WORKSPACE = "Meergo-Workspace header is invalid; it should be in the format 'Meergo-Workspace: <WORKSPACE_ID>'";
+const MISSING_WORKSPACE =
+  "Meergo-Workspace header is missing; provide it in the format 'Meergo-Workspace: <WORKSPACE_ID>'";
+const INVALID_WORKSPACE =
+  "Meergo-Workspace header is invalid; it should be in the format 'Meergo-Workspace: <WORKSPACE_ID>'";
 
 const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -20,7 +31,8 @@ function unauthorized(message: string, reason?: 'missing' | 'malformed'): Unauth
 function bearer(req: Request): string {
   const header = req.headers.authorization;
   if (header === undefined) throw unauthorized(MISSING_HEADER, 'missing');
-  if (!header.startsWith('Bearer ') || header.length === 'Bearer '.length) throw unauthorized(MALFORMED_HEADER, 'malformed');
+  if (!header.startsWith('Bearer ') || header.length === 'Bearer '.length)
+    throw unauthorized(MALFORMED_HEADER, 'malformed');
   return header.slice('Bearer '.length);
 }
 
@@ -60,7 +72,8 @@ async function actorIn(core: Core, principal: Principal, selector: { id: string 
   try {
     return await core.auth.actorFor(principal, selector);
   } catch (e) {
-    if (e instanceof PermissionDeniedError || e instanceof NotFoundError) throw new NotFoundError('Workspace', 'seq' in selector ? selector.seq : undefined);
+    if (e instanceof PermissionDeniedError || e instanceof NotFoundError)
+      throw new NotFoundError('Workspace', 'seq' in selector ? selector.seq : undefined);
     throw e;
   }
 }

@@ -18,9 +18,12 @@ function declaredLength(req: Request): number | null {
 
 function readBody(req: Request, res: Response): Promise<Buffer> {
   // Another router's parser may have consumed the stream already: use what it parsed.
-  if (req.body !== undefined && !Buffer.isBuffer(req.body)) return Promise.resolve(Buffer.from(JSON.stringify(req.body)));
+  if (req.body !== undefined && !Buffer.isBuffer(req.body))
+    return Promise.resolve(Buffer.from(JSON.stringify(req.body)));
   return new Promise((resolve, reject) =>
-    readRaw(req, res, (err?: unknown) => (err ? reject(err) : resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)))),
+    readRaw(req, res, (err?: unknown) =>
+      err ? reject(err) : resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)),
+    ),
   );
 }
 
@@ -32,7 +35,10 @@ function mediaType(header: string | undefined): { type: string; params: Record<s
   for (const part of rest) {
     const eq = part.indexOf('=');
     if (eq < 0) return null;
-    params[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    params[part.slice(0, eq).trim().toLowerCase()] = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
   }
   return { type: type!.trim().toLowerCase(), params };
 }
@@ -64,7 +70,11 @@ export const requireJsonBody: RequestHandler = async (req: Request, res: Respons
     next();
   } catch (err) {
     const e = err as { type?: string };
-    next(e.type === 'entity.too.large' ? meergoBadRequest(BODY_TOO_LARGE) : meergoBadRequest("request's body could not be read"));
+    next(
+      e.type === 'entity.too.large'
+        ? meergoBadRequest(BODY_TOO_LARGE)
+        : meergoBadRequest("request's body could not be read"),
+    );
   }
 };
 

@@ -1,4 +1,14 @@
-import { NotFoundError, ValidationError, pageForIds, query, type Actor, type Connection, type Core, type Pipeline, type Workflow } from '@pipewright/core';
+import {
+  NotFoundError,
+  ValidationError,
+  pageForIds,
+  query,
+  type Actor,
+  type Connection,
+  type Core,
+  type Pipeline,
+  type Workflow,
+} from '@pipewright/core';
 import type { RouteSpec } from '../shared/openapi.js';
 import { meergoActor } from './meergo-auth.js';
 import { forbidBody } from './meergo-body.js';
@@ -86,7 +96,11 @@ async function pipelinesOf(core: Core, actor: Actor, workflowIds: string[]): Pro
   if (!unique.length) return [];
   const page = await core.pipelines.list(
     actor,
-    query({ filters: [{ field: 'workflowId', op: 'oneof', value: unique }], sort: [{ field: 'seq', direction: 'asc' }], page: { page: 1, size: MAX_ROWS } }),
+    query({
+      filters: [{ field: 'workflowId', op: 'oneof', value: unique }],
+      sort: [{ field: 'seq', direction: 'asc' }],
+      page: { page: 1, size: MAX_ROWS },
+    }),
   );
   return page.items;
 }
@@ -95,31 +109,57 @@ async function pipelinesOf(core: Core, actor: Actor, workflowIds: string[]): Pro
 async function workflowsByIds(core: Core, actor: Actor, ids: string[]): Promise<Workflow[]> {
   const unique = [...new Set(ids)];
   if (!unique.length) return [];
-  const page = await core.workflows.list(actor, query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }));
+  const page = await core.workflows.list(
+    actor,
+    query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }),
+  );
   return page.items;
 }
 
 export function meergoConnectionRoutes(core: Core): RouteSpec[] {
-  const auth = { 400: err('Bad request'), 401: err('Unauthorized'), 403: err('Forbidden'), 404: err('NotFound: workspace or connection does not exist') };
+  const auth = {
+    400: err('Bad request'),
+    401: err('Unauthorized'),
+    403: err('Forbidden'),
+    404: err('NotFound: workspace or connection does not exist'),
+  };
   return [
     {
       method: 'get',
       path: '/v1/connections',
       summary: "The workspace's connections",
-      description: 'Every connection of the workspace, by name, with the pipelines (int ids) that use it. Secrets are masked.',
+      description:
+        'Every connection of the workspace, by name, with the pipelines (int ids) that use it. Secrets are masked.',
       tags: ['connections'],
       headers: workspaceHeader,
       middleware: [forbidBody],
       responses: {
-        200: { description: '{"connections": [...]}', schema: { type: 'object', properties: { connections: { type: 'array', items: connectionSchema } }, required: ['connections'] } },
+        200: {
+          description: '{"connections": [...]}',
+          schema: {
+            type: 'object',
+            properties: { connections: { type: 'array', items: connectionSchema } },
+            required: ['connections'],
+          },
+        },
         ...auth,
       },
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
-        const connections = await core.connections.list(actor, query({ sort: [{ field: 'name', direction: 'asc' }], page: { page: 1, size: MAX_ROWS } }));
+        const connections = await core.connections.list(
+          actor,
+          query({ sort: [{ field: 'name', direction: 'asc' }], page: { page: 1, size: MAX_ROWS } }),
+        );
         // The pipelines the caller can see and their workflows: two queries for the whole list.
-        const pipelines = await core.pipelines.list(actor, query({ sort: [{ field: 'seq', direction: 'asc' }], page: { page: 1, size: MAX_ROWS } }));
-        const workflows = await workflowsByIds(core, actor, pipelines.items.map((p) => p.workflowId));
+        const pipelines = await core.pipelines.list(
+          actor,
+          query({ sort: [{ field: 'seq', direction: 'asc' }], page: { page: 1, size: MAX_ROWS } }),
+        );
+        const workflows = await workflowsByIds(
+          core,
+          actor,
+          pipelines.items.map((p) => p.workflowId),
+        );
         const used = usageMap(pipelines.items, workflows);
         sendJson(res, { connections: connections.items.map((c) => connectionView(c, used.get(c.id) ?? [])) });
       },
@@ -137,8 +177,19 @@ export function meergoConnectionRoutes(core: Core): RouteSpec[] {
         const actor = await meergoActor(core, req, res);
         const connection = await core.connections.getBySeq(actor, pathId(req.params.id, 'connection'));
         const { workflows } = await core.connections.usage(actor, connection.id);
-        const visible = await workflowsByIds(core, actor, workflows.map((w) => w.id));
-        const used = usageMap(await pipelinesOf(core, actor, visible.map((w) => w.id)), visible);
+        const visible = await workflowsByIds(
+          core,
+          actor,
+          workflows.map((w) => w.id),
+        );
+        const used = usageMap(
+          await pipelinesOf(
+            core,
+            actor,
+            visible.map((w) => w.id),
+          ),
+          visible,
+        );
         sendJson(res, connectionView(connection, used.get(connection.id) ?? []));
       },
     },
@@ -150,14 +201,28 @@ async function connectionBySeq(core: Core, actor: Actor, seq: number, field: str
   try {
     return (await core.connections.getBySeq(actor, seq)).id;
   } catch (e) {
-    if (e instanceof NotFoundError) throw ValidationError.field(field, `connection ${seq} does not exist`, 'does_not_exist');
+    if (e instanceof NotFoundError)
+      throw ValidationError.field(field, `connection ${seq} does not exist`, 'does_not_exist');
     throw e;
   }
 }
 
-async function resolved(core: Core, actor: Actor, c: MeergoConnectorConfig | null | undefined, field: string): Promise<MeergoConnectorConfig | null | undefined> {
-  if (!c || typeof c !== 'object' || c.connection === undefined || c.connection === null || typeof c.connection === 'string') return c;
-  if (!Number.isInteger(c.connection)) throw ValidationError.field(field, "must be a connection's int id, uuid or name");
+async function resolved(
+  core: Core,
+  actor: Actor,
+  c: MeergoConnectorConfig | null | undefined,
+  field: string,
+): Promise<MeergoConnectorConfig | null | undefined> {
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    c.connection === undefined ||
+    c.connection === null ||
+    typeof c.connection === 'string'
+  )
+    return c;
+  if (!Number.isInteger(c.connection))
+    throw ValidationError.field(field, "must be a connection's int id, uuid or name");
   return { ...c, connection: await connectionBySeq(core, actor, c.connection, field) };
 }
 
@@ -166,7 +231,11 @@ async function resolved(core: Core, actor: Actor, c: MeergoConnectorConfig | nul
  * `destination.connection`, and the top-level `connection`, which is the source's (404 when it does
  * not exist in the workspace, as Meergo answers). Uuids and names are resolved by core.
  */
-export async function resolveBodyConnections(core: Core, actor: Actor, dto: PipelineToSetDto): Promise<PipelineToSetDto> {
+export async function resolveBodyConnections(
+  core: Core,
+  actor: Actor,
+  dto: PipelineToSetDto,
+): Promise<PipelineToSetDto> {
   const out = Object.assign(Object.create(Object.getPrototypeOf(dto) as object) as PipelineToSetDto, dto);
   out.source = await resolved(core, actor, dto.source, 'source.connection');
   out.destination = await resolved(core, actor, dto.destination, 'destination.connection');

@@ -29,10 +29,11 @@ function connectorConfig(c: MeergoConnectorConfig | null): ConnectorConfig | nul
 
 /**
  * The parts of a workflow definition the body gives, in core terms (Meergo's inSchema/outSchema
- * are the core's inputSchema/outputSchema). Stage settings not given keep `base`'s values.
+ * are the core's inputSchema/outputSchema). Core merges the stage settings given into the
+ * workflow's current ones.
  */
-export function inlineDefinition(dto: PipelineToSetDto, base: StageSettings = {}): Partial<WorkflowDefinition> {
-  const stages: StageSettings = { ...base };
+export function inlineDefinition(dto: PipelineToSetDto): Partial<WorkflowDefinition> {
+  const stages: StageSettings = {};
   if (dto.filter !== undefined) stages.filter = dto.filter;
   if (dto.transformation !== undefined) stages.transformation = dto.transformation;
   if (dto.inSchema !== undefined) stages.inputSchema = dto.inSchema;

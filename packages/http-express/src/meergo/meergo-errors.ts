@@ -1,6 +1,13 @@
-import { NotFoundError, OrgNotNormalError, PipelineDisabledError, RunInProgressError, ValidationError } from '@pipewright/core';
+import {
+  NotFoundError,
+  OrgNotNormalError,
+  PipelineDisabledError,
+  RunInProgressError,
+  ValidationError,
+} from '@pipewright/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import { classifyError, type ClassifiedError, type ErrorKind } from '../shared/classify-error.js';
+import { meergoRunRefusal } from '../shared/core-error-text.js';
 import { issueText } from '../shared/issue-text.js';
 
 /** Meergo's one error table: kind → HTTP status and `error.code`. */
@@ -50,12 +57,16 @@ function codeAndMessage(c: ClassifiedError): { status: number; code: string; mes
       // Meergo's code names the int id asked for ("pipeline 12 does not exist"); uuids are not Meergo ids.
       const { entity, id } = c.cause as NotFoundError;
       if (!ENTITY[entity]) return { status, code, message: 'not found' };
-      return { status, code, message: typeof id === 'number' ? `${ENTITY[entity]} ${id} does not exist` : `${ENTITY[entity]} does not exist` };
+      return {
+        status,
+        code,
+        message: typeof id === 'number' ? `${ENTITY[entity]} ${id} does not exist` : `${ENTITY[entity]} does not exist`,
+      };
     }
     case 'PIPELINE_DISABLED':
     case 'RUN_IN_PROGRESS': {
-      const seq = (c.cause as PipelineDisabledError | RunInProgressError).pipelineSeq;
-      return { status, code, message: seq === undefined ? c.message : c.message.replace(/^pipeline /, `pipeline ${seq} `) };
+      const cause = c.cause as PipelineDisabledError | RunInProgressError;
+      return { status, code, message: meergoRunRefusal(cause, cause.pipelineSeq) };
     }
     case 'ORG_NOT_NORMAL': {
       const mode = (c.cause as OrgNotNormalError).mode;
@@ -63,7 +74,9 @@ function codeAndMessage(c: ClassifiedError): { status: number; code: string; mes
     }
     case 'UNAUTHENTICATED':
       // A header in the wrong form is a bad request in Meergo, not an authentication failure.
-      return c.reason === 'malformed' ? { status: 400, code: 'BadRequest', message: c.message } : { status, code, message: c.message };
+      return c.reason === 'malformed'
+        ? { status: 400, code: 'BadRequest', message: c.message }
+        : { status, code, message: c.message };
     case 'VALIDATION':
       return { status, code, message: issueText(c.issues, c.message) };
     case 'PAYLOAD_TOO_LARGE':

@@ -11,6 +11,7 @@ export type IdKind = 'pipeline' | 'pipeline run' | 'connection';
 export function pathId(raw: unknown, kind: IdKind): number {
   const text = String(raw ?? '');
   const n = /^[1-9][0-9]*$/.test(text) && text.length <= 10 ? Number(text) : 0;
-  if (n < 1 || n > MAX_SEQ) throw meergoBadRequest(`identifier ${JSON.stringify(text)} is not a valid ${kind} identifier`);
+  if (n < 1 || n > MAX_SEQ)
+    throw meergoBadRequest(`identifier ${JSON.stringify(text)} is not a valid ${kind} identifier`);
   return n;
 }

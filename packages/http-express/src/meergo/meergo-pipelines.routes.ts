@@ -1,4 +1,4 @@
-import { OPEN_RUN_STATUSES, query, type Actor, type Core, type Pipeline, type Workflow } from '@pipewright/core';
+import type { Actor, Core, Pipeline } from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { parseBody } from '../shared/dto.js';
 import type { RouteSpec } from '../shared/openapi.js';
@@ -11,41 +11,18 @@ import { pathId } from './meergo-ids.js';
 import { empty, err, idSchema, pipelineSchema, workspaceHeader } from './meergo-schemas.js';
 import { pipelineView, sendEmpty, sendJson } from './meergo-views.js';
 
-const auth = { 400: err('Bad request'), 401: err('Unauthorized'), 403: err('Forbidden'), 404: err('NotFound: workspace or pipeline does not exist') };
+const auth = {
+  400: err('Bad request'),
+  401: err('Unauthorized'),
+  403: err('Forbidden'),
+  404: err('NotFound: workspace or pipeline does not exist'),
+};
 
 /** Authenticates, then loads the pipeline named by `:id` (in that order, as Meergo does). */
 async function pipelineOf(core: Core, req: Request, res: Response): Promise<{ actor: Actor; pipeline: Pipeline }> {
   const actor = await meergoActor(core, req, res);
   const pipeline = await core.pipelines.getBySeq(actor, pathId(req.params.id, 'pipeline'));
   return { actor, pipeline };
-}
-
-async function isRunning(core: Core, actor: Actor, p: Pipeline): Promise<boolean> {
-  const open = await core.runs.list(
-    actor,
-    query({
-      required: [{ field: 'pipelineId', op: 'equals', value: p.id }],
-      filters: [{ field: 'status', op: 'oneof', value: [...OPEN_RUN_STATUSES] }],
-      page: { page: 1, size: 1 },
-    }),
-  );
-  return open.items.length > 0;
-}
-
-/** A unique name for a workflow defined inline with a pipeline (workflow names are unique per org). */
-function inlineWorkflowName(core: Core, pipelineName: string): string {
-  return `${pipelineName.trim().slice(0, 100)} (${core.deps.ids.base62(8)})`;
-}
-
-/** The workflow a new pipeline runs: the one named, or one created from the inline definition. */
-async function workflowFor(core: Core, actor: Actor, dto: PipelineToSetDto): Promise<{ id: string; created: Workflow | null }> {
-  if (dto.workflow !== undefined) return { id: (await core.workflows.get(actor, dto.workflow)).id, created: null };
-  const created = await core.workflows.create(actor, {
-    name: inlineWorkflowName(core, dto.name),
-    description: `Defined inline with pipeline "${dto.name}".`,
-    definition: inlineDefinition(dto),
-  });
-  return { id: created.id, created };
 }
 
 export function meergoPipelineRoutes(core: Core): RouteSpec[] {
@@ -66,22 +43,16 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
         const parsed = parseBody(PipelineToSetDto, jsonObject(req));
         assertOneWorkflowSource(parsed);
         const dto = await resolveBodyConnections(core, actor, parsed);
-        const workflow = await workflowFor(core, actor, dto);
-        try {
-          const { pipeline } = await core.pipelines.create(actor, {
-            name: dto.name,
-            description: dto.description ?? null,
-            workflowId: workflow.id,
-            enabled: dto.enabled ?? false,
-            incremental: dto.incremental ?? false,
-            updatedAtColumn: dto.updatedAtColumn ?? null,
-          });
-          sendJson(res, { id: pipeline.seq });
-        } catch (e) {
-          // The inline workflow exists only for this pipeline: do not leave it behind.
-          if (workflow.created) await core.workflows.delete(actor, workflow.created.id).catch(() => undefined);
-          throw e;
-        }
+        // An inline workflow is created with the pipeline, in one transaction.
+        const { pipeline } = await core.pipelines.create(actor, {
+          name: dto.name,
+          description: dto.description ?? null,
+          workflow: dto.workflow !== undefined ? { id: dto.workflow } : { inline: inlineDefinition(dto) },
+          enabled: dto.enabled ?? false,
+          incremental: dto.incremental ?? false,
+          updatedAtColumn: dto.updatedAtColumn ?? null,
+        });
+        sendJson(res, { id: pipeline.seq });
       },
     },
     {
@@ -94,7 +65,7 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
       responses: { 200: { description: 'The pipeline', schema: pipelineSchema }, ...auth },
       handler: async (req, res) => {
         const { actor, pipeline } = await pipelineOf(core, req, res);
-        sendJson(res, pipelineView(pipeline, await isRunning(core, actor, pipeline)));
+        sendJson(res, pipelineView(pipeline, await core.runs.isRunning(actor, pipeline)));
       },
     },
     {
@@ -113,16 +84,12 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
         const parsed = parseBody(PipelineToSetDto, jsonObject(req));
         assertOneWorkflowSource(parsed);
         const dto = await resolveBodyConnections(core, actor, parsed);
-        if (dto.workflow !== undefined) await core.workflows.get(actor, dto.workflow);
-        if (hasInlineDefinition(dto)) {
-          // The definition is checked first, so a bad expression changes nothing.
-          const wf = await core.workflows.get(actor, pipeline.workflowId);
-          await core.workflows.update(actor, wf.id, { definition: inlineDefinition(dto, wf.definition.stages) });
-        }
+        // One change: a bad definition (checked first) or a bad field changes nothing.
         await core.pipelines.update(actor, pipeline.id, {
           name: dto.name,
           ...(dto.description !== undefined ? { description: dto.description } : {}),
-          ...(dto.workflow !== undefined ? { workflowId: dto.workflow } : {}),
+          ...(dto.workflow !== undefined ? { workflow: { id: dto.workflow } } : {}),
+          ...(hasInlineDefinition(dto) ? { definition: inlineDefinition(dto) } : {}),
           enabled: dto.enabled ?? false,
           incremental: dto.incremental ?? false,
           updatedAtColumn: dto.updatedAtColumn ?? null,
@@ -166,7 +133,8 @@ export function meergoPipelineRoutes(core: Core): RouteSpec[] {
       method: 'put',
       path: '/v1/pipelines/:id/schedule',
       summary: 'Set schedule period',
-      description: 'One of "5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", "24h"; null or a missing key turns scheduling off. Empty body on success.',
+      description:
+        'One of "5m", "15m", "30m", "1h", "2h", "3h", "6h", "8h", "12h", "24h"; null or a missing key turns scheduling off. Empty body on success.',
       tags: ['pipelines'],
       headers: workspaceHeader,
       body: SetScheduleDto,

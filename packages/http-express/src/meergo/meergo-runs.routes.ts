@@ -22,11 +22,16 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
       method: 'get',
       path: '/v1/pipelines/runs',
       summary: 'List pipeline runs',
-      description: 'Every pipeline run of the workspace the caller may see, newest first, streamed (no paging). Runs without a pipeline (a workflow run through another dialect) are not listed.',
+      description:
+        'Every pipeline run of the workspace the caller may see, newest first, streamed (no paging). Runs without a pipeline (a workflow run through another dialect) are not listed.',
       tags: ['runs'],
       headers: workspaceHeader,
       middleware: [forbidBody],
-      responses: { 200: { description: 'The runs', schema: runsSchema }, ...auth, 404: err('workspace does not exist') },
+      responses: {
+        200: { description: 'The runs', schema: runsSchema },
+        ...auth,
+        404: err('workspace does not exist'),
+      },
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
         const seqs = new PipelineSeqs(core, actor);
@@ -46,7 +51,11 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
       tags: ['runs'],
       headers: workspaceHeader,
       middleware: [forbidBody],
-      responses: { 200: { description: 'The run', schema: runSchema }, ...auth, 404: err('workspace or pipeline run does not exist') },
+      responses: {
+        200: { description: 'The run', schema: runSchema },
+        ...auth,
+        404: err('workspace or pipeline run does not exist'),
+      },
       handler: async (req, res) => {
         const actor = await meergoActor(core, req, res);
         const seq = pathId(req.params.id, 'pipeline run');
@@ -77,7 +86,10 @@ export function meergoRunRoutes(core: Core): RouteSpec[] {
         const actor = await meergoActor(core, req, res);
         const pipeline = await core.pipelines.getBySeq(actor, pathId(req.params.id, 'pipeline'));
         const dto = parseBody(RunPipelineDto, jsonObject(req));
-        const run = await core.runs.trigger(actor, pipeline.id, { incremental: dto.incremental ?? null, trigger: 'api' });
+        const run = await core.runs.trigger(actor, pipeline.id, {
+          incremental: dto.incremental ?? null,
+          trigger: 'api',
+        });
         sendJson(res, { id: run.seq });
       },
     },

@@ -8,7 +8,10 @@ export const runSchema: JsonSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    pipeline: { type: 'integer', description: "The int id of the run's pipeline (runs without a visible pipeline are not listed)." },
+    pipeline: {
+      type: 'integer',
+      description: "The int id of the run's pipeline (runs without a visible pipeline are not listed).",
+    },
     startTime: { type: 'string', format: 'date-time' },
     endTime: { type: ['string', 'null'], format: 'date-time' },
     passed: counters,
@@ -18,7 +21,11 @@ export const runSchema: JsonSchema = {
   required: ['id', 'pipeline', 'startTime', 'endTime', 'passed', 'failed', 'error'],
 };
 
-export const runsSchema: JsonSchema = { type: 'object', properties: { runs: { type: 'array', items: runSchema } }, required: ['runs'] };
+export const runsSchema: JsonSchema = {
+  type: 'object',
+  properties: { runs: { type: 'array', items: runSchema } },
+  required: ['runs'],
+};
 
 export const idSchema: JsonSchema = { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] };
 
@@ -33,7 +40,10 @@ export const pipelineSchema: JsonSchema = {
     enabled: { type: 'boolean' },
     running: { type: 'boolean' },
     scheduleStart: { type: 'integer' },
-    schedulePeriod: { type: ['string', 'null'], enum: ['5m', '15m', '30m', '1h', '2h', '3h', '6h', '8h', '12h', '24h', null] },
+    schedulePeriod: {
+      type: ['string', 'null'],
+      enum: ['5m', '15m', '30m', '1h', '2h', '3h', '6h', '8h', '12h', '24h', null],
+    },
     scheduleCron: { type: 'string' },
     scheduleTimezone: { type: ['string', 'null'] },
     incremental: { type: 'boolean' },
@@ -41,7 +51,17 @@ export const pipelineSchema: JsonSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'uuid', 'name', 'enabled', 'running', 'scheduleStart', 'schedulePeriod', 'incremental', 'updatedAtColumn'],
+  required: [
+    'id',
+    'uuid',
+    'name',
+    'enabled',
+    'running',
+    'scheduleStart',
+    'schedulePeriod',
+    'incremental',
+    'updatedAtColumn',
+  ],
 };
 
 const errorBody: JsonSchema = {
@@ -57,10 +77,17 @@ const errorBody: JsonSchema = {
 };
 
 /** A documented error response (the body is always `{"error": {code, message}}`). */
-export const err = (description: string) => ({ description, schema: errorBody, contentType: 'application/json; charset=utf-8' });
+export const err = (description: string) => ({
+  description,
+  schema: errorBody,
+  contentType: 'application/json; charset=utf-8',
+});
 export const empty = { description: 'OK, empty body' };
 
 /** The header that names the workspace (documented on every route). */
 export const workspaceHeader = {
-  'Meergo-Workspace': { schema: { type: 'integer', minimum: 1 }, description: 'Workspace (organization) id; required with an access token, ignored with an API key.' },
+  'Meergo-Workspace': {
+    schema: { type: 'integer', minimum: 1 },
+    description: 'Workspace (organization) id; required with an access token, ignored with an API key.',
+  },
 };

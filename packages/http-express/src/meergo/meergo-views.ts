@@ -32,7 +32,9 @@ export function pipelineView(p: Pipeline, running: boolean) {
     running,
     scheduleStart: p.scheduleStart,
     schedulePeriod: schedule?.period ?? null,
-    ...(schedule && schedule.kind === 'cron' ? { scheduleCron: schedule.cronString(), scheduleTimezone: schedule.timezone } : {}),
+    ...(schedule && schedule.kind === 'cron'
+      ? { scheduleCron: schedule.cronString(), scheduleTimezone: schedule.timezone }
+      : {}),
     incremental: p.incremental,
     updatedAtColumn: p.updatedAtColumn,
     createdAt: p.createdAt.toISOString(),

@@ -13,7 +13,12 @@ import { meergoWarehouseRoutes } from './meergo-warehouse.routes.js';
  * not be taken for a pipeline id.
  */
 export function meergoRouteSet(ctx: RouteSetContext): RouteSet {
-  const specs: RouteSpec[] = [...meergoRunRoutes(ctx.core), ...meergoPipelineRoutes(ctx.core), ...meergoWarehouseRoutes(ctx.core), ...meergoConnectionRoutes(ctx.core)];
+  const specs: RouteSpec[] = [
+    ...meergoRunRoutes(ctx.core),
+    ...meergoPipelineRoutes(ctx.core),
+    ...meergoWarehouseRoutes(ctx.core),
+    ...meergoConnectionRoutes(ctx.core),
+  ];
   const router = Router();
   // Meergo's API answers are never cached (its headers, for HTTP/1.0 caches too).
   router.use('/v1', (_req, res, next) => {
@@ -32,10 +37,20 @@ export function meergoRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Meergo-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Pipelines by int id, runs with per-stage counters, connections, workspace selection by key or Meergo-Workspace header.',
+        description:
+          'Pipelines by int id, runs with per-stage counters, connections, workspace selection by key or Meergo-Workspace header.',
       },
       specs,
-      { schemes: { bearer: { type: 'http', scheme: 'bearer', description: 'api_<43 base62> personal key, or an access token with Meergo-Workspace' } }, default: [{ bearer: [] }] },
+      {
+        schemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'api_<43 base62> personal key, or an access token with Meergo-Workspace',
+          },
+        },
+        default: [{ bearer: [] }],
+      },
     ),
   };
 }

@@ -4,7 +4,9 @@ import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-valida
 import { JSONSchema } from 'class-validator-jsonschema';
 
 const KIND = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const kindMessage = { message: 'kind must be a connection kind such as "postgres" (see GET /admin/api/v1/connection-kinds)' };
+const kindMessage = {
+  message: 'kind must be a connection kind such as "postgres" (see GET /admin/api/v1/connection-kinds)',
+};
 
 /** POST `/organizations/{slug}/connections`: settings and secrets together, in plaintext (never shown again). */
 export class CreateConnectionDto {
@@ -12,7 +14,10 @@ export class CreateConnectionDto {
   @MaxLength(CONNECTION_NAME_MAX)
   name!: string;
 
-  @JSONSchema({ description: 'The connection kind: postgres, webhook, filesystem or a plug-in kind (GET /admin/api/v1/connection-kinds).' })
+  @JSONSchema({
+    description:
+      'The connection kind: postgres, webhook, filesystem or a plug-in kind (GET /admin/api/v1/connection-kinds).',
+  })
   @IsString()
   @Matches(KIND, kindMessage)
   kind!: string;
@@ -47,7 +52,10 @@ export class UpdateConnectionDto {
   @MaxLength(490)
   description?: string | null;
 
-  @JSONSchema({ description: 'Settings to change, merged into the current ones; a secret sent as "********" or left out keeps its value, null removes a field.' })
+  @JSONSchema({
+    description:
+      'Settings to change, merged into the current ones; a secret sent as "********" or left out keeps its value, null removes a field.',
+  })
   @IsOptional()
   @IsObject()
   settings?: Record<string, unknown>;

@@ -1,4 +1,12 @@
-import { NotFoundError, PermissionDeniedError, ValidationError, query, type Actor, type Core, type Filter } from '@pipewright/core';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  ValidationError,
+  query,
+  type Actor,
+  type Core,
+  type Filter,
+} from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { authenticate } from '../shared/bearer.js';
 import { mergedSettings } from '../shared/connection-settings.js';
@@ -50,11 +58,19 @@ export function connectionRoutes(core: Core, kinds: () => ConnectionKindInfo[] =
       path: `${BASE}/connection-kinds`,
       summary: 'The connection kinds the engine knows, with the JSON Schema of their settings and their secret fields',
       tags,
-      responses: { 200: { description: '{items: [{name, description, settings_schema, secret_fields}]}', schema: obj }, 401: problem },
+      responses: {
+        200: { description: '{items: [{name, description, settings_schema, secret_fields}]}', schema: obj },
+        401: problem,
+      },
       handler: async (req, res) => {
         await authenticate(core, req, res);
         res.json({
-          items: kinds().map((k) => ({ name: k.name, description: k.description ?? null, settings_schema: k.settingsSchema, secret_fields: [...k.secretFields] })),
+          items: kinds().map((k) => ({
+            name: k.name,
+            description: k.description ?? null,
+            settings_schema: k.settingsSchema,
+            secret_fields: [...k.secretFields],
+          })),
         });
       },
     },
@@ -69,13 +85,19 @@ export function connectionRoutes(core: Core, kinds: () => ConnectionKindInfo[] =
         cursor: { schema: { type: 'string' } },
         limit: { schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
       },
-      responses: { 200: { description: '{items, total, next_cursor}', schema: obj }, 400: problem, 401: problem, 404: problem },
+      responses: {
+        200: { description: '{items, total, next_cursor}', schema: obj },
+        400: problem,
+        401: problem,
+        404: problem,
+      },
       handler: async (req, res) => {
         const actor = await orgActor(core, req, res);
         const page = decodeCursor(single(req.query.cursor));
         const size = Number(single(req.query.limit) ?? 100);
         if (!Number.isInteger(page)) throw ValidationError.field('cursor', 'Invalid cursor.');
-        if (!Number.isInteger(size) || size < 1 || size > 1000) throw ValidationError.field('limit', 'Must be an integer from 1 to 1000.');
+        if (!Number.isInteger(size) || size < 1 || size > 1000)
+          throw ValidationError.field('limit', 'Must be an integer from 1 to 1000.');
         const filters: Filter<'kind' | 'search'>[] = [];
         const kind = single(req.query.kind);
         const search = single(req.query.search);
@@ -98,7 +120,14 @@ export function connectionRoutes(core: Core, kinds: () => ConnectionKindInfo[] =
       summary: 'Create a connection (org admins); its target must pass the egress policy',
       tags,
       body: CreateConnectionDto,
-      responses: { 201: { description: 'The connection (secrets masked)', schema: obj }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem },
+      responses: {
+        201: { description: 'The connection (secrets masked)', schema: obj },
+        400: problem,
+        401: problem,
+        403: problem,
+        404: problem,
+        409: problem,
+      },
       handler: async (req, res) => {
         const actor = await orgActor(core, req, res);
         const dto = parseBody(CreateConnectionDto, req.body);
@@ -143,7 +172,14 @@ export function connectionRoutes(core: Core, kinds: () => ConnectionKindInfo[] =
         'Change a connection (org admins): fields left out stay; settings are merged — a secret sent as "********" or left out keeps its value, a new one rotates it, null removes it',
       tags,
       body: UpdateConnectionDto,
-      responses: { 200: { description: 'The connection (secrets masked)', schema: obj }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem },
+      responses: {
+        200: { description: 'The connection (secrets masked)', schema: obj },
+        400: problem,
+        401: problem,
+        403: problem,
+        404: problem,
+        409: problem,
+      },
       handler: async (req, res) => {
         const actor = await orgActor(core, req, res);
         const current = await core.connections.get(actor, String(req.params.id));
@@ -171,7 +207,7 @@ export function connectionRoutes(core: Core, kinds: () => ConnectionKindInfo[] =
     {
       method: 'post',
       path: `${C}/:id/test`,
-      summary: "Test a saved connection (org admins): reaches its target within a timeout",
+      summary: 'Test a saved connection (org admins): reaches its target within a timeout',
       tags,
       responses: { 200: testResult, 401: problem, 403: problem, 404: problem },
       handler: async (req, res) => {

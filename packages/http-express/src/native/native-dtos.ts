@@ -1,6 +1,22 @@
 import 'reflect-metadata';
 import { MAX_CONCURRENT_RUNS_LIMIT } from '@pipewright/core';
-import { IsDateString, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsDateString,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 export class CreateOrganizationDto {
@@ -21,7 +37,9 @@ export class SetModeDto {
 
 /** An organization's own limit on runs executing at once; null: the operator's default. */
 export class SetRunLimitDto {
-  @JSONSchema({ description: `Runs of the organization executing at once, 1–${MAX_CONCURRENT_RUNS_LIMIT}; null: the operator's default (PIPEWRIGHT_ORG_RUN_CONCURRENCY).` })
+  @JSONSchema({
+    description: `Runs of the organization executing at once, 1–${MAX_CONCURRENT_RUNS_LIMIT}; null: the operator's default (PIPEWRIGHT_ORG_RUN_CONCURRENCY).`,
+  })
   @ValidateIf((o: SetRunLimitDto) => o.maxConcurrentRuns !== null)
   @IsInt()
   @Min(1)
@@ -79,4 +97,21 @@ export class ChangePasswordDto {
   @MinLength(8)
   @MaxLength(1024)
   password!: string;
+}
+
+/** An invitation by email: the invitee accepts it to join. */
+export class InviteDto {
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @IsOptional()
+  @IsIn(['admin', 'member'])
+  role?: 'admin' | 'member';
+}
+
+/** Grants (true) or revokes (false) a user's server role. */
+export class SetServerAdminDto {
+  @IsBoolean()
+  serverAdmin!: boolean;
 }

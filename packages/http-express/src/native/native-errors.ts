@@ -36,11 +36,16 @@ export const nativeErrorHandler: ErrorRequestHandler = (err, req, res, _next) =>
     .send(
       JSON.stringify({
         type: `https://pipewright.dev/problems/${c.kind.toLowerCase().replace(/_/g, '-')}`,
-        title: c.kind.replace(/_/g, ' ').toLowerCase().replace(/^./, (s) => s.toUpperCase()),
+        title: c.kind
+          .replace(/_/g, ' ')
+          .toLowerCase()
+          .replace(/^./, (s) => s.toUpperCase()),
         status,
         detail: c.message,
         code: c.kind,
-        ...(c.issues.length ? { errors: c.issues.map((i) => ({ field: i.field, message: i.message, code: i.code })) } : {}),
+        ...(c.issues.length
+          ? { errors: c.issues.map((i) => ({ field: i.field, message: i.message, code: i.code })) }
+          : {}),
       }),
     );
 };

@@ -1,7 +1,28 @@
 import 'reflect-metadata';
-import { PIPELINE_NAME_MAX, PIPELINE_TYPES, RETRY_LIMITS, RUN_TIMEOUT_SECONDS_MAX, type PipelineType, type RetryPolicyInput } from '@pipewright/core';
+import {
+  PIPELINE_NAME_MAX,
+  PIPELINE_TYPES,
+  RETRY_LIMITS,
+  RUN_TIMEOUT_SECONDS_MAX,
+  type PipelineType,
+  type RetryPolicyInput,
+} from '@pipewright/core';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 
 /** A pipeline's retry policy; fields left out keep their value (or take the defaults on create). */
@@ -39,7 +60,9 @@ export class RetryPolicyDto {
 export function retryInput(dto: RetryPolicyDto | undefined): RetryPolicyInput | undefined {
   if (!dto) return undefined;
   const { maxAttempts, backoffSeconds, backoffMultiplier, maxBackoffSeconds } = dto;
-  const given = Object.entries({ maxAttempts, backoffSeconds, backoffMultiplier, maxBackoffSeconds }).filter(([, v]) => v !== undefined && v !== null);
+  const given = Object.entries({ maxAttempts, backoffSeconds, backoffMultiplier, maxBackoffSeconds }).filter(
+    ([, v]) => v !== undefined && v !== null,
+  );
   return given.length ? Object.fromEntries(given) : undefined;
 }
 
@@ -69,8 +92,12 @@ export class CreatePipelineDto {
   @ValidateNested()
   @Type(() => RetryPolicyDto)
   retry?: RetryPolicyDto;
-  @JSONSchema({ description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.` })
-  @ValidateIf((o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null)
+  @JSONSchema({
+    description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.`,
+  })
+  @ValidateIf(
+    (o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null,
+  )
   @IsInt()
   @Min(1)
   @Max(RUN_TIMEOUT_SECONDS_MAX)
@@ -98,8 +125,12 @@ export class UpdatePipelineDto {
   @ValidateNested()
   @Type(() => RetryPolicyDto)
   retry?: RetryPolicyDto;
-  @JSONSchema({ description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.` })
-  @ValidateIf((o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null)
+  @JSONSchema({
+    description: `Wall-clock limit of a run in seconds (1–${RUN_TIMEOUT_SECONDS_MAX}), capped by the operator's maximum (PIPEWRIGHT_RUN_TIMEOUT_MS); null: the operator's maximum only.`,
+  })
+  @ValidateIf(
+    (o: { runTimeoutSeconds?: number | null }) => o.runTimeoutSeconds !== undefined && o.runTimeoutSeconds !== null,
+  )
   @IsInt()
   @Min(1)
   @Max(RUN_TIMEOUT_SECONDS_MAX)

@@ -49,10 +49,17 @@ export function pipelineRoutes(core: Core): RouteSpec[] {
     {
       method: 'patch',
       path: `${BASE}/pipelines/:id`,
-      summary: "Change a pipeline's name, description, enabled flag, retry policy or run time limit (owners only); fields left out stay",
+      summary:
+        "Change a pipeline's name, description, enabled flag, retry policy or run time limit (owners only); fields left out stay",
       body: UpdatePipelineDto,
       query: org,
-      responses: { 200: { description: 'The pipeline', schema: obj }, 400: problem, 403: problem, 404: problem, 409: problem },
+      responses: {
+        200: { description: 'The pipeline', schema: obj },
+        400: problem,
+        403: problem,
+        404: problem,
+        409: problem,
+      },
       handler: async (req, res) => {
         const { actor } = await nativeActor(core, req, res);
         const dto = parseBody(UpdatePipelineDto, req.body);

@@ -28,7 +28,10 @@ export function opsRouter(options: OpsOptions): Router {
     const wanted = options.metricsToken ? digest(`Bearer ${options.metricsToken}`) : null;
     router.get('/metrics', async (req, res) => {
       if (wanted && !timingSafeEqual(wanted, digest(req.get('authorization') ?? ''))) {
-        res.status(401).set('WWW-Authenticate', 'Bearer').json({ detail: 'The metrics need a bearer token (PIPEWRIGHT_METRICS_TOKEN).' });
+        res
+          .status(401)
+          .set('WWW-Authenticate', 'Bearer')
+          .json({ detail: 'The metrics need a bearer token (PIPEWRIGHT_METRICS_TOKEN).' });
         return;
       }
       const m = await metrics();
@@ -37,7 +40,13 @@ export function opsRouter(options: OpsOptions): Router {
   }
   router.get('/docs', (req, res) => {
     const names = Object.keys(options.documents());
-    res.json({ documents: names.map((name) => ({ name, url: `${req.baseUrl}/docs/${name}.json`, title: options.documents()[name]!.info.title })) });
+    res.json({
+      documents: names.map((name) => ({
+        name,
+        url: `${req.baseUrl}/docs/${name}.json`,
+        title: options.documents()[name]!.info.title,
+      })),
+    });
   });
   router.get('/docs/:name.json', (req, res) => {
     const doc = options.documents()[String(req.params.name)];

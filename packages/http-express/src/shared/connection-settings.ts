@@ -17,7 +17,11 @@ export function mergedSettings(current: Connection, given: Record<string, unknow
 }
 
 /** `has_password`-style flags for the usual secret fields (native answers are snake_case). */
-export function secretFlags(connection: Connection): { has_password: boolean; has_token: boolean; has_headers: boolean } {
+export function secretFlags(connection: Connection): {
+  has_password: boolean;
+  has_token: boolean;
+  has_headers: boolean;
+} {
   const fields = new Set(connection.secretFields);
   return { has_password: fields.has('password'), has_token: fields.has('token'), has_headers: fields.has('headers') };
 }

@@ -32,16 +32,28 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  */
 export function parseBody<T extends object>(cls: new () => T, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new ValidationError('Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.', 'non_field_errors');
-  if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw new ValidationError(`Invalid data. The body nests deeper than ${MAX_BODY_DEPTH} levels.`, 'non_field_errors');
+    throw new ValidationError(
+      'Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.',
+      'non_field_errors',
+    );
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH))
+    throw new ValidationError(`Invalid data. The body nests deeper than ${MAX_BODY_DEPTH} levels.`, 'non_field_errors');
   const instance = plainToInstance(cls, body, { exposeDefaultValues: true });
   let errors: ClassValidationError[];
   try {
-    errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: false, validationError: { target: false, value: false } });
+    errors = validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: false,
+      validationError: { target: false, value: false },
+    });
   } catch (e) {
     // A validator that throws on its input (validator.js's isEmail runs encodeURI, which throws
     // on a lone surrogate) is rejecting that input: the client's error, not the server's.
-    if (e instanceof URIError) throw new ValidationError('Invalid data: a text value is not valid Unicode (a lone surrogate).', 'non_field_errors');
+    if (e instanceof URIError)
+      throw new ValidationError(
+        'Invalid data: a text value is not valid Unicode (a lone surrogate).',
+        'non_field_errors',
+      );
     throw e;
   }
   if (errors.length) throw new ValidationError(flatten(errors));

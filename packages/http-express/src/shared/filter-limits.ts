@@ -49,15 +49,27 @@ export class FilterBudget {
     this.perParameter.set(parameter, own);
     this.total += terms;
     if (own > this.limits.perParameter)
-      throw new FilterLimitError(parameter, 'too_many_values', `Too many values for the query parameter "${parameter}": at most ${this.limits.perParameter} per request.`);
+      throw new FilterLimitError(
+        parameter,
+        'too_many_values',
+        `Too many values for the query parameter "${parameter}": at most ${this.limits.perParameter} per request.`,
+      );
     if (this.total > this.limits.total)
-      throw new FilterLimitError(null, 'too_many_terms', `Too many filter values in one request: at most ${this.limits.total} in all.`);
+      throw new FilterLimitError(
+        null,
+        'too_many_terms',
+        `Too many filter values in one request: at most ${this.limits.total} in all.`,
+      );
   }
 
   /** Throws FilterLimitError when `value` of `parameter` is longer than allowed. */
   checkLength(parameter: string, value: string): void {
     if (value.length > this.limits.valueLength)
-      throw new FilterLimitError(parameter, 'max_length', `The value of the query parameter "${parameter}" is too long: at most ${this.limits.valueLength} characters.`);
+      throw new FilterLimitError(
+        parameter,
+        'max_length',
+        `The value of the query parameter "${parameter}" is too long: at most ${this.limits.valueLength} characters.`,
+      );
   }
 }
 

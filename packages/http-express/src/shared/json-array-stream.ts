@@ -74,7 +74,10 @@ export async function streamJsonArray<T>(res: Response, stream: JsonArrayStream<
     buffer += stream.tail;
     res.end(buffer);
   } catch (err) {
-    (res.req as { log?: { error(o: object, m: string): void } } | undefined)?.log?.error({ err }, 'stream failed after the response started');
+    (res.req as { log?: { error(o: object, m: string): void } } | undefined)?.log?.error(
+      { err },
+      'stream failed after the response started',
+    );
     await iterator.return?.().catch(() => undefined);
     res.destroy(err as Error);
   }

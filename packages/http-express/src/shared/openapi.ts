@@ -45,7 +45,10 @@ let dtoSchemas: Record<string, JsonSchema> | null = null;
 
 /** JSON Schemas of every class-validator DTO loaded so far (refreshed per document build). */
 function schemaOfClass(cls: new () => object): JsonSchema {
-  dtoSchemas = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, JsonSchema>;
+  dtoSchemas = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<
+    string,
+    JsonSchema
+  >;
   return dtoSchemas[cls.name] ?? { type: 'object' };
 }
 
@@ -64,7 +67,8 @@ function toOpenApiPath(path: string): { path: string; params: string[] } {
  */
 export function mountRoutes(router: Router, routes: readonly RouteSpec[]): void {
   const limits = queryLimits();
-  for (const r of routes) router[r.method](r.path, ...(r.method === 'get' ? [limits] : []), ...(r.middleware ?? []), r.handler);
+  for (const r of routes)
+    router[r.method](r.path, ...(r.method === 'get' ? [limits] : []), ...(r.middleware ?? []), r.handler);
 }
 
 /** Builds an OpenAPI 3.1 document from route declarations. */
@@ -84,8 +88,20 @@ export function buildOpenApi(
       ...(r.tags ? { tags: r.tags } : {}),
       parameters: [
         ...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-        ...Object.entries(r.query ?? {}).map(([name, p]) => ({ name, in: 'query', required: p.required ?? false, schema: p.schema, ...(p.description ? { description: p.description } : {}) })),
-        ...Object.entries(r.headers ?? {}).map(([name, p]) => ({ name, in: 'header', required: p.required ?? false, schema: p.schema, ...(p.description ? { description: p.description } : {}) })),
+        ...Object.entries(r.query ?? {}).map(([name, p]) => ({
+          name,
+          in: 'query',
+          required: p.required ?? false,
+          schema: p.schema,
+          ...(p.description ? { description: p.description } : {}),
+        })),
+        ...Object.entries(r.headers ?? {}).map(([name, p]) => ({
+          name,
+          in: 'header',
+          required: p.required ?? false,
+          schema: p.schema,
+          ...(p.description ? { description: p.description } : {}),
+        })),
       ],
       responses: Object.fromEntries(
         Object.entries(r.responses).map(([status, resp]) => [
@@ -105,11 +121,18 @@ export function buildOpenApi(
         usedClasses.add(r.body.name);
         schema = { $ref: `#/components/schemas/${r.body.name}` };
       } else schema = r.body;
-      op.requestBody = { required: true, content: Object.fromEntries((r.bodyContentTypes ?? ['application/json']).map((ct) => [ct, { schema }])) };
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries((r.bodyContentTypes ?? ['application/json']).map((ct) => [ct, { schema }])),
+      };
     }
     paths[path] = { ...(paths[path] ?? {}), [r.method]: op };
   }
-  const schemas = Object.fromEntries(Object.entries(dtoSchemas ?? {}).filter(([name]) => usedClasses.has(name) || isReferenced(name, dtoSchemas!, usedClasses)));
+  const schemas = Object.fromEntries(
+    Object.entries(dtoSchemas ?? {}).filter(
+      ([name]) => usedClasses.has(name) || isReferenced(name, dtoSchemas!, usedClasses),
+    ),
+  );
   return {
     openapi: '3.1.0',
     info,

@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
+import { ValidationError } from '@pipewright/core';
 import { SpooledFile } from './spooled-file.js';
 import type { UploadBudget } from './upload-budget.js';
 import { UploadLimitError } from './upload-errors.js';
@@ -33,8 +34,16 @@ const MAX_FIELD_BYTES = 1024 * 1024;
 const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A body the multipart parser refused: the client's error (400 `multipart.parse.failed`). */
+/** C0 and C1 control characters and DEL (NUL included). */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
 export function multipartParseError(err: unknown): Error {
-  return Object.assign(new Error((err as Error)?.message ?? 'invalid multipart body'), { status: 400, type: 'multipart.parse.failed', cause: err });
+  return Object.assign(new Error((err as Error)?.message ?? 'invalid multipart body'), {
+    status: 400,
+    type: 'multipart.parse.failed',
+    cause: err,
+  });
 }
 
 /**
@@ -43,16 +52,28 @@ export function multipartParseError(err: unknown): Error {
  * and paused, the files written so far are deleted, and the promise rejects with an
  * `UploadLimitError`. Files under other field names are skipped.
  */
-export function receiveMultipart(req: Request, folder: string, limits: UploadLimits, budget: UploadBudget, orgId: string): Promise<ReceivedMultipart> {
+export function receiveMultipart(
+  req: Request,
+  folder: string,
+  limits: UploadLimits,
+  budget: UploadBudget,
+  orgId: string,
+): Promise<ReceivedMultipart> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limits.maxRequestBytes) return reject(UploadLimitError.request(limits.maxRequestBytes));
+    if (Number.isFinite(declared) && declared > limits.maxRequestBytes)
+      return reject(UploadLimitError.request(limits.maxRequestBytes));
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { files: limits.maxFiles, fileSize: limits.maxFileBytes, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES },
+        limits: {
+          files: limits.maxFiles,
+          fileSize: limits.maxFileBytes,
+          fields: MAX_FIELDS,
+          fieldSize: MAX_FIELD_BYTES,
+        },
       });
     } catch (e) {
       return reject(multipartParseError(e));
@@ -100,6 +121,13 @@ export function receiveMultipart(req: Request, folder: string, limits: UploadLim
       if (done || field !== 'files') {
         stream.resume();
         return;
+      }
+      // A NUL or control character in a name breaks file systems and logs: the client's error (400), never a 500.
+      if (info.filename !== undefined && CONTROL_CHARS.test(info.filename)) {
+        // The parser, stopped mid-part, reports "unexpected end" on this file's stream: nobody needs it.
+        stream.on('error', () => {});
+        streams.add(stream);
+        return fail(ValidationError.field(field, 'A file name may not contain NUL or other control characters.'));
       }
       const file = new SpooledFile(info.filename ?? 'upload', info.mimeType, join(folder, randomUUID()), budget, orgId);
       files.push(file);

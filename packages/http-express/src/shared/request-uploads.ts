@@ -41,7 +41,7 @@ export class RequestUploads {
 }
 
 export async function discardAll(files: readonly UploadedFile[]): Promise<void> {
-  await Promise.all(files.map((f) => f.discard?.().catch(() => {})));
+  await Promise.all(files.map((f) => Promise.resolve(f.discard?.()).catch(() => {})));
 }
 
 /** The files the request's multipart body carried (none for other bodies). */

@@ -26,6 +26,8 @@ export interface RouteSetContext {
   core: Core;
   /** Absolute base URL of the server when it sits behind a proxy (links, Postman collections); else taken from the request. */
   publicUrl?: string;
+  /** Without a public URL: the Host headers absolute links may follow (PIPEWRIGHT_ALLOWED_HOSTS; loopback always). */
+  allowedHosts?: readonly string[];
   /** The engine's connectors, for dialects that describe them. */
   connectors?: () => ConnectorInfo[];
   /** The engine's connection kinds, for the routes that describe them. */

@@ -24,7 +24,11 @@ export class UploadLimitError extends Error {
     return new UploadLimitError('file', `An uploaded file is larger than the limit of ${mib(maxBytes)}.`, 413, field);
   }
   static request(maxBytes: number): UploadLimitError {
-    return new UploadLimitError('request', `The request is larger than the upload limit of ${mib(maxBytes)} per request.`, 413);
+    return new UploadLimitError(
+      'request',
+      `The request is larger than the upload limit of ${mib(maxBytes)} per request.`,
+      413,
+    );
   }
   static organization(maxBytes: number): UploadLimitError {
     return new UploadLimitError(

@@ -63,7 +63,8 @@ export class UploadSpool {
       for (const name of await readdir(this.options.dir)) {
         const pid = PROCESS_FOLDER.exec(name)?.[1];
         // Our own pid on a folder that is not ours: this process's previous life (a container restarted).
-        if (pid !== undefined && (Number(pid) === process.pid || !alive(Number(pid)))) await rm(join(this.options.dir, name), { recursive: true, force: true });
+        if (pid !== undefined && (Number(pid) === process.pid || !alive(Number(pid))))
+          await rm(join(this.options.dir, name), { recursive: true, force: true });
       }
       await mkdir(this.folder, { recursive: true });
     })();

@@ -334,7 +334,10 @@ export class UnstractConnectorDto {
   @MaxLength(128, max(128))
   connector_name!: string;
 
-  @JSONSchema({ description: 'The connection kind: "postgres", "webhook", "filesystem" (Unstract\'s "<name>|<uuid>" form is accepted).' })
+  @JSONSchema({
+    description:
+      'The connection kind: "postgres", "webhook", "filesystem" (Unstract\'s "<name>|<uuid>" form is accepted).',
+  })
   @IsDefined(required)
   @IsString(str)
   @IsNotEmpty(blank)
@@ -386,7 +389,14 @@ export class UnstractConnectorPatchDto {
 }
 
 /** `connection_type` choices on input: Unstract's, and "" (not chosen; clears the endpoint without a connector instance). */
-export const ENDPOINT_CONNECTION_TYPES = ['', 'FILESYSTEM', 'DATABASE', 'API', 'APPDEPLOYMENT', 'MANUALREVIEW'] as const;
+export const ENDPOINT_CONNECTION_TYPES = [
+  '',
+  'FILESYSTEM',
+  'DATABASE',
+  'API',
+  'APPDEPLOYMENT',
+  'MANUALREVIEW',
+] as const;
 
 /**
  * PUT/PATCH `workflow/endpoint/{id}/`. `connector_instance_id` (Unstract's write field; PUT
@@ -394,21 +404,31 @@ export const ENDPOINT_CONNECTION_TYPES = ['', 'FILESYSTEM', 'DATABASE', 'API', '
  * of the organization, or null. Read-only fields (`id`, `workflow`, `endpoint_type`, …) are ignored.
  */
 export class UnstractWorkflowEndpointDto {
-  @JSONSchema({ description: 'FILESYSTEM, DATABASE or API ("" clears the endpoint when no connector instance is given).' })
+  @JSONSchema({
+    description: 'FILESYSTEM, DATABASE or API ("" clears the endpoint when no connector instance is given).',
+  })
   @IsOptional()
   @IsIn(ENDPOINT_CONNECTION_TYPES, choice)
   connection_type?: (typeof ENDPOINT_CONNECTION_TYPES)[number] | null;
 
-  @JSONSchema({ description: "The connector's settings (never a target or a credential: those live in the connector instance)." })
+  @JSONSchema({
+    description: "The connector's settings (never a target or a credential: those live in the connector instance).",
+  })
   @IsOptional()
   @IsObject(dict)
   configuration?: Record<string, unknown> | null;
 
-  @JSONSchema({ type: ['string', 'null'], format: 'uuid', description: 'The connector instance (connection) id, or null.' })
+  @JSONSchema({
+    type: ['string', 'null'],
+    format: 'uuid',
+    description: 'The connector instance (connection) id, or null.',
+  })
   @Allow()
   connector_instance_id?: unknown;
 
-  @JSONSchema({ description: 'Accepted as connector_instance_id: an id, null, or the connector instance object a GET returned.' })
+  @JSONSchema({
+    description: 'Accepted as connector_instance_id: an id, null, or the connector instance object a GET returned.',
+  })
   @Allow()
   connector_instance?: unknown;
 }

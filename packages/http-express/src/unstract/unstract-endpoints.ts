@@ -76,9 +76,14 @@ export function connectionTypeOfKind(kind: string): ConnectionType {
  * Unstract counterpart and show "" (as an endpoint whose type was never chosen); a plug-in
  * connector shows its connection's type.
  */
-export function connectionTypeOf(role: 'source' | 'destination', config: ConnectorConfig | null, connection: Connection | null): ConnectionType {
+export function connectionTypeOf(
+  role: 'source' | 'destination',
+  config: ConnectorConfig | null,
+  connection: Connection | null,
+): ConnectionType {
   if (!config) return '';
-  for (const [type, connector] of Object.entries(DEFAULT_CONNECTORS[role])) if (connector === config.connector) return type as ConnectionType;
+  for (const [type, connector] of Object.entries(DEFAULT_CONNECTORS[role]))
+    if (connector === config.connector) return type as ConnectionType;
   return connection ? connectionTypeOfKind(connection.kind) : '';
 }
 
@@ -88,7 +93,6 @@ export function connectionTypeOf(role: 'source' | 'destination', config: Connect
 export function endpointView(wf: Workflow, type: EndpointType, connection: Connection | null) {
   const role = roleOf(type);
   const config = wf.definition[role];
-  const state = wf.toState();
   return {
     id: endpointId(wf.id, type),
     workflow: wf.id,
@@ -97,8 +101,8 @@ export function endpointView(wf: Workflow, type: EndpointType, connection: Conne
     connection_type: connectionTypeOf(role, config, connection),
     configuration: config ? config.settings : null,
     connector_instance: connection ? connectorInstanceView(connection, wf.orgId) : null,
-    created_at: iso(state.createdAt),
-    modified_at: iso(state.updatedAt),
+    created_at: iso(wf.createdAt),
+    modified_at: iso(wf.updatedAt),
   };
 }
 
@@ -133,33 +137,56 @@ export function endpointChange(
 ): ConnectorConfig | null {
   const { connectionType: type, connection, configuration } = write;
   const settingsFor = (connector: string) =>
-    configuration !== undefined ? (configuration ?? {}) : current && current.connector === connector ? current.settings : {};
+    configuration !== undefined
+      ? (configuration ?? {})
+      : current && current.connector === connector
+        ? current.settings
+        : {};
 
   if (connection) {
     const ownType = connectionTypeOfKind(connection.kind);
     if (type && ownType && type !== ownType)
-      throw ValidationError.field('connection_type', `"${type}" does not match the connector instance: a ${connection.kind} connection is ${ownType}.`, 'invalid');
-    const keeps = current !== null && (current.connector === connection.kind || (currentConnection !== null && currentConnection.kind === connection.kind));
+      throw ValidationError.field(
+        'connection_type',
+        `"${type}" does not match the connector instance: a ${connection.kind} connection is ${ownType}.`,
+        'invalid',
+      );
+    const keeps =
+      current !== null &&
+      (current.connector === connection.kind ||
+        (currentConnection !== null && currentConnection.kind === connection.kind));
     const connector = keeps ? current.connector : connection.kind;
     return { connector, connection: connection.id, settings: settingsFor(connector) };
   }
 
   if (type === '') {
     // What a GET showed as "" (inline, none) comes back unchanged, so a copied endpoint round-trips.
-    const unchosen = current !== null && !current.connection && connectionTypeOf(role, current, currentConnection) === '';
-    return unchosen ? { connector: current.connector, connection: null, settings: settingsFor(current.connector) } : null;
+    const unchosen =
+      current !== null && !current.connection && connectionTypeOf(role, current, currentConnection) === '';
+    return unchosen
+      ? { connector: current.connector, connection: null, settings: settingsFor(current.connector) }
+      : null;
   }
   if (type !== undefined) {
     const sameType = current !== null && connectionTypeOf(role, current, currentConnection) === type;
     const connector = sameType ? current.connector : DEFAULT_CONNECTORS[role][type];
-    if (!connector) throw ValidationError.field('connection_type', `${type} endpoints are not supported here; use FILESYSTEM, DATABASE or API.`, 'invalid_choice');
+    if (!connector)
+      throw ValidationError.field(
+        'connection_type',
+        `${type} endpoints are not supported here; use FILESYSTEM, DATABASE or API.`,
+        'invalid_choice',
+      );
     const keepConnection = sameType && connection === undefined ? (current.connection ?? null) : null;
     return { connector, connection: keepConnection, settings: settingsFor(connector) };
   }
 
   if (!current) {
     if (configuration === undefined || configuration === null) return null;
-    throw ValidationError.field('connection_type', 'Choose a connection type or a connector instance first.', 'required');
+    throw ValidationError.field(
+      'connection_type',
+      'Choose a connection type or a connector instance first.',
+      'required',
+    );
   }
   return {
     connector: current.connector,

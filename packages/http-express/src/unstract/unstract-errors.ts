@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, type FieldIssue } from '@pipewright/core';
+import { ConflictError, NotFoundError, PipelineDisabledError, type FieldIssue } from '@pipewright/core';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { classifyError, type ErrorKind } from '../shared/classify-error.js';
 import { UploadLimitError } from '../shared/upload-errors.js';
@@ -32,7 +32,10 @@ export class UnstractResponseError extends Error {
 
 /** A DRF `APIException` subclass: `code: "error"`, `attr: null`. */
 export function apiException(status: number, detail: string): UnstractResponseError {
-  return new UnstractResponseError(status, errorBody(status >= 500 ? 'server_error' : 'client_error', [{ code: 'error', detail, attr: null }]));
+  return new UnstractResponseError(
+    status,
+    errorBody(status >= 500 ? 'server_error' : 'client_error', [{ code: 'error', detail, attr: null }]),
+  );
 }
 
 /** What Unstract answers for running (or listing the keys of) an inactive pipeline. */
@@ -81,7 +84,11 @@ export const WORKFLOW_ATTRS: AttrMap = {
 export const API_KEY_ATTRS: AttrMap = { isActive: 'is_active', expiresAt: 'expires_at' };
 
 /** Connector instances are connections: `settings.host` → `connector_metadata.host`. */
-export const CONNECTOR_ATTRS: AttrMap = { name: 'connector_name', kind: 'connector_id', settings: 'connector_metadata' };
+export const CONNECTOR_ATTRS: AttrMap = {
+  name: 'connector_name',
+  kind: 'connector_id',
+  settings: 'connector_metadata',
+};
 
 /**
  * Workflow endpoints (`workflow/endpoint/{id}/`) write one role of the definition:
@@ -90,7 +97,10 @@ export const CONNECTOR_ATTRS: AttrMap = { name: 'connector_name', kind: 'connect
  * `source.connector` → `connection_type`; issues elsewhere in the definition are `non_field_errors`.
  * A key with a dot is a prefix (`source.settings` covers `source.settings.table`); `*` is the fallback.
  */
-export function endpointAttrs(role: 'source' | 'destination', instanceAttr: 'connector_instance' | 'connector_instance_id' = 'connector_instance'): AttrMap {
+export function endpointAttrs(
+  role: 'source' | 'destination',
+  instanceAttr: 'connector_instance' | 'connector_instance_id' = 'connector_instance',
+): AttrMap {
   return {
     [`${role}.connection`]: instanceAttr,
     [`${role}.connector`]: 'connection_type',
@@ -117,7 +127,8 @@ const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** The longest dotted key of `attrs` that is a prefix of `field`, and what follows it. */
 function prefixAttr(field: string, attrs: AttrMap): string | undefined {
   let best: string | undefined;
-  for (const key of Object.keys(attrs)) if (key.includes('.') && field.startsWith(`${key}.`) && (!best || key.length > best.length)) best = key;
+  for (const key of Object.keys(attrs))
+    if (key.includes('.') && field.startsWith(`${key}.`) && (!best || key.length > best.length)) best = key;
   // What follows a prefix is inside connector settings: kept as written.
   return best === undefined ? undefined : `${attrs[best]}.${field.slice(best.length + 1)}`;
 }
@@ -132,7 +143,12 @@ export function unstractAttr(field: string, attrs: AttrMap): string {
   const [head, ...rest] = field.split('.');
   // Keys inside connector settings are the connector's own: `source.settings.connectionString` stays as written.
   const inSettings = rest.indexOf('settings');
-  const tail = head === 'settings' ? rest : inSettings >= 0 ? [...rest.slice(0, inSettings + 1).map(snake), ...rest.slice(inSettings + 1)] : rest.map(snake);
+  const tail =
+    head === 'settings'
+      ? rest
+      : inSettings >= 0
+        ? [...rest.slice(0, inSettings + 1).map(snake), ...rest.slice(inSettings + 1)]
+        : rest.map(snake);
   return [attrs[head!] ?? snake(head!), ...tail].join('.');
 }
 
@@ -170,7 +186,14 @@ function validationErrors(issues: FieldIssue[], attrs: AttrMap): UnstractErrorIt
 }
 
 // A WorkflowEndpoint 404 is DRF's bare "Not found." (Unstract's view has no static queryset to name it by).
-const NOT_FOUND_NAMES: Record<string, string> = { Run: 'Execution', Connection: 'Connector', WorkflowEndpoint: '', Route: '', Page: '', 'API deployment': '' };
+const NOT_FOUND_NAMES: Record<string, string> = {
+  Run: 'Execution',
+  Connection: 'Connector',
+  WorkflowEndpoint: '',
+  Route: '',
+  Page: '',
+  'API deployment': '',
+};
 
 function notFoundDetail(err: unknown): string {
   const entity = err instanceof NotFoundError ? err.entity : '';
@@ -205,19 +228,48 @@ const DUPLICATE_NAME: Record<string, string> = {
   connection: 'A connector with this name already exists.',
 };
 
+/** Other unique fields: a taken value is DRF's unique error on that field (Unstract's IntegrityErrorMixin). */
+const DUPLICATE_VALUE: Record<string, string> = {
+  apiName: 'This API name is already in use. Please select a different name.',
+};
+
 /** The status and body Unstract answers for any thrown value. */
 export function unstractError(err: unknown, attrs: AttrMap = {}): { status: number; body: unknown } {
   if (err instanceof UnstractResponseError) return { status: err.status, body: err.body };
-  if (err instanceof UploadLimitError) return { status: err.status, body: errorBody('client_error', [{ code: 'error', detail: err.message, attr: err.field }]) };
+  if (err instanceof UploadLimitError)
+    return {
+      status: err.status,
+      body: errorBody('client_error', [{ code: 'error', detail: err.message, attr: err.field }]),
+    };
   const c = classifyError(err);
   // Unstract's auth middleware answers failures with a plain {"message"} body.
   if (c.kind === 'UNAUTHENTICATED') return { status: 401, body: { message: 'Unauthorized' } };
-  if (c.kind === 'VALIDATION') return { status: 400, body: errorBody('validation_error', validationErrors(c.issues, attrs)) };
-  if (c.kind === 'FILTER_LIMIT') return { status: 422, body: errorBody('validation_error', c.issues.map((i) => ({ code: i.code ?? 'invalid', detail: i.message, attr: i.field }))) };
+  if (c.kind === 'VALIDATION')
+    return { status: 400, body: errorBody('validation_error', validationErrors(c.issues, attrs)) };
+  if (c.kind === 'FILTER_LIMIT')
+    return {
+      status: 422,
+      body: errorBody(
+        'validation_error',
+        c.issues.map((i) => ({ code: i.code ?? 'invalid', detail: i.message, attr: i.field })),
+      ),
+    };
+  if (err instanceof PipelineDisabledError && err.pipelineName !== undefined)
+    return unstractError(inactivePipeline(err.pipelineName));
   if (c.kind === 'CONFLICT' && err instanceof ConflictError && err.field === 'name') {
     const detail = DUPLICATE_NAME[err.entity.toLowerCase()] ?? c.message;
-    return { status: 400, body: errorBody('validation_error', [{ code: 'unique', detail, attr: unstractAttr('name', attrs) }]) };
+    return {
+      status: 400,
+      body: errorBody('validation_error', [{ code: 'unique', detail, attr: unstractAttr('name', attrs) }]),
+    };
   }
+  if (c.kind === 'CONFLICT' && err instanceof ConflictError && DUPLICATE_VALUE[err.field] !== undefined)
+    return {
+      status: 400,
+      body: errorBody('validation_error', [
+        { code: 'unique', detail: DUPLICATE_VALUE[err.field]!, attr: unstractAttr(err.field, attrs) },
+      ]),
+    };
   const [status, type, code] = TABLE[c.kind];
   const detail =
     c.kind === 'NOT_FOUND'

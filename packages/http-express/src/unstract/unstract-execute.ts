@@ -1,9 +1,9 @@
 import { InvalidStateError, ValidationError, type Actor, type Core, type Run } from '@pipewright/core';
+import type { Request } from 'express';
 import type { RequestUploads } from '../shared/request-uploads.js';
 import type { UnstractExecuteWorkflowDto } from './unstract-dtos.js';
 
 export const DEFAULT_WAIT_SECONDS = 300;
-const POLL_MS = 250;
 
 /**
  * `workflow/execute/`, mapped onto runs:
@@ -19,7 +19,8 @@ export async function executeWorkflow(
   actor: Actor,
   dto: UnstractExecuteWorkflowDto,
   uploads: Pick<RequestUploads, 'count' | 'handTo'>,
-  stillWanted: () => boolean,
+  /** Aborts when the client went away: the wait ends early. */
+  stillWanted: AbortSignal,
 ): Promise<Run> {
   const action = dto.execution_action ?? 'START';
   if (!dto.execution_id) {
@@ -27,7 +28,8 @@ export async function executeWorkflow(
     return uploads.handTo((files) => core.runs.triggerWorkflow(actor, dto.workflow_id, { files }));
   }
   const existing = await core.runs.get(actor, dto.execution_id);
-  if (existing.workflowId !== dto.workflow_id) throw ValidationError.field('execution_id', 'Invalid execution id for this workflow.');
+  if (existing.workflowId !== dto.workflow_id)
+    throw ValidationError.field('execution_id', 'Invalid execution id for this workflow.');
   if (action === 'STOP') {
     if (existing.isTerminal) return existing;
     // The run may end between the read and the cancel: then report how it ended.
@@ -36,17 +38,20 @@ export async function executeWorkflow(
       throw e;
     });
   }
-  const run = uploads.count ? await uploads.handTo((files) => core.runs.triggerWorkflow(actor, dto.workflow_id, { files })) : existing;
-  return waitForEnd(core, actor, run, (dto.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, stillWanted);
+  const run = uploads.count
+    ? await uploads.handTo((files) => core.runs.triggerWorkflow(actor, dto.workflow_id, { files }))
+    : existing;
+  return core.runs.waitForEnd(actor, run.id, {
+    timeoutMs: (dto.timeout ?? DEFAULT_WAIT_SECONDS) * 1000,
+    signal: stillWanted,
+  });
 }
 
-/** Polls the run until it ends, the time is up, or the client went away. */
-async function waitForEnd(core: Core, actor: Actor, run: Run, timeoutMs: number, stillWanted: () => boolean): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  let current = run;
-  while (!current.isTerminal && Date.now() < deadline && stillWanted()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
-    current = await core.runs.get(actor, run.id);
-  }
-  return current;
+/** A signal that aborts when the request's connection closes (the client stopped waiting); dispose when done. */
+export function whenClientGone(req: Request): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (req.socket.destroyed) abort();
+  else req.socket.once('close', abort);
+  return { signal: controller.signal, dispose: () => void req.socket.off('close', abort) };
 }

@@ -12,6 +12,8 @@ export const BASE = '/api/v1/unstract/:org_id';
 export interface UnstractDeps {
   core: Core;
   publicUrl?: string;
+  /** Hosts absolute links may name when no public URL is set (besides loopback ones). */
+  allowedHosts?: readonly string[];
   connectors?: () => ConnectorInfo[];
   /** Where uploads are received, and their caps (default: one under the OS temp folder). */
   uploads?: UploadSpool;
@@ -45,7 +47,10 @@ const errorSchema: JsonSchema = {
     type: { type: 'string', enum: ['validation_error', 'client_error', 'server_error'] },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { code: { type: 'string' }, detail: { type: 'string' }, attr: { type: ['string', 'null'] } } },
+      items: {
+        type: 'object',
+        properties: { code: { type: 'string' }, detail: { type: 'string' }, attr: { type: ['string', 'null'] } },
+      },
     },
   },
 };
@@ -67,15 +72,26 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Organization access denied ({"message"}) or permission denied',
   404: 'Not found',
   409: 'Conflict',
-  413: 'Upload too large (a file, the request, or the organization\'s uploads waiting for their runs)',
+  413: "Upload too large (a file, the request, or the organization's uploads waiting for their runs)",
   422: 'Unprocessable (e.g. inactive pipeline)',
 };
 
 /** A success response plus the error statuses a route can answer. */
-export function responses(ok: { status: number; description: string; schema?: JsonSchema }, ...errors: number[]): RouteSpec['responses'] {
-  const out: RouteSpec['responses'] = { [ok.status]: { description: ok.description, ...(ok.schema ? { schema: ok.schema } : ok.status === 204 ? {} : { schema: obj }) } };
+export function responses(
+  ok: { status: number; description: string; schema?: JsonSchema },
+  ...errors: number[]
+): RouteSpec['responses'] {
+  const out: RouteSpec['responses'] = {
+    [ok.status]: {
+      description: ok.description,
+      ...(ok.schema ? { schema: ok.schema } : ok.status === 204 ? {} : { schema: obj }),
+    },
+  };
   for (const status of [401, 403, ...errors])
-    out[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: status === 401 ? messageSchema : errorSchema };
+    out[status] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+      schema: status === 401 ? messageSchema : errorSchema,
+    };
   return out;
 }
 

@@ -1,4 +1,12 @@
-import type { ConnectorConfig, NewWorkflow, Pipeline, PipelineChanges, StageSettings, WorkflowChanges, WorkflowDefinition } from '@pipewright/core';
+import type {
+  ConnectorConfig,
+  NewWorkflow,
+  Pipeline,
+  PipelineChanges,
+  StageSettings,
+  WorkflowChanges,
+  WorkflowDefinition,
+} from '@pipewright/core';
 import type { UnstractPipelinePatchDto, UnstractWorkflowPatchDto } from './unstract-dtos.js';
 
 /** Unstract request bodies (validated DTOs) → core inputs. Core checks the values themselves. */

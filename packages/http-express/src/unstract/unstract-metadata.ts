@@ -79,13 +79,20 @@ export function postActions(dto: new () => object): Record<string, DrfField> {
   if (!fields) {
     const schema = ((validationMetadatasToSchemas() as Record<string, Schema>)[dto.name] ?? {}) as Schema;
     const required = new Set(schema.required ?? []);
-    fields = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, s]) => [name, drfField(name, s, required.has(name))]));
+    fields = Object.fromEntries(
+      Object.entries(schema.properties ?? {}).map(([name, s]) => [name, drfField(name, s, required.has(name))]),
+    );
     cache.set(dto, fields);
   }
   return fields;
 }
 
-export function drfMetadata(options: { name: string; description: string; dto: new () => object; parses?: string[] }): DrfMetadata {
+export function drfMetadata(options: {
+  name: string;
+  description: string;
+  dto: new () => object;
+  parses?: string[];
+}): DrfMetadata {
   return {
     name: options.name,
     description: options.description,

@@ -1,6 +1,6 @@
 import { NotFoundError, type Page, type PageRequest } from '@pipewright/core';
 import type { Request } from 'express';
-import { absoluteUrl, single } from '../shared/request-url.js';
+import { linkHref, requestLinkUrl, single, type LinkBase } from '../shared/request-url.js';
 
 /** Unstract's CustomPagination: `page` (1) and `page_size` (50, at most 1000). */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -44,12 +44,21 @@ function withPage(url: URL, page: number | null): string {
   if (page === null) next.searchParams.delete('page');
   else next.searchParams.set('page', String(page));
   next.searchParams.sort();
-  return next.href;
+  return linkHref(next);
 }
 
-/** `{count, next, previous, results}` with absolute links built on the public URL. */
-export function paginated<T>(req: Request, publicUrl: string | undefined, request: PageRequest, total: number, results: T[]): PaginatedBody<T> {
-  const url = absoluteUrl(req, publicUrl);
+/**
+ * `{count, next, previous, results}`. Links are absolute, as DRF builds them, on the public URL
+ * or a trusted Host (`trustedBase`); behind an untrusted Host they are relative (path and query).
+ */
+export function paginated<T>(
+  req: Request,
+  base: LinkBase,
+  request: PageRequest,
+  total: number,
+  results: T[],
+): PaginatedBody<T> {
+  const url = requestLinkUrl(req, base);
   const hasNext = request.page * request.size < total;
   const hasPrevious = request.page > 1;
   return {

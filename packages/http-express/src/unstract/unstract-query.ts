@@ -157,7 +157,8 @@ export function logFilter(req: Request): { minLevel?: LogLevel; fileExecutionId?
   if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel))
     throw ValidationError.field('log_level', `"${level}" is not a valid choice.`, 'invalid_choice');
   const file = param(req, 'file_execution_id');
-  if (file !== undefined && file !== 'null' && !isUuid(file)) throw ValidationError.field('file_execution_id', `“${file}” is not a valid UUID.`);
+  if (file !== undefined && file !== 'null' && !isUuid(file))
+    throw ValidationError.field('file_execution_id', `“${file}” is not a valid UUID.`);
   return {
     ...(level ? { minLevel: level as LogLevel } : {}),
     ...(file !== undefined ? { fileExecutionId: file === 'null' ? null : file } : {}),

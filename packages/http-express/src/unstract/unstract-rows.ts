@@ -1,5 +1,13 @@
-import { isUuid, pageForIds, query, type Actor, type Core, type Pipeline, type User, type Workflow } from '@pipewright/core';
-import { lastRunsOf } from './unstract-last-runs.js';
+import {
+  isUuid,
+  pageForIds,
+  query,
+  type Actor,
+  type Core,
+  type Pipeline,
+  type User,
+  type Workflow,
+} from '@pipewright/core';
 import { UserIntIds, namedUsers } from './unstract-users.js';
 import { pipelineView, workflowView } from './unstract-views.js';
 
@@ -31,7 +39,11 @@ async function workflowsById(core: Core, actor: Actor, ids: string[]): Promise<M
 }
 
 /** The names of the connections the workflows name (one query for a page). */
-async function connectionNamesOf(core: Core, actor: Actor, workflows: Iterable<Workflow>): Promise<Map<string, string>> {
+async function connectionNamesOf(
+  core: Core,
+  actor: Actor,
+  workflows: Iterable<Workflow>,
+): Promise<Map<string, string>> {
   const ids = new Set<string>();
   for (const wf of workflows) {
     const { source, destination } = wf.definition;
@@ -39,9 +51,15 @@ async function connectionNamesOf(core: Core, actor: Actor, workflows: Iterable<W
   }
   if (!ids.size) return new Map();
   const unique = [...ids];
-  const page = await core.connections.list(actor, query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }));
+  const page = await core.connections.list(
+    actor,
+    query({ filters: [{ field: 'id', op: 'oneof', value: unique }], page: pageForIds(unique.length) }),
+  );
   return new Map(page.items.map((c) => [c.id, c.name]));
 }
+
+/** How many of a pipeline's latest runs a row shows (`last_5_run_statuses`). */
+const LAST_RUNS = 5;
 
 export interface PipelineRowOptions {
   orgSlug: string;
@@ -49,11 +67,22 @@ export interface PipelineRowOptions {
   detailed: boolean;
 }
 
-export async function pipelineRows(core: Core, actor: Actor, pipelines: readonly Pipeline[], options: PipelineRowOptions) {
+export async function pipelineRows(
+  core: Core,
+  actor: Actor,
+  pipelines: readonly Pipeline[],
+  options: PipelineRowOptions,
+) {
   const [owners, workflows, lastRuns] = await Promise.all([
-    usersOf(core, actor, pipelines.map((p) => ({ ...p.toState(), sharedUserIds: p.sharedUserIds }))),
-    options.detailed ? workflowsById(core, actor, pipelines.map((p) => p.workflowId)) : Promise.resolve(null),
-    lastRunsOf(core, actor, pipelines),
+    usersOf(core, actor, pipelines),
+    options.detailed
+      ? workflowsById(
+          core,
+          actor,
+          pipelines.map((p) => p.workflowId),
+        )
+      : Promise.resolve(null),
+    core.runs.lastRunsOf(actor, pipelines, LAST_RUNS),
   ]);
   const connectionNames = workflows ? await connectionNamesOf(core, actor, workflows.values()) : undefined;
   return pipelines.map((p) =>
@@ -74,7 +103,7 @@ export async function pipelineRow(core: Core, actor: Actor, pipeline: Pipeline, 
 }
 
 export async function workflowRows(core: Core, actor: Actor, workflows: readonly Workflow[]) {
-  const users = await usersOf(core, actor, workflows.map((w) => w.toState()));
+  const users = await usersOf(core, actor, workflows);
   return workflows.map((w) => workflowView(w, { actor, owner: users.byId.get(w.ownerId) ?? null, users: users.ints }));
 }
 

@@ -9,9 +9,14 @@ export const SCHEMA_ENTITIES = ['file', 'api', 'db'] as const;
  * `destination_settings`, with a branch per connector the engine offers (so embedders'
  * connectors appear), each carrying that connector's settings schema.
  */
-export function connectorSettingsSchema(type: string | undefined, entity: string | undefined, connectors: readonly ConnectorInfo[]) {
+export function connectorSettingsSchema(
+  type: string | undefined,
+  entity: string | undefined,
+  connectors: readonly ConnectorInfo[],
+) {
   const t = type ?? 'src';
-  if (!Object.hasOwn(SCHEMA_TYPES, t)) throw ValidationError.field('type', `"${t}" is not a valid choice.`, 'invalid_choice');
+  if (!Object.hasOwn(SCHEMA_TYPES, t))
+    throw ValidationError.field('type', `"${t}" is not a valid choice.`, 'invalid_choice');
   if (entity !== undefined && !SCHEMA_ENTITIES.includes(entity as never))
     throw ValidationError.field('entity', `"${entity}" is not a valid choice.`, 'invalid_choice');
   const kind = SCHEMA_TYPES[t as keyof typeof SCHEMA_TYPES];

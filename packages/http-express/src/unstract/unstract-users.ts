@@ -16,14 +16,22 @@ const isIntRef = (v: unknown): boolean =>
 /** The schema of a list of user references (the generated one would name the design type, Array). */
 const USER_REFS_SCHEMA = {
   type: 'array',
-  description: 'User ids: ints (Unstract\'s), or UUIDs.',
-  items: { oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', format: 'uuid' }] },
+  description: "User ids: ints (Unstract's), or UUIDs.",
+  items: {
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', format: 'uuid' },
+    ],
+  },
 } as const;
 
 /** class-validator: a list of int user ids or UUIDs (DRF's message for a bad primary key). */
 export function IsUserRef(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) => {
-    JSONSchema(() => ({ ...USER_REFS_SCHEMA, items: { ...USER_REFS_SCHEMA.items, oneOf: [...USER_REFS_SCHEMA.items.oneOf] } }))(target, String(propertyName));
+    JSONSchema(() => ({
+      ...USER_REFS_SCHEMA,
+      items: { ...USER_REFS_SCHEMA.items, oneOf: [...USER_REFS_SCHEMA.items.oneOf] },
+    }))(target, String(propertyName));
     registerDecorator({
       name: 'isUserRef',
       target: target.constructor,
@@ -58,7 +66,12 @@ export class UserIntIds {
 }
 
 /** The users a resource shows: owner, authors and shared users. */
-export function namedUsers(r: { ownerId: string; sharedUserIds: readonly string[]; createdBy?: string; modifiedBy?: string }): string[] {
+export function namedUsers(r: {
+  ownerId: string;
+  sharedUserIds: readonly string[];
+  createdBy?: string;
+  modifiedBy?: string;
+}): string[] {
   return [r.ownerId, ...r.sharedUserIds, r.createdBy ?? '', r.modifiedBy ?? ''];
 }
 
@@ -66,32 +79,43 @@ export function namedUsers(r: { ownerId: string; sharedUserIds: readonly string[
  * User ids for core from body references: int ids name members of the organization
  * (an unknown one is DRF's `does_not_exist` on `attr`), UUIDs pass through for core to check.
  */
-export async function resolveUserRefs(core: Core, actor: Actor, refs: readonly UserRef[], attr = 'shared_users'): Promise<string[]> {
+export async function resolveUserRefs(
+  core: Core,
+  actor: Actor,
+  refs: readonly UserRef[],
+  attr = 'shared_users',
+): Promise<string[]> {
   const ints = refs.filter(isIntRef).map(Number);
   const members = ints.length ? await core.admin.membersBySeq(actor, ints) : [];
   const bySeq = new Map(members.map((u) => [u.seq, u.id]));
   return refs.map((ref) => {
     if (!isIntRef(ref)) return String(ref);
     const id = bySeq.get(Number(ref));
-    if (!id) throw ValidationError.field(attr, `Invalid pk "${String(ref)}" - object does not exist.`, 'does_not_exist');
+    if (!id)
+      throw ValidationError.field(attr, `Invalid pk "${String(ref)}" - object does not exist.`, 'does_not_exist');
     return id;
   });
 }
 
-/** Sharing after a share body: fields not given keep their current value (replace-style). */
-export async function sharingInput(
+/** A sharing change from a body, for core to apply with the rest of an update: parts not given keep their value. */
+export async function sharingChange(
   core: Core,
   actor: Actor,
-  current: { sharedUserIds: readonly string[]; sharedToOrg: boolean },
   body: { shared_users?: UserRef[]; shared_to_org?: boolean },
-): Promise<{ userIds: string[]; toOrg: boolean }> {
+): Promise<{ userIds?: string[]; toOrg?: boolean }> {
   return {
-    userIds: body.shared_users ? await resolveUserRefs(core, actor, body.shared_users) : [...current.sharedUserIds],
-    toOrg: body.shared_to_org ?? current.sharedToOrg,
+    ...(body.shared_users ? { userIds: await resolveUserRefs(core, actor, body.shared_users) } : {}),
+    ...(body.shared_to_org !== undefined ? { toOrg: body.shared_to_org } : {}),
   };
 }
 
 /** A row of `users/` (Unstract's OrganizationMemberSerializer: the id is a string of the int). */
 export function memberView(user: User, role: Role) {
-  return { id: String(user.seq), email: user.email, role: role === 'admin' ? 'admin' : 'user', is_admin: role === 'admin', is_service_account: false };
+  return {
+    id: String(user.seq),
+    email: user.email,
+    role: role === 'admin' ? 'admin' : 'user',
+    is_admin: role === 'admin',
+    is_service_account: false,
+  };
 }

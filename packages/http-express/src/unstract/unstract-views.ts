@@ -72,7 +72,6 @@ export function apiEndpoint(orgSlug: string, pipelineId: string): string {
 }
 
 export function pipelineView(p: Pipeline, d: PipelineRowData) {
-  const state = p.toState();
   const schedule = p.schedule;
   const row: Record<string, unknown> = {
     id: p.id,
@@ -91,8 +90,8 @@ export function pipelineView(p: Pipeline, d: PipelineRowData) {
     shared_to_org: p.sharedToOrg,
     shared_users: d.users.list(p.sharedUserIds),
     organization: p.orgId,
-    created_by: d.users.of(state.createdBy),
-    modified_by: d.users.of(state.modifiedBy),
+    created_by: d.users.of(p.createdBy),
+    modified_by: d.users.of(p.modifiedBy),
     created_at: iso(p.createdAt),
     modified_at: iso(p.updatedAt),
     api_endpoint: apiEndpoint(d.orgSlug, p.id),
@@ -103,7 +102,8 @@ export function pipelineView(p: Pipeline, d: PipelineRowData) {
     next_run_time: iso(d.nextRunTime),
     last_5_run_statuses: d.lastRuns.map(runSummary),
   };
-  if (d.workflow !== undefined) Object.assign(row, workflowSummary(p.workflowId, d.workflow, d.connectionNames ?? new Map()));
+  if (d.workflow !== undefined)
+    Object.assign(row, workflowSummary(p.workflowId, d.workflow, d.connectionNames ?? new Map()));
   return row;
 }
 
@@ -111,7 +111,8 @@ export function pipelineView(p: Pipeline, d: PipelineRowData) {
 function workflowSummary(workflowId: string, wf: Workflow | null, connectionNames: ReadonlyMap<string, string>) {
   const def = wf?.definition;
   // The instance name is the connection's (Unstract's connector instance), else the connector's.
-  const instance = (c: ConnectorConfig | null | undefined) => (c ? ((c.connection ? connectionNames.get(c.connection) : undefined) ?? c.connector) : NOT_CONFIGURED);
+  const instance = (c: ConnectorConfig | null | undefined) =>
+    c ? ((c.connection ? connectionNames.get(c.connection) : undefined) ?? c.connector) : NOT_CONFIGURED;
   return {
     workflow_id: workflowId,
     workflow_name: wf?.name ?? null,
@@ -133,7 +134,9 @@ export function usersView(
   return {
     id: resource.id,
     [kind === 'pipeline' ? 'pipeline_name' : 'workflow_name']: resource.name,
-    shared_users: sharing.sharedUsers.map((u) => (kind === 'pipeline' ? { id: u.seq, username: u.name } : { id: u.seq, email: u.email })),
+    shared_users: sharing.sharedUsers.map((u) =>
+      kind === 'pipeline' ? { id: u.seq, username: u.name } : { id: u.seq, email: u.email },
+    ),
     shared_to_org: sharing.sharedToOrg,
     shared_groups: [],
     co_owners: sharing.owner ? [{ id: sharing.owner.seq, email: sharing.owner.email }] : [],
@@ -157,39 +160,38 @@ function stageView(s: StageSettings) {
 }
 
 export function workflowView(wf: Workflow, d: { actor: Actor; owner: User | null; users: UserIntIds }) {
-  const state = wf.toState();
+  const def = wf.definition;
   return {
     id: wf.id,
     workflow_name: wf.name,
     description: wf.description,
     is_active: wf.isActive,
     deployment_type: wf.deploymentType,
-    source_settings: connectorView(state.source),
-    destination_settings: connectorView(state.destination),
-    stage_settings: stageView(state.stages),
-    max_file_execution_count: state.maxFileExecutionCount,
+    source_settings: connectorView(def.source),
+    destination_settings: connectorView(def.destination),
+    stage_settings: stageView(def.stages),
+    max_file_execution_count: wf.configuredMaxFileExecutionCount,
     retry_on_interrupt: wf.retryOnInterrupt,
     workflow_owner: d.users.of(wf.ownerId),
-    created_by: d.users.of(state.createdBy),
-    modified_by: d.users.of(state.modifiedBy),
+    created_by: d.users.of(wf.createdBy),
+    modified_by: d.users.of(wf.modifiedBy),
     shared_users: d.users.list(wf.sharedUserIds),
     shared_to_org: wf.sharedToOrg,
     organization: wf.orgId,
     tool_instances: [],
     is_owner: isOwner(d.actor, wf),
     owner_emails: d.owner ? [d.owner.email] : [],
-    created_at: iso(state.createdAt),
-    modified_at: iso(state.updatedAt),
+    created_at: iso(wf.createdAt),
+    modified_at: iso(wf.updatedAt),
   };
 }
 
 /** An API key row; `api_key` is the plaintext when the caller may see it, else null. */
 export function apiKeyView(key: ApiKey, plaintext: string | null) {
-  const state = key.toState();
   return {
     id: key.id,
-    created_at: iso(state.createdAt),
-    modified_at: iso(state.updatedAt),
+    created_at: iso(key.createdAt),
+    modified_at: iso(key.updatedAt),
     api_key: plaintext,
     is_active: key.isActive,
     description: key.description,
@@ -200,8 +202,7 @@ export function apiKeyView(key: ApiKey, plaintext: string | null) {
 
 /** A WorkflowExecution row. */
 export function executionView(run: Run) {
-  const state = run.toState();
-  const scheduled = state.trigger === 'schedule';
+  const scheduled = run.trigger === 'schedule';
   const seconds = run.startedAt && run.endedAt ? (run.endedAt.getTime() - run.startedAt.getTime()) / 1000 : null;
   return {
     id: run.id,
@@ -222,7 +223,7 @@ export function executionView(run: Run) {
     failed_files: run.files.failed,
     triggered_by: run.triggeredBy,
     created_at: iso(run.createdAt),
-    modified_at: iso(state.updatedAt),
+    modified_at: iso(run.updatedAt),
   };
 }
 
@@ -246,30 +247,36 @@ export function logView(log: RunLog) {
     wf_execution: log.runId,
     file_execution: log.fileExecutionId,
     event_time: time,
-    data: { type: 'LOG', level: log.level, stage: log.stage, log: log.message, file_execution_id: log.fileExecutionId, timestamp: time },
+    data: {
+      type: 'LOG',
+      level: log.level,
+      stage: log.stage,
+      log: log.message,
+      file_execution_id: log.fileExecutionId,
+      timestamp: time,
+    },
     created_at: time,
     modified_at: time,
   };
 }
 
 export function fileHistoryView(h: FileHistory, wf: Workflow) {
-  const state = h.toState();
   const max = wf.maxFileExecutionCount;
   return {
     id: h.id,
     workflow: h.workflowId,
-    cache_key: state.cacheKey,
-    provider_file_uuid: state.providerFileUuid,
-    status: state.status,
-    execution_count: state.executionCount,
-    error: state.error,
-    result: state.result,
-    metadata: state.metadata,
-    file_path: state.filePath,
+    cache_key: h.cacheKey,
+    provider_file_uuid: h.providerFileUuid,
+    status: h.status,
+    execution_count: h.executionCount,
+    error: h.error,
+    result: h.result,
+    metadata: h.metadata,
+    file_path: h.filePath,
     max_execution_count: max,
     has_exceeded_limit: h.hasExceededLimit(max),
-    created_at: iso(state.createdAt),
-    modified_at: iso(state.updatedAt),
+    created_at: iso(h.createdAt),
+    modified_at: iso(h.updatedAt),
   };
 }
 

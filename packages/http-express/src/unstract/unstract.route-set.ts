@@ -2,20 +2,20 @@ import { NotFoundError } from '@pipewright/core';
 import express, { Router } from 'express';
 import { buildOpenApi, mountRoutes } from '../shared/openapi.js';
 import type { RouteSet, RouteSetContext } from '../shared/route-set.js';
-import { apiDeploymentRoutes } from './api-deployment.routes.js';
-import { apiKeyRoutes } from './api-key.routes.js';
-import { connectorRoutes } from './connector.routes.js';
-import { deploymentApiRoutes } from './deployment-api.routes.js';
-import { deploymentRoutes } from './deployment.routes.js';
-import { executionRoutes } from './execution.routes.js';
-import { fileHistoryRoutes } from './file-history.routes.js';
-import { organizationRoutes } from './organization.routes.js';
-import { pipelineRoutes } from './pipeline.routes.js';
+import { apiDeploymentRoutes } from './unstract-api-deployments.routes.js';
+import { apiKeyRoutes } from './unstract-api-keys.routes.js';
+import { connectorRoutes } from './unstract-connectors.routes.js';
+import { deploymentApiRoutes } from './unstract-deployment-api.routes.js';
+import { deploymentRoutes } from './unstract-deployments.routes.js';
+import { executionRoutes } from './unstract-executions.routes.js';
+import { fileHistoryRoutes } from './unstract-file-history.routes.js';
+import { organizationRoutes } from './unstract-organization.routes.js';
+import { pipelineRoutes } from './unstract-pipelines.routes.js';
 import { unstractAuth } from './unstract-auth.js';
 import { unstractErrorHandler } from './unstract-errors.js';
 import type { UnstractDeps } from './unstract-http.js';
-import { workflowEndpointRoutes } from './workflow-endpoint.routes.js';
-import { workflowRoutes } from './workflow.routes.js';
+import { workflowEndpointRoutes } from './unstract-workflow-endpoints.routes.js';
+import { workflowRoutes } from './unstract-workflows.routes.js';
 
 const ORG_PREFIX = '/api/v1/unstract';
 const PUBLIC_PREFIX = '/deployment/pipeline/api';
@@ -27,7 +27,13 @@ const API_PREFIX = '/deployment/api';
  * platform credential) plus the public routes a pipeline key or an API deployment key calls.
  */
 export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
-  const deps: UnstractDeps = { core: ctx.core, publicUrl: ctx.publicUrl, connectors: ctx.connectors, uploads: ctx.uploads };
+  const deps: UnstractDeps = {
+    core: ctx.core,
+    publicUrl: ctx.publicUrl,
+    allowedHosts: ctx.allowedHosts,
+    connectors: ctx.connectors,
+    uploads: ctx.uploads,
+  };
   const publicSpecs = [...deploymentRoutes(deps), ...deploymentApiRoutes(deps)];
   // Order matters where paths overlap: literal segments (execute, schema, active, endpoint) come before `:id`.
   const orgSpecs = [
@@ -59,7 +65,8 @@ export function unstractRouteSet(ctx: RouteSetContext): RouteSet {
       {
         title: 'Pipewright — Unstract-style API',
         version: ctx.version ?? '0.1.0',
-        description: 'Pipelines, API deployments, API keys, workflows and their endpoints, connectors (connections), executions, logs, file histories and organization members in Unstract’s shapes.',
+        description:
+          'Pipelines, API deployments, API keys, workflows and their endpoints, connectors (connections), executions, logs, file histories and organization members in Unstract’s shapes.',
       },
       [...publicSpecs, ...orgSpecs],
       { schemes: { bearer: { type: 'http', scheme: 'bearer' } }, default: [{ bearer: [] }] },

@@ -1,4 +1,13 @@
-import { NotFoundError, PermissionDeniedError, UnauthenticatedError, ValidationError, type Actor, type Core, type Organization, type Principal } from '@pipewright/core';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  ValidationError,
+  type Actor,
+  type Core,
+  type Organization,
+  type Principal,
+} from '@pipewright/core';
 import type { Request, Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { bearerCredential } from '../shared/bearer.js';
@@ -25,7 +34,8 @@ export async function zenmlPrincipal(core: Core, req: Request, res: Response): P
   if (cached) return cached;
   const cookie = req.headers.cookie ? parseCookies(req.headers.cookie)[SESSION_COOKIE] : undefined;
   const candidates = [cookie, headerCredential(req)].filter((c): c is string => !!c);
-  if (!candidates.length) throw Object.assign(new UnauthenticatedError('Not authenticated'), { reason: 'missing' as const });
+  if (!candidates.length)
+    throw Object.assign(new UnauthenticatedError('Not authenticated'), { reason: 'missing' as const });
   // A stale cookie must not lock out a client that also sends a valid header.
   for (const credential of candidates) {
     const principal = await core.auth.authenticate(credential).catch((e: unknown) => {
@@ -34,7 +44,9 @@ export async function zenmlPrincipal(core: Core, req: Request, res: Response): P
     });
     if (principal && principal.via !== 'pipeline-key') {
       if (credential === cookie && isCrossSiteChange(req))
-        throw new PermissionDeniedError('Cross-site request refused: a change authenticated by the session cookie must come from this server\'s own pages.');
+        throw new PermissionDeniedError(
+          "Cross-site request refused: a change authenticated by the session cookie must come from this server's own pages.",
+        );
       res.locals.principal = principal;
       return principal;
     }
@@ -44,49 +56,26 @@ export async function zenmlPrincipal(core: Core, req: Request, res: Response): P
 
 /** A project (organization) by name (= slug) or id; NotFound when it does not exist. */
 export async function findProject(core: Core, nameOrId: string): Promise<Organization> {
-  const org = (await core.auth.findOrganization({ slug: nameOrId })) ?? (await core.auth.findOrganization({ id: nameOrId }));
+  const org =
+    (await core.auth.findOrganization({ slug: nameOrId })) ?? (await core.auth.findOrganization({ id: nameOrId }));
   if (!org) throw new NotFoundError('Project', nameOrId);
   return org;
 }
 
 /**
  * The actor in a ZenML project (an organization, by name = slug, or id). Without one, the
- * org a personal key is bound to, else the user's first organization by slug (ZenML's
- * "default project").
+ * org a personal key is bound to, else the user's default organization (core's
+ * `auth.defaultActor`; ZenML's "default project").
  */
 export async function zenmlActor(core: Core, req: Request, res: Response, project?: string | null): Promise<Actor> {
   const principal = await zenmlPrincipal(core, req, res);
   if (project) return core.auth.actorIn(principal, await findProject(core, project));
-  if (principal.via === 'personal-key') return core.auth.actorFor(principal, { id: principal.orgId });
-  const orgs = principal.via === 'token' ? await core.admin.organizationsOf(principal.userId) : [];
-  if (!orgs.length) throw new ValidationError('Project scope missing from the filter.');
-  return core.auth.actorIn(principal, orgs[0]!.organization);
+  const home = await core.auth.defaultActor(principal);
+  if (!home) throw new ValidationError('Project scope missing from the filter.');
+  return home.actor;
 }
 
 /** The projects the caller may use: the key's organization, or every organization of the user. */
 export async function zenmlProjects(core: Core, principal: Principal): Promise<Organization[]> {
   return (await core.auth.organizationsFor(principal)).map((o) => o.org);
-}
-
-/**
- * Runs `find` as the caller in each of their projects (the default one first) and returns
- * the first hit: ZenML ids are global, while core looks an entity up within one organization.
- * NotFound (with the given entity and id) when no project holds it.
- */
-export async function inCallerProjects<T>(
-  core: Core,
-  req: Request,
-  res: Response,
-  notFound: { entity: string; id: string },
-  find: (actor: Actor) => Promise<T>,
-): Promise<{ actor: Actor; value: T }> {
-  const principal = await zenmlPrincipal(core, req, res);
-  for (const { actor } of await core.auth.organizationsFor(principal)) {
-    try {
-      return { actor, value: await find(actor) };
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-    }
-  }
-  throw new NotFoundError(notFound.entity, notFound.id);
 }

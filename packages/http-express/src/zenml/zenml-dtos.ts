@@ -1,6 +1,17 @@
 import 'reflect-metadata';
 import { TAG_COLORS, ValidationError, isUuid } from '@pipewright/core';
-import { IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import { parseBody } from '../shared/dto.js';
 import { requestError } from './zenml-errors.js';
 
@@ -83,6 +94,13 @@ export function zenmlBody<T extends object>(cls: new () => T, body: unknown): T 
     return parseBody(cls, body);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    throw requestError(e.issues.map((i) => ({ type: i.code ?? 'value_error', loc: i.field === 'non_field_errors' ? ['body'] : ['body', ...i.field.split('.')], msg: i.message, input: null })));
+    throw requestError(
+      e.issues.map((i) => ({
+        type: i.code ?? 'value_error',
+        loc: i.field === 'non_field_errors' ? ['body'] : ['body', ...i.field.split('.')],
+        msg: i.message,
+        input: null,
+      })),
+    );
   }
 }

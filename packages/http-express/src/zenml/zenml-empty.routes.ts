@@ -43,8 +43,15 @@ export function zenmlEmptyRoutes(core: Core): RouteSpec[] {
       path: `/api/v1/${path}`,
       summary: `List ${entity}s (none: not a Pipewright concept)`,
       tags: ['not supported'],
-      query: { page: { schema: { type: 'integer', minimum: 1, default: 1 } }, size: { schema: { type: 'integer', minimum: 1, maximum: 10000, default: 20 } } },
-      responses: { 200: { description: 'An empty page', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      query: {
+        page: { schema: { type: 'integer', minimum: 1, default: 1 } },
+        size: { schema: { type: 'integer', minimum: 1, maximum: 10000, default: 20 } },
+      },
+      responses: {
+        200: { description: 'An empty page', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const page = pageParams(req, 'BaseFilter');

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError, isUuid } from '@pipewright/core';
+import { ConflictError, NotFoundError, ValidationError, isUuid } from '@pipewright/core';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { classifyError, type ErrorKind } from '../shared/classify-error.js';
 import { PyTuple, pyRepr } from './zenml-python.js';
@@ -50,7 +50,9 @@ export function filterError(model: string, loc: string | null, message: string):
 
 /** A request FastAPI rejects before the endpoint runs (422, bare array). */
 export function requestError(issues: RequestIssue[]): ValidationError {
-  const text = issues.map((i) => pyRepr({ type: i.type, loc: new PyTuple(i.loc), msg: i.msg, input: i.input ?? null })).join(', ');
+  const text = issues
+    .map((i) => pyRepr({ type: i.type, loc: new PyTuple(i.loc), msg: i.msg, input: i.input ?? null }))
+    .join(', ');
   return tagged('request', `[${text}]`);
 }
 
@@ -59,14 +61,24 @@ export function sendZenmlError(res: Response, status: number, name: string, mess
   res.status(status).json({ detail: [name, message] });
 }
 
+/** What ZenML calls a core entity in its messages, where the names differ. */
+const ENTITY: Record<string, string> = { Run: 'pipeline run' };
+
 /** `str(KeyError(msg))` quotes the message; ZenML's store words a missing entity this way. */
 function notFoundText(err: unknown, fallback: string): string {
   if (err instanceof NotFoundError && err.id !== undefined) {
-    const entity = err.entity.toLowerCase();
+    const entity = ENTITY[err.entity] ?? err.entity.toLowerCase();
     const by = typeof err.id === 'string' && !isUuid(err.id) ? 'name' : 'ID';
     return `'Unable to get ${entity} with ${by} ${err.id}: No ${entity} with this ${by} found.'`;
   }
   return `'${fallback}'`;
+}
+
+/** ZenML's store words a pipeline name taken in the project (the organization the name is unique in). */
+function conflictText(err: unknown, fallback: string): string {
+  if (err instanceof ConflictError && err.entity === 'pipeline' && err.field === 'name' && err.orgId !== undefined)
+    return `Unable to create pipeline in project '${err.orgId}': A pipeline with the name ${err.value} already exists.`;
+  return fallback;
 }
 
 export const zenmlErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -81,11 +93,23 @@ export const zenmlErrorHandler: ErrorRequestHandler = (err, req, res, _next) => 
   if (zenmlInput === 'request') return void res.status(422).json(['ValueError', zenmlText]);
   if (zenmlInput === 'filter') return sendZenmlError(res, 422, 'ValueError', zenmlText!);
   if (c.kind === 'MALFORMED_BODY')
-    return void res.status(422).json(['ValueError', `[${pyRepr({ type: 'json_invalid', loc: new PyTuple(['body', 0]), msg: 'JSON decode error', input: {} })}]`]);
+    return void res
+      .status(422)
+      .json([
+        'ValueError',
+        `[${pyRepr({ type: 'json_invalid', loc: new PyTuple(['body', 0]), msg: 'JSON decode error', input: {} })}]`,
+      ]);
   const [status, name] = TABLE[c.kind];
   if (status >= 500) (req as { log?: { error(o: object, m: string): void } }).log?.error({ err }, 'request failed');
   // ZenML's store raises plain ValueErrors: the messages, without core's field names.
-  const message = c.kind === 'NOT_FOUND' ? notFoundText(err, c.message) : c.issues.length ? c.issues.map((i) => i.message).join('; ') : c.message;
+  const message =
+    c.kind === 'NOT_FOUND'
+      ? notFoundText(err, c.message)
+      : c.kind === 'CONFLICT'
+        ? conflictText(err, c.message)
+        : c.issues.length
+          ? c.issues.map((i) => i.message).join('; ')
+          : c.message;
   sendZenmlError(res, status, name, message);
 };
 

@@ -10,7 +10,18 @@ import { pyRepr } from './zenml-python.js';
  */
 export type ZenmlType = 'str' | 'uuid' | 'datetime' | 'int' | 'bool';
 
-const STR_OPS: readonly FilterOp[] = ['equals', 'notequals', 'startswith', 'contains', 'endswith', 'oneof', 'notoneof', 'notcontains', 'isempty', 'isnotempty'];
+const STR_OPS: readonly FilterOp[] = [
+  'equals',
+  'notequals',
+  'startswith',
+  'contains',
+  'endswith',
+  'oneof',
+  'notoneof',
+  'notcontains',
+  'isempty',
+  'isnotempty',
+];
 
 /**
  * Operators per type. ZenML also lets string fields use gt/gte/lt/lte (comparing them as
@@ -26,8 +37,10 @@ const ALLOWED_OPS: Record<ZenmlType, readonly FilterOp[]> = {
 
 export const FILTERING_DATETIME_FORMAT = '%Y-%m-%d %H:%M:%S';
 
-const ONEOF_ERROR = "When you are using the 'oneof:'/'notoneof:' filtering make sure that the provided value is a json formatted list.";
-const NO_VALUE_ERROR = "When using 'isempty:'/'isnotempty:', use the explicit 'operator:' form without a value (e.g. 'isempty:').";
+const ONEOF_ERROR =
+  "When you are using the 'oneof:'/'notoneof:' filtering make sure that the provided value is a json formatted list.";
+const NO_VALUE_ERROR =
+  "When using 'isempty:'/'isnotempty:', use the explicit 'operator:' form without a value (e.g. 'isempty:').";
 const DATETIME_ERROR = `The datetime filter only works with values in the following format: ${FILTERING_DATETIME_FORMAT}`;
 
 /** One parsed condition: a core operator and a value in core terms. */
@@ -42,12 +55,27 @@ const STRICT_RE = /^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})$/;
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function utc(parts: (string | undefined)[], offset?: string): Date | null {
-  const [y, mo, d, h, mi, s] = parts.slice(0, 6).map((p) => (p === undefined ? 0 : Number(p))) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = parts.slice(0, 6).map((p) => (p === undefined ? 0 : Number(p))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ms = parts[6] ? Math.round(Number(`0.${parts[6]}`) * 1000) : 0;
   const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const check = new Date(t);
   // Date.UTC rolls 2024-02-30 over to March; a real date keeps its fields.
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== mo - 1 ||
+    check.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
+    return null;
   if (!offset || offset.toUpperCase() === 'Z') return check;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(offset)!;
   const minutes = (Number(m[2]) * 60 + Number(m[3])) * (m[1] === '-' ? -1 : 1);
@@ -70,7 +98,8 @@ export function parseIsoDatetime(value: string): Date | null {
 function resolveOperator(raw: string): { op: FilterOp; value: string } {
   const colon = raw.indexOf(':');
   const prefix = colon >= 0 ? raw.slice(0, colon) : '';
-  if (colon >= 0 && (FILTER_OPS as readonly string[]).includes(prefix)) return { op: prefix as FilterOp, value: raw.slice(colon + 1) };
+  if (colon >= 0 && (FILTER_OPS as readonly string[]).includes(prefix))
+    return { op: prefix as FilterOp, value: raw.slice(colon + 1) };
   return { op: 'equals', value: raw };
 }
 
@@ -104,7 +133,9 @@ export function parseCondition(raw: string, type: ZenmlType, model: string): Con
     if (!list) throw fail(ONEOF_ERROR);
   }
   if (!ALLOWED_OPS[type].includes(op))
-    throw fail(`This datatype can not be filtered using this operation: '${op}'. The allowed operations are: ${pyRepr([...ALLOWED_OPS[type]])}`);
+    throw fail(
+      `This datatype can not be filtered using this operation: '${op}'. The allowed operations are: ${pyRepr([...ALLOWED_OPS[type]])}`,
+    );
   if (op === 'isempty' || op === 'isnotempty') return { op };
   if (list) return { op, value: list.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) };
   switch (type) {

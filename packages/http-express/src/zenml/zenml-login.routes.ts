@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { RouteSpec } from '../shared/openapi.js';
 import { single } from '../shared/request-url.js';
-import { SESSION_COOKIE } from './zenml-auth.js';
+import { SESSION_COOKIE, zenmlPrincipal } from './zenml-auth.js';
 
 export interface LoginLimits {
   /** Attempts per minute per client IP, and per account (username). */
@@ -13,7 +13,10 @@ export interface LoginLimits {
 }
 
 /** A login parameter given more than once (`username=a&username=b`, a JSON array): refused, never guessed. */
-const repeated = (body: Record<string, unknown>) => ['username', 'password', 'grant_type'].find((k) => Array.isArray(body[k]) || (body[k] !== undefined && typeof body[k] === 'object'));
+const repeated = (body: Record<string, unknown>) =>
+  ['username', 'password', 'grant_type'].find(
+    (k) => Array.isArray(body[k]) || (body[k] !== undefined && typeof body[k] === 'object'),
+  );
 
 /** The one account name a login uses, as the limiter counts it. */
 const accountOf = (req: Request) => {
@@ -32,9 +35,21 @@ const tokenResponse = {
 };
 
 /** POST /api/v1/login (OAuth2 password grant and API-key grant) and POST (or GET) /api/v1/logout. */
-export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: RouteSpec[]; middleware: express.RequestHandler[] } {
-  const limitKeyHandler = (res: Response, status: number) => res.status(status).json({ detail: ['AuthorizationException', 'Authentication error: too many login attempts; try again later'] });
-  const byIp = rateLimit({ windowMs: 60_000, limit: limits.perMinute, standardHeaders: 'draft-7', legacyHeaders: false, handler: (_req, res) => limitKeyHandler(res, 429) });
+export function zenmlLoginRoutes(
+  core: Core,
+  limits: LoginLimits,
+): { specs: RouteSpec[]; middleware: express.RequestHandler[] } {
+  const limitKeyHandler = (res: Response, status: number) =>
+    res
+      .status(status)
+      .json({ detail: ['AuthorizationException', 'Authentication error: too many login attempts; try again later'] });
+  const byIp = rateLimit({
+    windowMs: 60_000,
+    limit: limits.perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res) => limitKeyHandler(res, 429),
+  });
   const byAccount = rateLimit({
     windowMs: 60_000,
     limit: limits.perMinute,
@@ -76,7 +91,13 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
       path: '/',
       ...(result.expiresIn ? { maxAge: result.expiresIn * 1000 } : {}),
     });
-    res.json({ access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn, refresh_token: null, scope: null });
+    res.json({
+      access_token: result.accessToken,
+      token_type: 'bearer',
+      expires_in: result.expiresIn,
+      refresh_token: null,
+      scope: null,
+    });
   };
 
   const specs: RouteSpec[] = [
@@ -89,7 +110,10 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
       body: {
         type: 'object',
         properties: {
-          grant_type: { type: 'string', enum: ['password', 'zenml-api-key', 'zenml-external', 'urn:ietf:params:oauth:grant-type:device_code'] },
+          grant_type: {
+            type: 'string',
+            enum: ['password', 'zenml-api-key', 'zenml-external', 'urn:ietf:params:oauth:grant-type:device_code'],
+          },
           username: { type: 'string' },
           password: { type: 'string' },
           client_id: { type: 'string' },
@@ -104,19 +128,28 @@ export function zenmlLoginRoutes(core: Core, limits: LoginLimits): { specs: Rout
       },
       handler: login,
     },
-    ...(['post', 'get'] as const).map(
-      (method): RouteSpec => ({
-        method,
-        path: '/api/v1/logout',
-        summary: method === 'post' ? 'Clears the session cookie' : 'Clears the session cookie (GET, as older ZenML clients call it)',
-        secured: false,
-        responses: { 200: { description: 'Logged out' } },
-        handler: (_req, res) => {
-          res.clearCookie(SESSION_COOKIE, { path: '/' });
-          res.json(null);
-        },
-      }),
-    ),
+    ...(['post', 'get'] as const).map((method): RouteSpec => ({
+      method,
+      path: '/api/v1/logout',
+      summary:
+        method === 'post'
+          ? 'Ends every session of the caller (all tokens and cookies, in every process) and clears the session cookie'
+          : 'Clears the session cookie (GET, as older ZenML clients call it; POST also ends the sessions)',
+      secured: false,
+      responses: { 200: { description: 'Logged out' } },
+      handler: async (req, res) => {
+        // POST (same-site only when by cookie) ends the sessions; GET, which any page can trigger, only clears the cookie.
+        if (method === 'post') {
+          const principal = await zenmlPrincipal(core, req, res).catch((e: unknown) => {
+            if (e instanceof UnauthenticatedError) return null;
+            throw e;
+          });
+          if (principal) await core.auth.endSessions(principal);
+        }
+        res.clearCookie(SESSION_COOKIE, { path: '/' });
+        res.json(null);
+      },
+    })),
   ];
   return { specs, middleware: [form, express.json({ limit: '64kb' }), byIp, byAccount] };
 }

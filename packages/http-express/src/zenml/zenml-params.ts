@@ -22,7 +22,14 @@ export function intParam(req: Request, name: string, fallback: number): number {
   const raw = param(req, name);
   if (raw === undefined) return fallback;
   if (!/^\s*[+-]?\d+\s*$/.test(raw))
-    throw requestError([{ type: 'int_parsing', loc: ['query', name], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw }]);
+    throw requestError([
+      {
+        type: 'int_parsing',
+        loc: ['query', name],
+        msg: 'Input should be a valid integer, unable to parse string as an integer',
+        input: raw,
+      },
+    ]);
   return Number.parseInt(raw, 10);
 }
 
@@ -35,12 +42,20 @@ export function boolParam(req: Request, name: string, fallback: boolean): boolea
   const v = raw.trim().toLowerCase();
   if (TRUE.includes(v)) return true;
   if (FALSE.includes(v)) return false;
-  throw requestError([{ type: 'bool_parsing', loc: ['query', name], msg: 'Input should be a valid boolean, unable to interpret input', input: raw }]);
+  throw requestError([
+    {
+      type: 'bool_parsing',
+      loc: ['query', name],
+      msg: 'Input should be a valid boolean, unable to interpret input',
+      input: raw,
+    },
+  ]);
 }
 
 /** A `{name}` path parameter typed UUID in ZenML (`loc` is ZenML's parameter name). */
 export function uuidPath(req: Request, name: string, loc: string): string {
   const raw = String(req.params[name] ?? '');
-  if (!isUuid(raw)) throw requestError([{ type: 'uuid_parsing', loc: ['path', loc], msg: 'Input should be a valid UUID', input: raw }]);
+  if (!isUuid(raw))
+    throw requestError([{ type: 'uuid_parsing', loc: ['path', loc], msg: 'Input should be a valid UUID', input: raw }]);
   return raw.toLowerCase();
 }

@@ -1,7 +1,7 @@
-import { ConflictError, type Actor, type Core, type Pipeline } from '@pipewright/core';
+import type { Actor, Core, Pipeline } from '@pipewright/core';
 import express, { type Request, type Response } from 'express';
 import type { RouteSpec } from '../shared/openapi.js';
-import { inCallerProjects, zenmlActor, zenmlPrincipal } from './zenml-auth.js';
+import { zenmlActor, zenmlPrincipal } from './zenml-auth.js';
 import { zenmlDefaultWorkflow } from './zenml-default-workflow.js';
 import { ZenmlPipelineRequestDto, ZenmlPipelineUpdateDto, zenmlBody } from './zenml-dtos.js';
 import { requestError } from './zenml-errors.js';
@@ -9,19 +9,36 @@ import { assertPageExists, pageView } from './zenml-page.js';
 import { boolParam, param, uuidPath } from './zenml-params.js';
 import { PIPELINE_LIST, listQuery, projectParam, scopeUser } from './zenml-query.js';
 import { pipelineRelations } from './zenml-relations.js';
-import { errorSchema, errors, hydrateParam, listParams, pageSchema, projectParams, responseModel } from './zenml-schemas.js';
+import {
+  errorSchema,
+  errors,
+  hydrateParam,
+  listParams,
+  pageSchema,
+  projectParams,
+  responseModel,
+} from './zenml-schemas.js';
 import { pipelineView } from './zenml-views.js';
 
 const PIPELINE = '/api/v1/pipelines/:pipeline_id';
 
 /** The pipeline named by the path, in whichever of the caller's projects holds it. */
-export async function locatePipeline(core: Core, req: Request, res: Response): Promise<{ actor: Actor; value: Pipeline }> {
-  await zenmlPrincipal(core, req, res);
-  const id = uuidPath(req, 'pipeline_id', 'pipeline_id');
-  return inCallerProjects(core, req, res, { entity: 'Pipeline', id }, (actor) => core.pipelines.get(actor, id));
+export async function locatePipeline(
+  core: Core,
+  req: Request,
+  res: Response,
+): Promise<{ actor: Actor; value: Pipeline }> {
+  const principal = await zenmlPrincipal(core, req, res);
+  return core.locate.pipeline(principal, uuidPath(req, 'pipeline_id', 'pipeline_id'));
 }
 
-async function sendPipeline(core: Core, res: Response, actor: Actor, pipeline: Pipeline, hydrate: boolean): Promise<void> {
+async function sendPipeline(
+  core: Core,
+  res: Response,
+  actor: Actor,
+  pipeline: Pipeline,
+  hydrate: boolean,
+): Promise<void> {
   res.json(pipelineView(pipeline, await pipelineRelations(core, actor, [pipeline]), hydrate));
 }
 
@@ -37,7 +54,11 @@ export function zenmlPipelineRoutes(core: Core): RouteSpec[] {
         'Filters take `[operator:]value` and may repeat; they are combined by `logical_operator`, while `project`, `scope_user` and `latest_run_*` are always ANDed. Sorted by `created` ascending unless `sort_by` says otherwise.',
       tags: ['pipelines'],
       query: listParams(PIPELINE_LIST, projectParams),
-      responses: { 200: { description: 'A page of pipelines', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'A page of pipelines', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const q = listQuery(req, PIPELINE_LIST, scopeUser(req, 'ownerId'));
@@ -46,7 +67,13 @@ export function zenmlPipelineRoutes(core: Core): RouteSpec[] {
         const page = await core.pipelines.list(actor, q);
         assertPageExists(q.page, page.total);
         const rel = await pipelineRelations(core, actor, page.items);
-        res.json(pageView(q.page, page.total, page.items.map((p) => pipelineView(p, rel, hydrate))));
+        res.json(
+          pageView(
+            q.page,
+            page.total,
+            page.items.map((p) => pipelineView(p, rel, hydrate)),
+          ),
+        );
       },
     },
     {
@@ -58,21 +85,27 @@ export function zenmlPipelineRoutes(core: Core): RouteSpec[] {
       body: ZenmlPipelineRequestDto,
       query: { project_name_or_id: { schema: { type: 'string' } } },
       middleware: [json],
-      responses: { 200: { description: 'The new pipeline (hydrated)', schema: responseModel }, 400: { description: 'Exclusive tag', schema: errorSchema }, 409: { description: 'EntityExistsError', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'The new pipeline (hydrated)', schema: responseModel },
+        400: { description: 'Exclusive tag', schema: errorSchema },
+        409: { description: 'EntityExistsError', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const dto = zenmlBody(ZenmlPipelineRequestDto, req.body);
         const project = param(req, 'project_name_or_id') ?? dto.project;
-        if (!project) throw requestError([{ type: 'missing', loc: ['body', 'project'], msg: 'Field required', input: null }]);
+        if (!project)
+          throw requestError([{ type: 'missing', loc: ['body', 'project'], msg: 'Field required', input: null }]);
         const actor = await zenmlActor(core, req, res, project);
         const workflowId = await zenmlDefaultWorkflow(core, actor);
-        const { pipeline } = await core.pipelines
-          .create(actor, { name: dto.name, description: dto.description ?? null, workflowId, tags: dto.tags ?? [] })
-          .catch((e: unknown) => {
-            if (e instanceof ConflictError && e.entity === 'pipeline')
-              throw new ConflictError('pipeline', 'name', dto.name, `Unable to create pipeline in project '${actor.orgId}': A pipeline with the name ${dto.name} already exists.`);
-            throw e;
-          });
+        // A taken name is ZenML's EntityExistsError, worded by the error table from the conflict.
+        const { pipeline } = await core.pipelines.create(actor, {
+          name: dto.name,
+          description: dto.description ?? null,
+          workflowId,
+          tags: dto.tags ?? [],
+        });
         await sendPipeline(core, res, actor, pipeline, true);
       },
     },
@@ -99,7 +132,12 @@ export function zenmlPipelineRoutes(core: Core): RouteSpec[] {
       tags: ['pipelines'],
       body: ZenmlPipelineUpdateDto,
       middleware: [json],
-      responses: { 200: { description: 'The updated pipeline (hydrated)', schema: responseModel }, 400: { description: 'Exclusive tag', schema: errorSchema }, 403: { description: 'Not an owner', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'The updated pipeline (hydrated)', schema: responseModel },
+        400: { description: 'Exclusive tag', schema: errorSchema },
+        403: { description: 'Not an owner', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const id = uuidPath(req, 'pipeline_id', 'pipeline_id');
@@ -118,7 +156,11 @@ export function zenmlPipelineRoutes(core: Core): RouteSpec[] {
       path: PIPELINE,
       summary: 'Delete a pipeline (with its runs)',
       tags: ['pipelines'],
-      responses: { 200: { description: '`null`' }, 403: { description: 'Not an owner', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: '`null`' },
+        403: { description: 'Not an owner', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const { actor, value } = await locatePipeline(core, req, res);
         await core.pipelines.delete(actor, value.id);

@@ -1,4 +1,11 @@
-import { NotFoundError, PermissionDeniedError, query, type Actor, type Core, type Organization } from '@pipewright/core';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  query,
+  type Actor,
+  type Core,
+  type Organization,
+} from '@pipewright/core';
 import type { Request, Response } from 'express';
 import type { RouteSpec } from '../shared/openapi.js';
 import { findProject, zenmlPrincipal, zenmlProjects } from './zenml-auth.js';
@@ -33,8 +40,16 @@ export function zenmlProjectRoutes(core: Core): RouteSpec[] {
       path: '/api/v1/projects',
       summary: 'List your projects (organizations)',
       tags: ['projects'],
-      query: { ...hydrateParam(false), page: { schema: { type: 'integer', minimum: 1, default: 1 } }, size: { schema: { type: 'integer', minimum: 1, maximum: 10000, default: 20 } } },
-      responses: { 200: { description: 'A page of projects, by name', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      query: {
+        ...hydrateParam(false),
+        page: { schema: { type: 'integer', minimum: 1, default: 1 } },
+        size: { schema: { type: 'integer', minimum: 1, maximum: 10000, default: 20 } },
+      },
+      responses: {
+        200: { description: 'A page of projects, by name', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const principal = await zenmlPrincipal(core, req, res);
         const page = pageParams(req, 'ProjectFilter');
@@ -43,7 +58,13 @@ export function zenmlProjectRoutes(core: Core): RouteSpec[] {
         const orgs = await zenmlProjects(core, principal);
         assertPageExists(page, orgs.length);
         const items = orgs.slice((page.page - 1) * page.size, page.page * page.size);
-        res.json(pageView(page, orgs.length, items.map((o) => projectView(o, hydrate))));
+        res.json(
+          pageView(
+            page,
+            orgs.length,
+            items.map((o) => projectView(o, hydrate)),
+          ),
+        );
       },
     },
     {
@@ -66,12 +87,22 @@ export function zenmlProjectRoutes(core: Core): RouteSpec[] {
       summary: 'Pipeline and run counts of a project (those you can see)',
       tags: ['projects'],
       responses: {
-        200: { description: '`{pipelines, runs}`', schema: { type: 'object', properties: { pipelines: { type: 'integer' }, runs: { type: 'integer' } }, required: ['pipelines', 'runs'] } },
+        200: {
+          description: '`{pipelines, runs}`',
+          schema: {
+            type: 'object',
+            properties: { pipelines: { type: 'integer' }, runs: { type: 'integer' } },
+            required: ['pipelines', 'runs'],
+          },
+        },
         ...errors,
       },
       handler: async (req, res) => {
         const { actor } = await projectOf(core, req, res);
-        const [pipelines, runs] = await Promise.all([core.pipelines.list(actor, query(one)), core.runs.list(actor, query(one))]);
+        const [pipelines, runs] = await Promise.all([
+          core.pipelines.list(actor, query(one)),
+          core.runs.list(actor, query(one)),
+        ]);
         res.json({ pipelines: pipelines.total, runs: runs.total });
       },
     },

@@ -65,7 +65,15 @@ export const PIPELINE_LIST: ResourceSpec<PipelineField, PipelineSort> = {
     latest_run_status: { type: 'str', to: 'latestRunStatus', required: true, status: true },
     latest_run_user: { type: 'str', to: 'latestRunUser', required: true },
   },
-  sorts: { id: 'id', created: 'createdAt', updated: 'updatedAt', name: 'name', latest_run: 'latestRun', tags: 'tags', user: 'user' },
+  sorts: {
+    id: 'id',
+    created: 'createdAt',
+    updated: 'updatedAt',
+    name: 'name',
+    latest_run: 'latestRun',
+    tags: 'tags',
+    user: 'user',
+  },
   unsortable: ['tag', 'scope_user', 'project', 'latest_run_status', 'latest_run_user'],
 };
 
@@ -90,7 +98,14 @@ export const RUN_LIST: ResourceSpec<RunField, RunSort> = {
     in_progress: { type: 'bool', to: 'status', map: (c) => inProgressFilter(c) },
   },
   // Core sorts runs by no other column (`id` is only the tie-breaker).
-  sorts: { created: 'createdAt', updated: 'updatedAt', index: 'index', status: 'status', start_time: 'startedAt', end_time: 'endedAt' },
+  sorts: {
+    created: 'createdAt',
+    updated: 'updatedAt',
+    index: 'index',
+    status: 'status',
+    start_time: 'startedAt',
+    end_time: 'endedAt',
+  },
   unsortable: ['scope_user', 'project', 'user'],
 };
 
@@ -143,7 +158,16 @@ export const TAG_LIST: ResourceSpec<TagField, TagSort> = {
 };
 
 /** Parameters every list route reads (paging, sorting, scope, hydration). */
-const LIST_PARAMS = ['sort_by', 'logical_operator', 'page', 'size', 'hydrate', 'project', 'project_name_or_id', 'scope_user'];
+const LIST_PARAMS = [
+  'sort_by',
+  'logical_operator',
+  'page',
+  'size',
+  'hydrate',
+  'project',
+  'project_name_or_id',
+  'scope_user',
+];
 
 /**
  * A filter this server cannot apply is refused with a 422 naming it: ZenML would filter by
@@ -152,7 +176,11 @@ const LIST_PARAMS = ['sort_by', 'logical_operator', 'page', 'size', 'hydrate', '
 function refuseUnknownParams(req: Request, spec: ResourceSpec<string, string>): void {
   for (const name of Object.keys(req.query)) {
     if (Object.hasOwn(spec.filters, name) || LIST_PARAMS.includes(name) || spec.params?.includes(name)) continue;
-    throw filterError(spec.model, name, `Value error, This server can not filter ${spec.model.replace(/Filter$/, '')} by '${name}'`);
+    throw filterError(
+      spec.model,
+      name,
+      `Value error, This server can not filter ${spec.model.replace(/Filter$/, '')} by '${name}'`,
+    );
   }
 }
 
@@ -178,14 +206,17 @@ export function pageParams(req: Request, model: string): { page: number; size: n
   const size = intParam(req, 'size', PAGE_SIZE_DEFAULT);
   if (page < 1) throw filterError(model, 'page', 'Input should be greater than or equal to 1');
   if (size < 1) throw filterError(model, 'size', 'Input should be greater than or equal to 1');
-  if (size > PAGE_SIZE_MAXIMUM) throw filterError(model, 'size', `Input should be less than or equal to ${PAGE_SIZE_MAXIMUM}`);
+  if (size > PAGE_SIZE_MAXIMUM)
+    throw filterError(model, 'size', `Input should be less than or equal to ${PAGE_SIZE_MAXIMUM}`);
   return { page, size };
 }
 
 function logicalOperator(req: Request): 'and' | 'or' {
   const raw = param(req, 'logical_operator') ?? 'and';
   if (raw === 'and' || raw === 'or') return raw;
-  throw requestError([{ type: 'enum', loc: ['query', 'logical_operator'], msg: "Input should be 'and' or 'or'", input: raw }]);
+  throw requestError([
+    { type: 'enum', loc: ['query', 'logical_operator'], msg: "Input should be 'and' or 'or'", input: raw },
+  ]);
 }
 
 /**
@@ -194,7 +225,11 @@ function logicalOperator(req: Request): 'and' | 'or' {
  * The conditions count against the server's filter limits (FILTER_LIMITS, a 422 past them).
  * `extra` adds required conditions of the route (scope_user, a pipeline from the path).
  */
-export function listQuery<F extends string, S extends string>(req: Request, spec: ResourceSpec<F, S>, extra: Filter<F>[] = []): Query<F, S> {
+export function listQuery<F extends string, S extends string>(
+  req: Request,
+  spec: ResourceSpec<F, S>,
+  extra: Filter<F>[] = [],
+): Query<F, S> {
   refuseUnknownParams(req, spec);
   const filters: Filter<F>[] = [];
   const required: Filter<F>[] = [...extra];
@@ -203,7 +238,12 @@ export function listQuery<F extends string, S extends string>(req: Request, spec
     for (const raw of params(req, name)) {
       const condition = parseCondition(raw, field.type, spec.model);
       // Each item of a `oneof:[…]` list is a term of its own.
-      budget.take(name, (condition.op === 'oneof' || condition.op === 'notoneof') && Array.isArray(condition.value) ? Math.max(1, condition.value.length) : 1);
+      budget.take(
+        name,
+        (condition.op === 'oneof' || condition.op === 'notoneof') && Array.isArray(condition.value)
+          ? Math.max(1, condition.value.length)
+          : 1,
+      );
       const filter = field.map
         ? field.map(condition)
         : field.status
@@ -235,7 +275,10 @@ function emptyListAware<F extends string>(filter: Filter<F>): Filter<F> {
 export function scopeUser<F extends string>(req: Request, field: F): Filter<F>[] {
   const raw = param(req, 'scope_user');
   if (raw === undefined) return [];
-  if (!isUuid(raw)) throw requestError([{ type: 'uuid_parsing', loc: ['query', 'scope_user'], msg: 'Input should be a valid UUID', input: raw }]);
+  if (!isUuid(raw))
+    throw requestError([
+      { type: 'uuid_parsing', loc: ['query', 'scope_user'], msg: 'Input should be a valid UUID', input: raw },
+    ]);
   return [{ field, op: 'equals', value: raw.toLowerCase() }];
 }
 

@@ -9,8 +9,7 @@ import type { View } from './zenml-views.js';
  * records each stage let through or refused.
  */
 export function runDagView(run: Run): View {
-  const s = run.toState();
-  const status = ZENML_STATUS[s.status];
+  const status = ZENML_STATUS[run.status];
   const nodes = STAGES.map((stage, i) => ({
     node_id: `step/${stage}`,
     type: 'step',
@@ -18,14 +17,18 @@ export function runDagView(run: Run): View {
     name: stage,
     metadata: {
       status,
-      passed: s.stages.passed[i] ?? 0,
-      failed: s.stages.failed[i] ?? 0,
-      start_time: s.startedAt?.toISOString() ?? null,
-      end_time: s.endedAt?.toISOString() ?? null,
+      passed: run.stages.passed[i] ?? 0,
+      failed: run.stages.failed[i] ?? 0,
+      start_time: run.startedAt?.toISOString() ?? null,
+      end_time: run.endedAt?.toISOString() ?? null,
     },
   }));
-  const edges = STAGES.slice(1).map((stage, i) => ({ source: `step/${STAGES[i]}`, target: `step/${stage}`, metadata: {} }));
-  return { id: s.id, status, nodes, edges };
+  const edges = STAGES.slice(1).map((stage, i) => ({
+    source: `step/${STAGES[i]}`,
+    target: `step/${stage}`,
+    metadata: {},
+  }));
+  return { id: run.id, status, nodes, edges };
 }
 
 /** Python's logging levels, as ZenML's LoggingLevels serializes them. */

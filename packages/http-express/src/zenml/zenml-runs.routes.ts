@@ -1,14 +1,22 @@
 import { NotFoundError, ValidationError, type Actor, type Core, type Run, type RunQuery } from '@pipewright/core';
 import type { Request, Response } from 'express';
 import type { RouteSpec } from '../shared/openapi.js';
-import { inCallerProjects, zenmlActor, zenmlPrincipal } from './zenml-auth.js';
+import { zenmlActor, zenmlPrincipal } from './zenml-auth.js';
 import { assertPageExists, pageView } from './zenml-page.js';
 import { boolParam, param, uuidPath } from './zenml-params.js';
 import { locatePipeline } from './zenml-pipelines.routes.js';
 import { RUN_LIST, listQuery, projectParam, scopeUser } from './zenml-query.js';
 import { runRelations } from './zenml-relations.js';
 import { logEntryView, runDagView } from './zenml-run-details.js';
-import { errorSchema, errors, hydrateParam, listParams, pageSchema, projectParams, responseModel } from './zenml-schemas.js';
+import {
+  errorSchema,
+  errors,
+  hydrateParam,
+  listParams,
+  pageSchema,
+  projectParams,
+  responseModel,
+} from './zenml-schemas.js';
 import { RUN_LOG_SOURCE, runView } from './zenml-views.js';
 
 const RUN = '/api/v1/runs/:run_id';
@@ -22,9 +30,8 @@ class KeyNotFound extends NotFoundError {
 }
 
 async function locateRun(core: Core, req: Request, res: Response): Promise<{ actor: Actor; value: Run }> {
-  await zenmlPrincipal(core, req, res);
-  const id = uuidPath(req, 'run_id', 'run_id');
-  return inCallerProjects(core, req, res, { entity: 'Pipeline run', id }, (actor) => core.runs.get(actor, id));
+  const principal = await zenmlPrincipal(core, req, res);
+  return core.locate.run(principal, uuidPath(req, 'run_id', 'run_id'));
 }
 
 async function sendRunPage(core: Core, req: Request, res: Response, actor: Actor, q: RunQuery): Promise<void> {
@@ -32,7 +39,13 @@ async function sendRunPage(core: Core, req: Request, res: Response, actor: Actor
   const page = await core.runs.list(actor, q);
   assertPageExists(q.page, page.total);
   const rel = await runRelations(core, actor, page.items);
-  res.json(pageView(q.page, page.total, page.items.map((r) => runView(r, rel, hydrate))));
+  res.json(
+    pageView(
+      q.page,
+      page.total,
+      page.items.map((r) => runView(r, rel, hydrate)),
+    ),
+  );
 }
 
 /** The most log lines one request answers (ZenML caps a logs response too). */
@@ -48,7 +61,11 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       description: 'Statuses are ZenML names: initializing, running, completed, failed, stopping, stopped.',
       tags: ['runs'],
       query: listParams(RUN_LIST, projectParams),
-      responses: { 200: { description: 'A page of runs', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'A page of runs', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const q = listQuery(req, RUN_LIST, scopeUser(req, 'triggeredBy'));
@@ -62,10 +79,23 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       summary: "List a pipeline's runs",
       tags: ['runs'],
       query: listParams(RUN_LIST),
-      responses: { 200: { description: 'A page of runs', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'A page of runs', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const { actor, value } = await locatePipeline(core, req, res);
-        await sendRunPage(core, req, res, actor, listQuery(req, RUN_LIST, [{ field: 'pipelineId', op: 'equals', value: value.id }, ...scopeUser(req, 'triggeredBy')]));
+        await sendRunPage(
+          core,
+          req,
+          res,
+          actor,
+          listQuery(req, RUN_LIST, [
+            { field: 'pipelineId', op: 'equals', value: value.id },
+            ...scopeUser(req, 'triggeredBy'),
+          ]),
+        );
       },
     },
     {
@@ -86,9 +116,15 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       method: 'delete',
       path: RUN,
       summary: 'Delete a pipeline run',
-      description: 'Deletes an ended run with its logs; answers `null`. A run still in progress is refused (400 IllegalOperationError): stop it first.',
+      description:
+        'Deletes an ended run with its logs; answers `null`. A run still in progress is refused (400 IllegalOperationError): stop it first.',
       tags: ['runs'],
-      responses: { 200: { description: '`null`' }, 400: { description: 'The run is in progress', schema: errorSchema }, 403: { description: 'Not allowed', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: '`null`' },
+        400: { description: 'The run is in progress', schema: errorSchema },
+        403: { description: 'Not allowed', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const { actor, value } = await locateRun(core, req, res);
         await core.runs.delete(actor, value.id);
@@ -99,7 +135,8 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       method: 'get',
       path: `${RUN}/dag`,
       summary: 'The run as a DAG of its six stages',
-      description: 'Nodes `step/<stage>` (Receive … Finalize) with the run status and per-stage `passed`/`failed` counts in `metadata`; edges in stage order.',
+      description:
+        'Nodes `step/<stage>` (Receive … Finalize) with the run status and per-stage `passed`/`failed` counts in `metadata`; edges in stage order.',
       tags: ['runs'],
       responses: { 200: { description: 'PipelineRunDAG', schema: { type: 'object' } }, ...errors },
       handler: async (req, res) => {
@@ -114,15 +151,23 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       description: `ZenML's LogEntry list, oldest first (at most ${LOG_LINES_PER_REQUEST}). \`source\` must be \`${RUN_LOG_SOURCE}\` (the run's one log collection), or \`logs_id\` the run's id. Levels are Python's (10 DEBUG, 20 INFO, 30 WARN, 40 ERROR); \`name\` is the stage.`,
       tags: ['runs'],
       query: { source: { schema: { type: 'string' } }, logs_id: { schema: { type: 'string', format: 'uuid' } } },
-      responses: { 200: { description: 'LogEntry[]', schema: { type: 'array', items: { type: 'object' } } }, 400: { description: 'Neither or both of source and logs_id', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'LogEntry[]', schema: { type: 'array', items: { type: 'object' } } },
+        400: { description: 'Neither or both of source and logs_id', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const { actor, value } = await locateRun(core, req, res);
         const source = param(req, 'source');
         const logsId = param(req, 'logs_id');
-        if (source === undefined && logsId === undefined) throw new ValidationError('Either source or logs_id must be provided.');
-        if (source !== undefined && logsId !== undefined) throw new ValidationError('Only one of source or logs_id must be provided.');
-        if (source !== undefined && source !== RUN_LOG_SOURCE) throw new KeyNotFound(`No logs found for source '${source}' in run ${value.id}`);
-        if (logsId !== undefined && logsId.toLowerCase() !== value.id) throw new KeyNotFound(`No logs found for ID '${logsId}' in run ${value.id}`);
+        if (source === undefined && logsId === undefined)
+          throw new ValidationError('Either source or logs_id must be provided.');
+        if (source !== undefined && logsId !== undefined)
+          throw new ValidationError('Only one of source or logs_id must be provided.');
+        if (source !== undefined && source !== RUN_LOG_SOURCE)
+          throw new KeyNotFound(`No logs found for source '${source}' in run ${value.id}`);
+        if (logsId !== undefined && logsId.toLowerCase() !== value.id)
+          throw new KeyNotFound(`No logs found for ID '${logsId}' in run ${value.id}`);
         const page = await core.runs.logs(actor, value.id, {}, { page: 1, size: LOG_LINES_PER_REQUEST });
         res.json(page.items.map(logEntryView));
       },
@@ -131,9 +176,15 @@ export function zenmlRunRoutes(core: Core): RouteSpec[] {
       method: 'post',
       path: `${RUN}/stop`,
       summary: 'Stop a pipeline run',
-      description: 'A pending run stops at once; a running one goes to `stopping` until its stage ends. Answers `null`.',
+      description:
+        'A pending run stops at once; a running one goes to `stopping` until its stage ends. Answers `null`.',
       tags: ['runs'],
-      responses: { 200: { description: '`null`' }, 400: { description: 'The run already ended', schema: errorSchema }, 403: { description: 'Not allowed', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: '`null`' },
+        400: { description: 'The run already ended', schema: errorSchema },
+        403: { description: 'Not allowed', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         const { actor, value } = await locateRun(core, req, res);
         await core.runs.cancel(actor, value.id);

@@ -35,7 +35,9 @@ export const pageSchema: JsonSchema = {
 /** `{"detail": [ExceptionName, message]}`. */
 export const errorSchema: JsonSchema = {
   type: 'object',
-  properties: { detail: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 }] } },
+  properties: {
+    detail: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2 }] },
+  },
 };
 
 /** FastAPI's 422 for request types: a bare `["ValueError", message]`, or the filter model's `{"detail": [...]}`. */
@@ -47,10 +49,14 @@ export const errors = {
   422: { description: 'Invalid parameters', schema: validationSchema },
 };
 
-const OPERATORS = 'Operators: `equals:`, `notequals:`, `contains:`, `notcontains:`, `startswith:`, `endswith:`, `oneof:["a","b"]`, `notoneof:[...]`, `isempty:`, `isnotempty:`, `gt:`/`gte:`/`lt:`/`lte:`, `in:from,to` (datetimes only). Repeatable.';
+const OPERATORS =
+  'Operators: `equals:`, `notequals:`, `contains:`, `notcontains:`, `startswith:`, `endswith:`, `oneof:["a","b"]`, `notoneof:[...]`, `isempty:`, `isnotempty:`, `gt:`/`gte:`/`lt:`/`lte:`, `in:from,to` (datetimes only). Repeatable.';
 
 /** Query parameters of a list route: filters with the operator grammar, sort, paging, hydrate. */
-export function listParams(spec: ResourceSpec<string, string>, extra: Record<string, ParamSpec> = {}): Record<string, ParamSpec> {
+export function listParams(
+  spec: ResourceSpec<string, string>,
+  extra: Record<string, ParamSpec> = {},
+): Record<string, ParamSpec> {
   const filters = Object.fromEntries(
     Object.entries(spec.filters).map(([name, f]): [string, ParamSpec] => [
       name,
@@ -63,7 +69,10 @@ export function listParams(spec: ResourceSpec<string, string>, extra: Record<str
   return {
     ...extra,
     hydrate: { schema: { type: 'boolean', default: false }, description: 'Include `metadata`' },
-    sort_by: { schema: { type: 'string', default: 'created' }, description: `\`[asc:|desc:]column\`; columns: ${Object.keys(spec.sorts).join(', ')}` },
+    sort_by: {
+      schema: { type: 'string', default: 'created' },
+      description: `\`[asc:|desc:]column\`; columns: ${Object.keys(spec.sorts).join(', ')}`,
+    },
     logical_operator: { schema: { type: 'string', enum: ['and', 'or'], default: 'and' } },
     page: { schema: { type: 'integer', minimum: 1, default: 1 } },
     size: { schema: { type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAXIMUM, default: PAGE_SIZE_DEFAULT } },
@@ -72,9 +81,17 @@ export function listParams(spec: ResourceSpec<string, string>, extra: Record<str
 }
 
 export const projectParams: Record<string, ParamSpec> = {
-  project_name_or_id: { schema: { type: 'string' }, description: 'Project (organization) name or id; default: your first project' },
+  project_name_or_id: {
+    schema: { type: 'string' },
+    description: 'Project (organization) name or id; default: your first project',
+  },
   project: { schema: { type: 'string' }, description: 'Same as project_name_or_id; always ANDed' },
-  scope_user: { schema: { type: 'string', format: 'uuid' }, description: 'Only entities owned by this user; always ANDed' },
+  scope_user: {
+    schema: { type: 'string', format: 'uuid' },
+    description: 'Only entities owned by this user; always ANDed',
+  },
 };
 
-export const hydrateParam = (fallback: boolean): Record<string, ParamSpec> => ({ hydrate: { schema: { type: 'boolean', default: fallback } } });
+export const hydrateParam = (fallback: boolean): Record<string, ParamSpec> => ({
+  hydrate: { schema: { type: 'boolean', default: fallback } },
+});

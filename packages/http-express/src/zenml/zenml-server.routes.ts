@@ -9,7 +9,9 @@ import { errors, hydrateParam, responseModel } from './zenml-schemas.js';
 /** A stable server id: the configured deployment id, else one derived from the public URL (same on every replica). */
 export function serverId(ctx: RouteSetContext): string {
   if (ctx.deploymentId) return ctx.deploymentId;
-  const h = createHash('sha256').update(`pipewright:${ctx.publicUrl ?? 'local'}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`pipewright:${ctx.publicUrl ?? 'local'}`)
+    .digest('hex');
   const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -104,9 +106,13 @@ export function zenmlServerRoutes(ctx: RouteSetContext): RouteSpec[] {
     {
       method: 'get',
       path: '/api/v1/onboarding_state',
-      summary: 'Onboarding steps done (a logged-in user has verified a device; a project with a run has run a pipeline)',
+      summary:
+        'Onboarding steps done (a logged-in user has verified a device; a project with a run has run a pipeline)',
       tags: ['server'],
-      responses: { 200: { description: 'Step names', schema: { type: 'array', items: { type: 'string' } } }, 401: errors[401] },
+      responses: {
+        200: { description: 'Step names', schema: { type: 'array', items: { type: 'string' } } },
+        401: errors[401],
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const actor = await zenmlActor(core, req, res).catch((e: unknown) => {

@@ -1,7 +1,7 @@
 import type { Actor, Core, Tag } from '@pipewright/core';
 import express, { type Response } from 'express';
 import type { RouteSpec } from '../shared/openapi.js';
-import { inCallerProjects, zenmlActor, zenmlPrincipal } from './zenml-auth.js';
+import { zenmlActor, zenmlPrincipal } from './zenml-auth.js';
 import { ZenmlTagRequestDto, zenmlBody } from './zenml-dtos.js';
 import { assertPageExists, pageView } from './zenml-page.js';
 import { boolParam, param } from './zenml-params.js';
@@ -15,7 +15,12 @@ async function sendTag(core: Core, res: Response, actor: Actor, tag: Tag, hydrat
   res.json(tagView(tag, { hydrate, users, taggedCount: counts.get(tag.id) ?? 0 }));
 }
 
-const projectParam = { project_name_or_id: { schema: { type: 'string' }, description: 'Project (organization) whose tags to use; default: your first project' } };
+const projectParam = {
+  project_name_or_id: {
+    schema: { type: 'string' },
+    description: 'Project (organization) whose tags to use; default: your first project',
+  },
+};
 
 /** Tags, per project (organization): list, create, get by name or id. */
 export function zenmlTagRoutes(core: Core): RouteSpec[] {
@@ -26,7 +31,11 @@ export function zenmlTagRoutes(core: Core): RouteSpec[] {
       summary: 'List tags',
       tags: ['tags'],
       query: listParams(TAG_LIST, projectParam),
-      responses: { 200: { description: 'A page of tags', schema: pageSchema }, 400: { description: 'Page past the end', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'A page of tags', schema: pageSchema },
+        400: { description: 'Page past the end', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const q = listQuery(req, TAG_LIST);
@@ -35,24 +44,39 @@ export function zenmlTagRoutes(core: Core): RouteSpec[] {
         const page = await core.tags.list(actor, q);
         assertPageExists(q.page, page.total);
         const { users, counts } = await tagRelations(core, actor, page.items, hydrate);
-        res.json(pageView(q.page, page.total, page.items.map((t) => tagView(t, { hydrate, users, taggedCount: counts.get(t.id) ?? 0 }))));
+        res.json(
+          pageView(
+            q.page,
+            page.total,
+            page.items.map((t) => tagView(t, { hydrate, users, taggedCount: counts.get(t.id) ?? 0 })),
+          ),
+        );
       },
     },
     {
       method: 'post',
       path: '/api/v1/tags',
       summary: 'Create a tag',
-      description: 'Body: `{name, exclusive?, color?}`; the name may not be a UUID; a random color when none is given. 409 when the name is taken.',
+      description:
+        'Body: `{name, exclusive?, color?}`; the name may not be a UUID; a random color when none is given. 409 when the name is taken.',
       tags: ['tags'],
       body: ZenmlTagRequestDto,
       query: projectParam,
       middleware: [express.json({ limit: '64kb' })],
-      responses: { 200: { description: 'The new tag (hydrated)', schema: responseModel }, 409: { description: 'EntityExistsError', schema: errorSchema }, ...errors },
+      responses: {
+        200: { description: 'The new tag (hydrated)', schema: responseModel },
+        409: { description: 'EntityExistsError', schema: errorSchema },
+        ...errors,
+      },
       handler: async (req, res) => {
         await zenmlPrincipal(core, req, res);
         const dto = zenmlBody(ZenmlTagRequestDto, req.body);
         const actor = await zenmlActor(core, req, res, param(req, 'project_name_or_id'));
-        const tag = await core.tags.create(actor, { name: dto.name, color: dto.color ?? null, exclusive: dto.exclusive ?? false });
+        const tag = await core.tags.create(actor, {
+          name: dto.name,
+          color: dto.color ?? null,
+          exclusive: dto.exclusive ?? false,
+        });
         await sendTag(core, res, actor, tag, true);
       },
     },
@@ -64,10 +88,9 @@ export function zenmlTagRoutes(core: Core): RouteSpec[] {
       query: hydrateParam(true),
       responses: { 200: { description: 'The tag', schema: responseModel }, ...errors },
       handler: async (req, res) => {
-        await zenmlPrincipal(core, req, res);
+        const principal = await zenmlPrincipal(core, req, res);
         const hydrate = boolParam(req, 'hydrate', true);
-        const nameOrId = String(req.params.tag_name_or_id);
-        const { actor, value } = await inCallerProjects(core, req, res, { entity: 'Tag', id: nameOrId }, (a) => core.tags.get(a, nameOrId));
+        const { actor, value } = await core.locate.tag(principal, String(req.params.tag_name_or_id));
         await sendTag(core, res, actor, value, hydrate);
       },
     },

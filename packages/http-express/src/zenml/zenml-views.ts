@@ -36,24 +36,25 @@ export type View = Record<string, unknown>;
 
 /** ZenML's UserResponse. `name` is what the user logs in with (the email); `full_name` the display name. */
 export function userView(info: UserInfo, options: { hydrate: boolean; nested?: boolean }): View {
-  const s = info.user.toState();
+  const u = info.user;
   return {
-    id: s.id,
-    name: s.email,
+    id: u.id,
+    name: u.email,
     permission_denied: false,
     body: {
-      created: iso(s.createdAt),
-      updated: iso(s.updatedAt),
-      active: s.isActive,
+      created: iso(u.createdAt),
+      updated: iso(u.updatedAt),
+      active: u.isActive,
       activation_token: null,
-      full_name: s.name,
-      email_opted_in: s.emailOptedIn,
+      full_name: u.name,
+      email_opted_in: u.emailOptedIn,
       is_service_account: false,
       is_admin: info.isAdmin,
       default_project_id: info.projectId,
       avatar_url: null,
     },
-    metadata: options.hydrate && !options.nested ? { email: s.email, external_user_id: null, user_metadata: s.metadata } : null,
+    metadata:
+      options.hydrate && !options.nested ? { email: u.email, external_user_id: null, user_metadata: u.metadata } : null,
     resources: options.nested ? null : {},
   };
 }
@@ -64,12 +65,21 @@ function nestedUser(users: Map<string, UserInfo>, id: string | null | undefined)
 }
 
 /** ZenML's TagResponse; `taggedCount` is only shown hydrated, `user` only at the top level. */
-export function tagView(tag: Tag, options: { hydrate: boolean; nested?: boolean; taggedCount?: number; users?: Map<string, UserInfo> }): View {
+export function tagView(
+  tag: Tag,
+  options: { hydrate: boolean; nested?: boolean; taggedCount?: number; users?: Map<string, UserInfo> },
+): View {
   return {
     id: tag.id,
     name: tag.name,
     permission_denied: false,
-    body: { created: iso(tag.createdAt), updated: iso(tag.updatedAt), user_id: tag.createdBy, color: tag.color, exclusive: tag.exclusive },
+    body: {
+      created: iso(tag.createdAt),
+      updated: iso(tag.updatedAt),
+      user_id: tag.createdBy,
+      color: tag.color,
+      exclusive: tag.exclusive,
+    },
     metadata: options.hydrate && !options.nested ? { tagged_count: options.taggedCount ?? 0 } : null,
     resources: options.nested ? null : { user: nestedUser(options.users ?? new Map(), tag.createdBy) },
   };
@@ -116,14 +126,19 @@ function nestedPipeline(p: Pipeline | undefined): View | null {
 /** Where ZenML clients find a run's logs: one collection, this server's run log (`/runs/{id}/logs?source=…`). */
 export const RUN_LOG_SOURCE = 'orchestrator';
 
-function logCollection(s: ReturnType<Run['toState']>): View[] {
+function logCollection(run: Run): View[] {
   return [
     {
       // The run's log has no id of its own: the run's stands for it.
-      id: s.id,
+      id: run.id,
       permission_denied: false,
-      body: { created: iso(s.createdAt), updated: iso(s.updatedAt), uri: `/api/v1/runs/${s.id}/logs?source=${RUN_LOG_SOURCE}`, source: RUN_LOG_SOURCE },
-      metadata: { step_run_id: null, pipeline_run_id: s.id, artifact_store_id: null },
+      body: {
+        created: iso(run.createdAt),
+        updated: iso(run.updatedAt),
+        uri: `/api/v1/runs/${run.id}/logs?source=${RUN_LOG_SOURCE}`,
+        source: RUN_LOG_SOURCE,
+      },
+      metadata: { step_run_id: null, pipeline_run_id: run.id, artifact_store_id: null },
       resources: null,
     },
   ];
@@ -135,48 +150,51 @@ function logCollection(s: ReturnType<Run['toState']>): View[] {
  * server, and ZenML's dashboard enables Stop only when there is one).
  */
 export function runView(run: Run, rel: RunRelations, hydrate: boolean): View {
-  const s = run.toState();
-  const pipeline = s.pipelineId ? rel.pipelines.get(s.pipelineId) : undefined;
+  const pipeline = run.pipelineId ? rel.pipelines.get(run.pipelineId) : undefined;
   const pipelineName = pipeline?.name;
   return {
-    id: s.id,
-    name: pipelineName && s.index !== null ? `${pipelineName}-${s.index}` : `run-${s.seq}`,
+    id: run.id,
+    name: pipelineName && run.index !== null ? `${pipelineName}-${run.index}` : `run-${run.seq}`,
     permission_denied: false,
     body: {
-      created: iso(s.createdAt),
-      updated: iso(s.updatedAt),
-      user_id: s.triggeredBy,
-      project_id: s.orgId,
-      status: ZENML_STATUS[s.status],
+      created: iso(run.createdAt),
+      updated: iso(run.updatedAt),
+      user_id: run.triggeredBy,
+      project_id: run.orgId,
+      status: ZENML_STATUS[run.status],
       in_progress: run.isOpen,
-      status_reason: s.error,
-      index: s.index,
-      pipeline_id: s.pipelineId,
+      status_reason: run.error,
+      index: run.index,
+      pipeline_id: run.pipelineId,
     },
     metadata: hydrate
       ? {
-          start_time: iso(s.startedAt),
-          end_time: iso(s.endedAt),
+          start_time: iso(run.startedAt),
+          end_time: iso(run.endedAt),
           run_metadata: {},
           config: {},
           client_environment: {},
           orchestrator_environment: {},
-          orchestrator_run_id: s.id,
-          trigger: s.trigger,
+          orchestrator_run_id: run.id,
+          trigger: run.trigger,
         }
       : null,
-    resources: { user: nestedUser(rel.users, s.triggeredBy), pipeline: nestedPipeline(pipeline), tags: [], log_collection: logCollection(s) },
+    resources: {
+      user: nestedUser(rel.users, run.triggeredBy),
+      pipeline: nestedPipeline(pipeline),
+      tags: [],
+      log_collection: logCollection(run),
+    },
   };
 }
 
 /** ZenML's ProjectResponse for an organization: name = slug, display_name = its name. */
 export function projectView(org: Organization, hydrate: boolean): View {
-  const s = org.toState();
   return {
-    id: s.id,
-    name: s.slug,
+    id: org.id,
+    name: org.slug,
     permission_denied: false,
-    body: { created: iso(s.createdAt), updated: iso(s.updatedAt), display_name: s.name },
+    body: { created: iso(org.createdAt), updated: iso(org.updatedAt), display_name: org.name },
     metadata: hydrate ? { description: '' } : null,
     resources: {},
   };

@@ -37,7 +37,9 @@ export function zenmlRouteSet(ctx: RouteSetContext, options: ZenmlOptions = {}):
   ];
   const router = Router();
   mountRoutes(router, specs);
-  router.use('/api/v1', (req, res, next) => (OTHER_DIALECTS.test(req.originalUrl) ? next('router') : zenmlRouteNotFound(req, res, next)));
+  router.use('/api/v1', (req, res, next) =>
+    OTHER_DIALECTS.test(req.originalUrl) ? next('router') : zenmlRouteNotFound(req, res, next),
+  );
   router.use('/api/v1', zenmlErrorHandler);
   return {
     name: 'zenml',
@@ -51,7 +53,9 @@ export function zenmlRouteSet(ctx: RouteSetContext, options: ZenmlOptions = {}):
       },
       specs,
       {
-        schemes: { OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/login', scopes: {} } } } },
+        schemes: {
+          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/login', scopes: {} } } },
+        },
         default: [{ OAuth2PasswordBearer: [] }],
       },
     ),

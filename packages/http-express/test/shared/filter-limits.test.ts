@@ -27,11 +27,18 @@ describe('FilterBudget', () => {
     const all = new FilterBudget({ perParameter: 20, total: 5, valueLength: 10 });
     all.take('a', 3);
     expect(thrown(() => all.take('b', 3))).toMatchObject({ parameter: null, limitCode: 'too_many_terms' });
-    expect(thrown(() => all.checkLength('c', 'x'.repeat(11)))).toMatchObject({ parameter: 'c', limitCode: 'max_length' });
+    expect(thrown(() => all.checkLength('c', 'x'.repeat(11)))).toMatchObject({
+      parameter: 'c',
+      limitCode: 'max_length',
+    });
   });
 
   it('is classified FILTER_LIMIT with the parameter as the issue field', () => {
     const error = thrown(() => new FilterBudget().take('tag', 21));
-    expect(classifyError(error)).toMatchObject({ kind: 'FILTER_LIMIT', message: error.message, issues: [{ field: 'tag', message: error.message, code: 'too_many_values' }] });
+    expect(classifyError(error)).toMatchObject({
+      kind: 'FILTER_LIMIT',
+      message: error.message,
+      issues: [{ field: 'tag', message: error.message, code: 'too_many_values' }],
+    });
   });
 });

@@ -59,7 +59,14 @@ describe('streamJsonArray', () => {
     const res = new FakeResponse();
     res.acceptWrites = true;
     const { items } = counted(5);
-    await streamJsonArray(asRes(res), { head: '{"runs":[', tail: ']}\n', items, render: (n) => ({ n }), headers: { 'Content-Type': 'application/json' }, chunkBytes: 1 });
+    await streamJsonArray(asRes(res), {
+      head: '{"runs":[',
+      tail: ']}\n',
+      items,
+      render: (n) => ({ n }),
+      headers: { 'Content-Type': 'application/json' },
+      chunkBytes: 1,
+    });
     const text = res.chunks.join('') + res.ended;
     expect(JSON.parse(text)).toEqual({ runs: [0, 1, 2, 3, 4].map((n) => ({ n })) });
     expect([res.statusCode, res.headers['Content-Type']]).toEqual([200, 'application/json']);
@@ -74,7 +81,14 @@ describe('streamJsonArray', () => {
   it('stops reading while the client is not keeping up, and resumes on drain', async () => {
     const res = new FakeResponse();
     const { items, state } = counted(100);
-    const done = streamJsonArray(asRes(res), { head: '[', tail: ']', items, render: (n) => n, headers: {}, chunkBytes: 1 });
+    const done = streamJsonArray(asRes(res), {
+      head: '[',
+      tail: ']',
+      items,
+      render: (n) => n,
+      headers: {},
+      chunkBytes: 1,
+    });
     await tick();
     await tick();
     const pulledWhileBlocked = state.pulled;
@@ -91,7 +105,14 @@ describe('streamJsonArray', () => {
   it('closes the source when the client goes away', async () => {
     const res = new FakeResponse();
     const { items, state } = counted(100);
-    const done = streamJsonArray(asRes(res), { head: '[', tail: ']', items, render: (n) => n, headers: {}, chunkBytes: 1 });
+    const done = streamJsonArray(asRes(res), {
+      head: '[',
+      tail: ']',
+      items,
+      render: (n) => n,
+      headers: {},
+      chunkBytes: 1,
+    });
     await tick();
     res.emit('close');
     await done;
@@ -101,7 +122,9 @@ describe('streamJsonArray', () => {
 
   it('lets an error before the first element reach the caller (a normal error response)', async () => {
     const res = new FakeResponse();
-    await expect(streamJsonArray(asRes(res), { head: '[', tail: ']', items: counted(3, 0).items, render: (n) => n, headers: {} })).rejects.toThrow('storage failed');
+    await expect(
+      streamJsonArray(asRes(res), { head: '[', tail: ']', items: counted(3, 0).items, render: (n) => n, headers: {} }),
+    ).rejects.toThrow('storage failed');
     expect([res.statusCode, res.chunks.length]).toEqual([0, 0]);
   });
 

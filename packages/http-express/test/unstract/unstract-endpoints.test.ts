@@ -24,17 +24,37 @@ describe('endpoint writes', () => {
   const fs = conn('22222222-2222-4222-8222-222222222222', 'filesystem');
 
   it('a connector instance picks the connector of its kind; configuration is kept while the connector stays', () => {
-    expect(endpointChange('source', null, null, { connection: pg, configuration: { table: 't' } })).toEqual({ connector: 'postgres', connection: pg.id, settings: { table: 't' } });
+    expect(endpointChange('source', null, null, { connection: pg, configuration: { table: 't' } })).toEqual({
+      connector: 'postgres',
+      connection: pg.id,
+      settings: { table: 't' },
+    });
     const current = { connector: 'postgres', connection: pg.id, settings: { table: 't' } };
     expect(endpointChange('source', current, pg, { connection: pg })).toEqual(current);
-    expect(endpointChange('source', current, pg, { connection: fs })).toEqual({ connector: 'filesystem', connection: fs.id, settings: {} });
-    expect(() => endpointChange('source', null, null, { connection: pg, connectionType: 'FILESYSTEM' })).toThrow(ValidationError);
+    expect(endpointChange('source', current, pg, { connection: fs })).toEqual({
+      connector: 'filesystem',
+      connection: fs.id,
+      settings: {},
+    });
+    expect(() => endpointChange('source', null, null, { connection: pg, connectionType: 'FILESYSTEM' })).toThrow(
+      ValidationError,
+    );
   });
 
   it('a connection type alone picks its default connector; "" clears the endpoint', () => {
-    expect(endpointChange('source', null, null, { connectionType: 'API' })).toEqual({ connector: 'upload', connection: null, settings: {} });
-    expect(endpointChange('destination', null, null, { connectionType: 'API' })).toEqual({ connector: 'webhook', connection: null, settings: {} });
-    expect(endpointChange('destination', null, null, { connectionType: 'DATABASE' })).toMatchObject({ connector: 'postgres' });
+    expect(endpointChange('source', null, null, { connectionType: 'API' })).toEqual({
+      connector: 'upload',
+      connection: null,
+      settings: {},
+    });
+    expect(endpointChange('destination', null, null, { connectionType: 'API' })).toEqual({
+      connector: 'webhook',
+      connection: null,
+      settings: {},
+    });
+    expect(endpointChange('destination', null, null, { connectionType: 'DATABASE' })).toMatchObject({
+      connector: 'postgres',
+    });
     const current = { connector: 'postgres', connection: pg.id, settings: { table: 't' } };
     expect(endpointChange('source', current, pg, { connectionType: 'DATABASE' })).toEqual(current);
     expect(endpointChange('source', current, pg, { connectionType: '' })).toBeNull();

@@ -3,7 +3,16 @@ import { connectorSettingsSchema } from '../../src/unstract/unstract-schema.js';
 import { executionStatus, lastRunStatus, runSummary } from '../../src/unstract/unstract-views.js';
 
 function run(patch: Partial<RunState>): Run {
-  const created = Run.create({ id: 'r1', seq: 1, orgId: 'o', pipelineId: 'p', workflowId: 'w', trigger: 'manual', triggeredBy: 'u', now: new Date('2026-01-01T00:00:00Z') });
+  const created = Run.create({
+    id: 'r1',
+    seq: 1,
+    orgId: 'o',
+    pipelineId: 'p',
+    workflowId: 'w',
+    trigger: 'manual',
+    triggeredBy: 'u',
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
   return Run.restore({ ...created.toState(), ...patch });
 }
 
@@ -39,7 +48,12 @@ describe('unstract status vocabulary', () => {
 
 describe('workflow/schema/', () => {
   const connectors = [
-    { name: 'filesystem', kind: 'source' as const, description: 'Files under the root', settingsSchema: { type: 'object', properties: { path: { type: 'string' } } } },
+    {
+      name: 'filesystem',
+      kind: 'source' as const,
+      description: 'Files under the root',
+      settingsSchema: { type: 'object', properties: { path: { type: 'string' } } },
+    },
     { name: 'postgres', kind: 'destination' as const, settingsSchema: { type: 'object' } },
   ];
 
@@ -47,7 +61,13 @@ describe('workflow/schema/', () => {
     expect(connectorSettingsSchema('src', undefined, connectors)).toMatchObject({
       title: 'Source settings',
       properties: { connector: { type: 'string', enum: ['filesystem'] } },
-      oneOf: [{ title: 'filesystem', description: 'Files under the root', properties: { connector: { const: 'filesystem' }, settings: connectors[0]!.settingsSchema } }],
+      oneOf: [
+        {
+          title: 'filesystem',
+          description: 'Files under the root',
+          properties: { connector: { const: 'filesystem' }, settings: connectors[0]!.settingsSchema },
+        },
+      ],
     });
     expect(connectorSettingsSchema('dest', 'db', connectors).oneOf).toHaveLength(1);
     expect(connectorSettingsSchema('dest', undefined, []).oneOf).toBeUndefined();

@@ -32,7 +32,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('schedule_registry_version_idx').on('schedule_registry').column('version').execute();
-  await db.schema.createIndex('schedule_registry_changed_at_idx').on('schedule_registry').column('changed_at').execute();
+  await db.schema
+    .createIndex('schedule_registry_changed_at_idx')
+    .on('schedule_registry')
+    .column('changed_at')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -4,7 +4,10 @@ import { Pipeline, Schedule } from '@pipewright/core';
 let seq = 1;
 
 /** An enabled pipeline with the given schedule (or none). */
-export function pipelineWith(schedule: Schedule | null, opts: { id?: string; enabled?: boolean; scheduleStart?: number; now?: Date } = {}): Pipeline {
+export function pipelineWith(
+  schedule: Schedule | null,
+  opts: { id?: string; enabled?: boolean; scheduleStart?: number; now?: Date } = {},
+): Pipeline {
   return Pipeline.create({
     id: opts.id ?? randomUUID(),
     seq: seq++,
@@ -29,7 +32,11 @@ export function changed(p: Pipeline, change: (p: Pipeline, now: Date) => void): 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, stepMs = 25): Promise<number> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  stepMs = 25,
+): Promise<number> {
   const t0 = Date.now();
   for (;;) {
     if (await check()) return Date.now() - t0;

@@ -31,9 +31,11 @@ const scheduler = new NodeCronScheduler({
 await scheduler.start();
 console.log('ready');
 
-process.once('SIGTERM', async () => {
-  await scheduler.stop();
-  await db.destroy();
-  console.log('stopped');
-  process.exit(0);
+process.once('SIGTERM', () => {
+  void (async () => {
+    await scheduler.stop();
+    await db.destroy();
+    console.log('stopped');
+    process.exit(0);
+  })();
 });

@@ -26,5 +26,11 @@ export function conformanceCounts(report: JestReport): ConformanceCounts {
       checks++;
       areas.add(`${root}\u0000${area}`);
     }
-  return { checks, passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests, areas: areas.size };
+  return {
+    checks,
+    passed: report.numPassedTests,
+    failed: report.numFailedTests,
+    skipped: report.numPendingTests,
+    areas: areas.size,
+  };
 }

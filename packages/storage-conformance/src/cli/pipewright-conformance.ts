@@ -28,7 +28,9 @@ const jest = spawnSync(
 );
 try {
   const counts = conformanceCounts(JSON.parse(readFileSync(reportFile, 'utf8')) as JestReport);
-  console.log(`storage conformance: ${counts.checks} checks in ${counts.areas} areas: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  console.log(
+    `storage conformance: ${counts.checks} checks in ${counts.areas} areas: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
 } catch {
   // jest stopped before writing its report; its exit code and output say why
 } finally {

@@ -9,8 +9,22 @@ export function apiDeploymentSuite(factory: StorageFactory): void {
   describe('api deployments', () => {
     const ctx = useStorage(factory);
 
-    async function deployment(org: Organization, owner: User, workflow: Workflow, apiName: string, minute = 0): Promise<ApiDeployment> {
-      const d = ApiDeployment.create({ id: uuid(), orgId: org.id, workflowId: workflow.id, apiName, displayName: `API ${apiName}`, ownerId: owner.id, now: at(minute) });
+    async function deployment(
+      org: Organization,
+      owner: User,
+      workflow: Workflow,
+      apiName: string,
+      minute = 0,
+    ): Promise<ApiDeployment> {
+      const d = ApiDeployment.create({
+        id: uuid(),
+        orgId: org.id,
+        workflowId: workflow.id,
+        apiName,
+        displayName: `API ${apiName}`,
+        ownerId: owner.id,
+        now: at(minute),
+      });
       await ctx.storage.apiDeployments.insert(d);
       return d;
     }
@@ -25,7 +39,14 @@ export function apiDeploymentSuite(factory: StorageFactory): void {
       expect(await ctx.storage.apiDeployments.findByApiName(org.id, 'nope')).toBeNull();
       expect(await ctx.storage.apiDeployments.findById('not-a-uuid')).toBeNull();
 
-      const twin = ApiDeployment.create({ id: uuid(), orgId: org.id, workflowId: workflow.id, apiName: 'invoices', ownerId: owner.id, now: at(1) });
+      const twin = ApiDeployment.create({
+        id: uuid(),
+        orgId: org.id,
+        workflowId: workflow.id,
+        apiName: 'invoices',
+        ownerId: owner.id,
+        now: at(1),
+      });
       await expectConflict(ctx.storage.apiDeployments.insert(twin), 'apiName');
       // Another organization may use the same name.
       const other = await ctx.fx.org();
@@ -38,7 +59,9 @@ export function apiDeploymentSuite(factory: StorageFactory): void {
       const second = await deployment(org, owner, workflow, 'second', 3);
       second.change({ apiName: 'invoices' }, owner.id, at(4));
       await expectConflict(ctx.storage.apiDeployments.update(second), 'apiName');
-      expect((await ctx.storage.apiDeployments.listByWorkflow(workflow.id)).map((x) => x.id).sort()).toEqual([d.id, second.id].sort());
+      expect((await ctx.storage.apiDeployments.listByWorkflow(workflow.id)).map((x) => x.id).sort()).toEqual(
+        [d.id, second.id].sort(),
+      );
     });
 
     it('lists the visible ones, newest first, with filters and the exact total', async () => {
@@ -53,20 +76,46 @@ export function apiDeploymentSuite(factory: StorageFactory): void {
       const all = await ctx.storage.apiDeployments.list(adminView(org.id), {}, { page: 1, size: 2 });
       expect(all.items.map((x) => x.id)).toEqual([c.id, b.id]);
       expect(all.total).toBe(3);
-      expect((await ctx.storage.apiDeployments.list(adminView(org.id), { workflowId: wfB.id }, { page: 1, size: 10 })).items.map((x) => x.id)).toEqual([c.id, b.id]);
-      expect((await ctx.storage.apiDeployments.list(adminView(org.id), { apiName: 'alpha' }, { page: 1, size: 10 })).items.map((x) => x.id)).toEqual([a.id]);
-      expect((await ctx.storage.apiDeployments.list(adminView(org.id), { search: 'API GAM' }, { page: 1, size: 10 })).items.map((x) => x.id)).toEqual([c.id]);
-      expect((await ctx.storage.apiDeployments.list(adminView(org.id), { search: '%' }, { page: 1, size: 10 })).total).toBe(0);
-      expect((await ctx.storage.apiDeployments.list(adminView(org.id), { workflowId: 'nope' }, { page: 1, size: 10 })).total).toBe(0);
+      expect(
+        (
+          await ctx.storage.apiDeployments.list(adminView(org.id), { workflowId: wfB.id }, { page: 1, size: 10 })
+        ).items.map((x) => x.id),
+      ).toEqual([c.id, b.id]);
+      expect(
+        (
+          await ctx.storage.apiDeployments.list(adminView(org.id), { apiName: 'alpha' }, { page: 1, size: 10 })
+        ).items.map((x) => x.id),
+      ).toEqual([a.id]);
+      expect(
+        (
+          await ctx.storage.apiDeployments.list(adminView(org.id), { search: 'API GAM' }, { page: 1, size: 10 })
+        ).items.map((x) => x.id),
+      ).toEqual([c.id]);
+      expect(
+        (await ctx.storage.apiDeployments.list(adminView(org.id), { search: '%' }, { page: 1, size: 10 })).total,
+      ).toBe(0);
+      expect(
+        (await ctx.storage.apiDeployments.list(adminView(org.id), { workflowId: 'nope' }, { page: 1, size: 10 })).total,
+      ).toBe(0);
       // Members see what is theirs or shared with them.
-      expect((await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).total).toBe(0);
+      expect(
+        (await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).total,
+      ).toBe(0);
       b.share([friend.id], false, owner.id, at(5));
       await ctx.storage.apiDeployments.update(b);
-      expect((await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).items.map((x) => x.id)).toEqual([b.id]);
+      expect(
+        (await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).items.map(
+          (x) => x.id,
+        ),
+      ).toEqual([b.id]);
       a.share([], true, owner.id, at(6));
       await ctx.storage.apiDeployments.update(a);
-      expect((await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).total).toBe(2);
-      expect((await ctx.storage.apiDeployments.list(adminView((await ctx.fx.org()).id), {}, { page: 1, size: 10 })).total).toBe(0);
+      expect(
+        (await ctx.storage.apiDeployments.list(userView(org.id, friend.id), {}, { page: 1, size: 10 })).total,
+      ).toBe(2);
+      expect(
+        (await ctx.storage.apiDeployments.list(adminView((await ctx.fx.org()).id), {}, { page: 1, size: 10 })).total,
+      ).toBe(0);
     });
 
     it('deletes a deployment with its keys, and goes with its workflow', async () => {

@@ -17,7 +17,15 @@ export function apiKeySuite(factory: StorageFactory): void {
 
     it('inserts a key and finds it by id and by secret hash', async () => {
       const { org, owner } = await world();
-      const key = await ctx.fx.apiKey({ org, kind: 'personal', targetId: owner.id, createdBy: owner, description: 'ci', expiresAt: at(60 * 24 * 365, 250), now: at(1, 5) });
+      const key = await ctx.fx.apiKey({
+        org,
+        kind: 'personal',
+        targetId: owner.id,
+        createdBy: owner,
+        description: 'ci',
+        expiresAt: at(60 * 24 * 365, 250),
+        now: at(1, 5),
+      });
       expect((await ctx.storage.apiKeys.findById(key.id))!.toState()).toEqual(key.toState());
       expect((await ctx.storage.apiKeys.findBySecretHash(key.secretHash))!.toState()).toEqual(key.toState());
       expect(await ctx.storage.apiKeys.findBySecretHash(`hash-${uuid()}`)).toBeNull();
@@ -35,7 +43,10 @@ export function apiKeySuite(factory: StorageFactory): void {
       expect(found.ownerRole).toBe('admin');
       // Pipeline keys have no owning user: active, no role.
       const pipelineKey = await ctx.fx.apiKey({ org, kind: 'pipeline', targetId: pipeline.id, createdBy: owner });
-      expect(await ctx.storage.apiKeys.findCredential(pipelineKey.secretHash)).toMatchObject({ ownerActive: true, ownerRole: null });
+      expect(await ctx.storage.apiKeys.findCredential(pipelineKey.secretHash)).toMatchObject({
+        ownerActive: true,
+        ownerRole: null,
+      });
       expect((await ctx.storage.apiKeys.findCredential(pipelineKey.secretHash))!.organization!.id).toBe(org.id);
       expect(await ctx.storage.apiKeys.findCredential(`hash-${uuid()}`)).toBeNull();
     });
@@ -44,11 +55,17 @@ export function apiKeySuite(factory: StorageFactory): void {
       const { org, owner } = await world();
       const key = await ctx.fx.apiKey({ org, kind: 'personal', targetId: owner.id, createdBy: owner });
       await ctx.storage.memberships.remove(org.id, owner.id);
-      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({ ownerActive: true, ownerRole: null });
+      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({
+        ownerActive: true,
+        ownerRole: null,
+      });
       const user = (await ctx.storage.users.findById(owner.id))!;
       user.deactivate(at(5));
       await ctx.storage.users.update(user);
-      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({ ownerActive: false, ownerRole: null });
+      expect(await ctx.storage.apiKeys.findCredential(key.secretHash)).toMatchObject({
+        ownerActive: false,
+        ownerRole: null,
+      });
     });
 
     it('lists the keys of one target, oldest first', async () => {
@@ -64,7 +81,9 @@ export function apiKeySuite(factory: StorageFactory): void {
       expect(listed[0]!.toState()).toEqual(k1.toState());
       // The org is part of the key: the same user in another org has other keys.
       const mine = await ctx.fx.apiKey({ org: other.org, kind: 'personal', targetId: owner.id, createdBy: owner });
-      expect((await ctx.storage.apiKeys.listByTarget(other.org.id, 'personal', owner.id)).map((k) => k.id)).toEqual([mine.id]);
+      expect((await ctx.storage.apiKeys.listByTarget(other.org.id, 'personal', owner.id)).map((k) => k.id)).toEqual([
+        mine.id,
+      ]);
       expect(await ctx.storage.apiKeys.listByTarget(org.id, 'deployment', pipeline.id)).toEqual([]);
     });
 
@@ -81,7 +100,13 @@ export function apiKeySuite(factory: StorageFactory): void {
 
     it('touch records the last use and nothing else', async () => {
       const { org, owner } = await world();
-      const key = await ctx.fx.apiKey({ org, kind: 'personal', targetId: owner.id, createdBy: owner, description: 'kept' });
+      const key = await ctx.fx.apiKey({
+        org,
+        kind: 'personal',
+        targetId: owner.id,
+        createdBy: owner,
+        description: 'kept',
+      });
       await ctx.storage.apiKeys.touch(key.id, at(7, 77));
       const touched = (await ctx.storage.apiKeys.findById(key.id))!;
       expect(touched.lastUsedAt).toEqual(at(7, 77));

@@ -36,10 +36,18 @@ export function connectionSuite(factory: StorageFactory): void {
         host: 'db.example.test',
         port: 5432,
         ssl: 'verify-full',
-        options: { application_name: 'pipewright', search_path: ['a', 'b'], nested: { deep: true, none: null, ratio: 2.5 } },
+        options: {
+          application_name: 'pipewright',
+          search_path: ['a', 'b'],
+          nested: { deep: true, none: null, ratio: 2.5 },
+        },
         'ü-key': 'välue',
       };
-      const sealedSecrets = { password: 'v1.nonce.ciphertext+/=', token: 'v1.other.sealed', headers: 'v1.{"json":"inside"}' };
+      const sealedSecrets = {
+        password: 'v1.nonce.ciphertext+/=',
+        token: 'v1.other.sealed',
+        headers: 'v1.{"json":"inside"}',
+      };
       const connection = await ctx.fx.connection(org, admin, {
         name: 'warehouse',
         description: 'The reporting database',
@@ -71,7 +79,12 @@ export function connectionSuite(factory: StorageFactory): void {
 
     it('keeps empty settings and no secrets as empty objects', async () => {
       const { org, admin } = await world();
-      const connection = await ctx.fx.connection(org, admin, { kind: 'filesystem', settings: {}, sealedSecrets: {}, description: null });
+      const connection = await ctx.fx.connection(org, admin, {
+        kind: 'filesystem',
+        settings: {},
+        sealedSecrets: {},
+        description: null,
+      });
       const found = (await ctx.storage.connections.findById(connection.id))!;
       expect(found.toState()).toEqual(connection.toState());
       expect(found.settings).toEqual({});
@@ -106,11 +119,19 @@ export function connectionSuite(factory: StorageFactory): void {
     it('returns copies and saves changes on update (rename, description, settings, rotated secrets)', async () => {
       const { org, admin } = await world();
       const editor = await ctx.fx.memberUser(org, { role: 'admin' });
-      const connection = await ctx.fx.connection(org, admin, { name: 'before', sealedSecrets: { password: 'old', token: 'kept' } });
+      const connection = await ctx.fx.connection(org, admin, {
+        name: 'before',
+        sealedSecrets: { password: 'old', token: 'kept' },
+      });
       const loaded = (await ctx.storage.connections.findById(connection.id))!;
       loaded.rename('after', editor.id, at(2));
       loaded.describe('now described', editor.id, at(2));
-      loaded.reconfigure({ host: 'other.example.test', port: 6543, extra: { list: [1, 2, 3] } }, { password: 'new', token: null, headers: 'sealed-headers' }, editor.id, at(3));
+      loaded.reconfigure(
+        { host: 'other.example.test', port: 6543, extra: { list: [1, 2, 3] } },
+        { password: 'new', token: null, headers: 'sealed-headers' },
+        editor.id,
+        at(3),
+      );
       expect((await ctx.storage.connections.findById(connection.id))!.name).toBe('before');
       await ctx.storage.connections.update(loaded);
       const saved = (await ctx.storage.connections.findById(connection.id))!;
@@ -192,11 +213,22 @@ export function connectionSuite(factory: StorageFactory): void {
         const { org, admin } = await world();
         orgId = org.id;
         const alpha = await ctx.fx.connection(org, admin, { name: 'alpha', kind: 'postgres', now: at(1) });
-        const beta = await ctx.fx.connection(org, admin, { name: 'beta', kind: 'webhook', settings: { url: 'https://example.test' }, now: at(2) });
+        const beta = await ctx.fx.connection(org, admin, {
+          name: 'beta',
+          kind: 'webhook',
+          settings: { url: 'https://example.test' },
+          now: at(2),
+        });
         beta.describe('changed', admin.id, at(9));
         await ctx.storage.connections.update(beta);
         const gamma = await ctx.fx.connection(org, admin, { name: 'gamma', kind: 'postgres', now: at(2) });
-        const delta = await ctx.fx.connection(org, admin, { name: 'delta_x', kind: 'filesystem', settings: { path: 'in' }, sealedSecrets: {}, now: at(3, 3) });
+        const delta = await ctx.fx.connection(org, admin, {
+          name: 'delta_x',
+          kind: 'filesystem',
+          settings: { path: 'in' },
+          sealedSecrets: {},
+          now: at(3, 3),
+        });
         all = [alpha, beta, gamma, delta];
         const other = await world();
         otherOrgId = other.org.id;
@@ -253,25 +285,37 @@ export function connectionSuite(factory: StorageFactory): void {
         expect(await names(f('createdAt', 'gte', at(2)))).toEqual(['beta', 'delta_x', 'gamma']);
         expect(await names(f('updatedAt', 'gt', at(3, 3)))).toEqual(['beta']);
         expect(await names(f('updatedAt', 'in', [at(1), at(2)]))).toEqual(['alpha', 'gamma']);
-        expect(nameSet((await list({ logical: 'or', filters: [f('kind', 'equals', 'webhook'), f('name', 'equals', 'alpha')] })).items)).toEqual([
-          'alpha',
-          'beta',
-        ]);
-        expect(nameSet((await list({ logical: 'or', filters: [], required: [f('kind', 'equals', 'postgres')] })).items)).toEqual(['alpha', 'gamma']);
+        expect(
+          nameSet(
+            (await list({ logical: 'or', filters: [f('kind', 'equals', 'webhook'), f('name', 'equals', 'alpha')] }))
+              .items,
+          ),
+        ).toEqual(['alpha', 'beta']);
+        expect(
+          nameSet((await list({ logical: 'or', filters: [], required: [f('kind', 'equals', 'postgres')] })).items),
+        ).toEqual(['alpha', 'gamma']);
       });
 
       for (const field of CONNECTION_SORTS)
         for (const direction of ['asc', 'desc'] as const)
           it(`sorts by ${field} ${direction}, then id`, async () => {
             const sort: SortKey<ConnectionSort>[] = [{ field, direction }];
-            const want = expectedOrder(all.map((c) => c.toState()), sort, (c, k) => c[k as keyof typeof c] as string | number | Date);
+            const want = expectedOrder(
+              all.map((c) => c.toState()),
+              sort,
+              (c, k) => c[k as keyof typeof c] as string | number | Date,
+            );
             expect((await list({ sort })).items.map((c) => c.id)).toEqual(want);
           });
 
       it('pages with the exact total', async () => {
         const sort: SortKey<ConnectionSort>[] = [{ field: 'name', direction: 'asc' }];
-        expect((await list({ sort, page: { page: 1, size: 3 } }))).toMatchObject({ total: 4 });
-        expect((await list({ sort, page: { page: 1, size: 3 } })).items.map((c) => c.name)).toEqual(['alpha', 'beta', 'delta_x']);
+        expect(await list({ sort, page: { page: 1, size: 3 } })).toMatchObject({ total: 4 });
+        expect((await list({ sort, page: { page: 1, size: 3 } })).items.map((c) => c.name)).toEqual([
+          'alpha',
+          'beta',
+          'delta_x',
+        ]);
         const p2 = await list({ sort, page: { page: 2, size: 3 } });
         expect([p2.total, p2.items.map((c) => c.name)]).toEqual([4, ['gamma']]);
         expect(await list({ sort, page: { page: 3, size: 3 } })).toEqual({ items: [], total: 4 });
@@ -294,10 +338,21 @@ export function connectionSuite(factory: StorageFactory): void {
         expect(wf.definition.source!.connection).toBe(db.id);
         const found = (await ctx.storage.workflows.findById(wf.id))!;
         expect(found.toState()).toEqual(wf.toState());
-        expect(found.definition.source).toEqual({ connector: 'postgres', connection: db.id, settings: { table: 'orders', batch: { size: 100 } } });
+        expect(found.definition.source).toEqual({
+          connector: 'postgres',
+          connection: db.id,
+          settings: { table: 'orders', batch: { size: 100 } },
+        });
         expect(found.definition.destination).toEqual({ connector: 'webhook', connection: hook.id, settings: {} });
 
-        found.redefine({ source: { connector: 'postgres', connection: hook.id, settings: { query: 'select 1' } }, destination: { connector: 'none', settings: {} } }, admin.id, at(5));
+        found.redefine(
+          {
+            source: { connector: 'postgres', connection: hook.id, settings: { query: 'select 1' } },
+            destination: { connector: 'none', settings: {} },
+          },
+          admin.id,
+          at(5),
+        );
         await ctx.storage.workflows.update(found);
         const saved = (await ctx.storage.workflows.findById(wf.id))!;
         expect(saved.toState()).toEqual(found.toState());
@@ -329,10 +384,16 @@ export function connectionSuite(factory: StorageFactory): void {
           },
           now: at(3),
         });
-        await ctx.fx.workflow(org, admin, { definition: { source: { connector: 'postgres', connection: otherConn.id, settings: {} } } });
-        await ctx.fx.workflow(org, admin, { definition: { source: { connector: 'inline', settings: { connection: conn.id } } } });
+        await ctx.fx.workflow(org, admin, {
+          definition: { source: { connector: 'postgres', connection: otherConn.id, settings: {} } },
+        });
+        await ctx.fx.workflow(org, admin, {
+          definition: { source: { connector: 'inline', settings: { connection: conn.id } } },
+        });
         // Another org's workflow naming the same id is never listed for this org.
-        await ctx.fx.workflow(other.org, other.admin, { definition: { source: { connector: 'postgres', connection: conn.id, settings: {} } } });
+        await ctx.fx.workflow(other.org, other.admin, {
+          definition: { source: { connector: 'postgres', connection: conn.id, settings: {} } },
+        });
 
         const found = await ctx.storage.workflows.listByConnection(org.id, conn.id);
         expect(idSet(found)).toEqual(idSet([bySource, byDestination, byBoth]));
@@ -345,7 +406,9 @@ export function connectionSuite(factory: StorageFactory): void {
         // Pointing it elsewhere drops it from the list.
         bySource.redefine({ source: { connector: 'postgres', connection: unused.id, settings: {} } }, admin.id, at(4));
         await ctx.storage.workflows.update(bySource);
-        expect(idSet(await ctx.storage.workflows.listByConnection(org.id, conn.id))).toEqual(idSet([byDestination, byBoth]));
+        expect(idSet(await ctx.storage.workflows.listByConnection(org.id, conn.id))).toEqual(
+          idSet([byDestination, byBoth]),
+        );
         expect(idSet(await ctx.storage.workflows.listByConnection(org.id, unused.id))).toEqual([bySource.id]);
       });
 
@@ -354,20 +417,29 @@ export function connectionSuite(factory: StorageFactory): void {
         const other = await world();
         const conn = await ctx.fx.connection(org, admin);
         const inlineSource = await ctx.fx.workflow(org, admin, {
-          definition: { source: { connector: 'postgres', settings: { connectionString: 'postgres://u:p@h/db', table: 't' } } },
+          definition: {
+            source: { connector: 'postgres', settings: { connectionString: 'postgres://u:p@h/db', table: 't' } },
+          },
           now: at(3),
         });
         const inlineDestination = await ctx.fx.workflow(other.org, other.admin, {
           definition: {
             source: { connector: 'inline', settings: {} },
-            destination: { connector: 'webhook', settings: { url: 'https://example.test/hook', headers: { 'X-Key': 'k' } } },
+            destination: {
+              connector: 'webhook',
+              settings: { url: 'https://example.test/hook', headers: { 'X-Key': 'k' } },
+            },
           },
           now: at(1),
         });
         // Source names a connection but the destination still has an inline URL: listed.
         const mixed = await ctx.fx.workflow(org, admin, {
           definition: {
-            source: { connector: 'postgres', connection: conn.id, settings: { connectionString: 'leftover', table: 't' } },
+            source: {
+              connector: 'postgres',
+              connection: conn.id,
+              settings: { connectionString: 'leftover', table: 't' },
+            },
             destination: { connector: 'webhook', settings: { url: 'https://example.test/other' } },
           },
           now: at(2),
@@ -375,34 +447,51 @@ export function connectionSuite(factory: StorageFactory): void {
         // Keys on sides that name a connection, nested keys, other keys, and no settings: not listed.
         const skipped = [
           await ctx.fx.workflow(org, admin, {
-            definition: { source: { connector: 'postgres', connection: conn.id, settings: { connectionString: 'x', table: 't' } } },
+            definition: {
+              source: { connector: 'postgres', connection: conn.id, settings: { connectionString: 'x', table: 't' } },
+            },
             now: at(0),
           }),
           await ctx.fx.workflow(org, admin, {
-            definition: { source: { connector: 'postgres', settings: { options: { connectionString: 'nested' }, table: 't' } } },
+            definition: {
+              source: { connector: 'postgres', settings: { options: { connectionString: 'nested' }, table: 't' } },
+            },
             now: at(0),
           }),
           await ctx.fx.workflow(other.org, other.admin, {
-            definition: { source: { connector: 'filesystem', settings: { path: 'in', urls: ['https://a'] } }, destination: { connector: 'none', settings: {} } },
+            definition: {
+              source: { connector: 'filesystem', settings: { path: 'in', urls: ['https://a'] } },
+              destination: { connector: 'none', settings: {} },
+            },
             now: at(0),
           }),
           await ctx.fx.workflow(other.org, other.admin, { definition: {}, now: at(0) }),
         ];
 
         const mine = new Set([inlineSource, inlineDestination, mixed, ...skipped].map((w) => w.id));
-        const found = (await ctx.storage.workflows.listWithSettingKeys(['connectionString', 'url', 'headers'])).filter((w) => mine.has(w.id));
+        const found = (await ctx.storage.workflows.listWithSettingKeys(['connectionString', 'url', 'headers'])).filter(
+          (w) => mine.has(w.id),
+        );
         expect(found.map((w) => w.id)).toEqual([inlineDestination.id, mixed.id, inlineSource.id]);
         expect(found[0]!.toState()).toEqual(inlineDestination.toState());
 
         const onlyUrl = (await ctx.storage.workflows.listWithSettingKeys(['url'])).filter((w) => mine.has(w.id));
         expect(onlyUrl.map((w) => w.id)).toEqual([inlineDestination.id, mixed.id]);
-        expect((await ctx.storage.workflows.listWithSettingKeys(['no-such-key'])).filter((w) => mine.has(w.id))).toEqual([]);
+        expect(
+          (await ctx.storage.workflows.listWithSettingKeys(['no-such-key'])).filter((w) => mine.has(w.id)),
+        ).toEqual([]);
         expect(await ctx.storage.workflows.listWithSettingKeys([])).toEqual([]);
 
         // Once converted (the side names a connection, the keys are gone), it is no longer listed.
-        inlineSource.redefine({ source: { connector: 'postgres', connection: conn.id, settings: { table: 't' } } }, admin.id, at(5));
+        inlineSource.redefine(
+          { source: { connector: 'postgres', connection: conn.id, settings: { table: 't' } } },
+          admin.id,
+          at(5),
+        );
         await ctx.storage.workflows.update(inlineSource);
-        const after = (await ctx.storage.workflows.listWithSettingKeys(['connectionString', 'url', 'headers'])).filter((w) => mine.has(w.id));
+        const after = (await ctx.storage.workflows.listWithSettingKeys(['connectionString', 'url', 'headers'])).filter(
+          (w) => mine.has(w.id),
+        );
         expect(after.map((w) => w.id)).toEqual([inlineDestination.id, mixed.id]);
       });
     });

@@ -1,10 +1,19 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { FILE_HISTORY_SORTS, FileHistory, type FileHistoryField, type FileHistoryQuery, type FileHistorySort, type Filter, type SortKey } from '@pipewright/core';
+import {
+  FILE_HISTORY_SORTS,
+  FileHistory,
+  type FileHistoryField,
+  type FileHistoryQuery,
+  type FileHistorySort,
+  type Filter,
+  type SortKey,
+} from '@pipewright/core';
 import { at, uuid } from '../fixtures.js';
 import { expectConflict, expectedOrder } from '../expectations.js';
 import { useStorage, type StorageFactory } from '../harness.js';
 
-const f = (field: FileHistoryField, op: Filter['op'], value?: Filter['value']): Filter<FileHistoryField> => (value === undefined ? { field, op } : { field, op, value });
+const f = (field: FileHistoryField, op: Filter['op'], value?: Filter['value']): Filter<FileHistoryField> =>
+  value === undefined ? { field, op } : { field, op, value };
 
 /** File histories: lookups, uniqueness, filters, sorting, delete and deleteMatching. */
 export function fileHistorySuite(factory: StorageFactory): void {
@@ -76,7 +85,13 @@ export function fileHistorySuite(factory: StorageFactory): void {
         wfId = wf.id;
         all = [
           await ctx.fx.fileHistory(wf, { filePath: 'in/a.csv', cacheKey: 'k-a', now: at(1) }),
-          await ctx.fx.fileHistory(wf, { filePath: 'in/b_1.csv', cacheKey: 'k-b', status: 'ERROR', moreExecutions: 2, now: at(2) }),
+          await ctx.fx.fileHistory(wf, {
+            filePath: 'in/b_1.csv',
+            cacheKey: 'k-b',
+            status: 'ERROR',
+            moreExecutions: 2,
+            now: at(2),
+          }),
           await ctx.fx.fileHistory(wf, { filePath: 'in/c%2.csv', cacheKey: 'k-c', moreExecutions: 1, now: at(2) }),
           await ctx.fx.fileHistory(wf, { filePath: 'out/c.json', cacheKey: 'k-d', status: 'ERROR', now: at(4, 9) }),
         ];
@@ -84,7 +99,14 @@ export function fileHistorySuite(factory: StorageFactory): void {
         await ctx.fx.fileHistory(await workflow(), { filePath: 'in/a.csv', cacheKey: 'k-a' });
       });
 
-      const list = (q: Partial<FileHistoryQuery>) => ctx.storage.fileHistories.list(wfId, { filters: [], logical: 'and', sort: [], page: { page: 1, size: 50 }, ...q });
+      const list = (q: Partial<FileHistoryQuery>) =>
+        ctx.storage.fileHistories.list(wfId, {
+          filters: [],
+          logical: 'and',
+          sort: [],
+          page: { page: 1, size: 50 },
+          ...q,
+        });
       const paths = async (...filters: Filter<FileHistoryField>[]) => {
         const page = await list({ filters });
         expect(page.total).toBe(page.items.length);
@@ -108,11 +130,18 @@ export function fileHistorySuite(factory: StorageFactory): void {
         expect(await paths(f('cacheKey', 'equals', 'k-b'))).toEqual(['in/b_1.csv']);
         expect(await paths(f('cacheKey', 'notoneof', ['k-a', 'k-b']))).toEqual(['in/c%2.csv', 'out/c.json']);
         expect(await paths(f('id', 'equals', ids['out/c.json']!))).toEqual(['out/c.json']);
-        expect(await paths(f('createdAt', 'in', [at(2), at(4, 9)]))).toEqual(['in/b_1.csv', 'in/c%2.csv', 'out/c.json']);
+        expect(await paths(f('createdAt', 'in', [at(2), at(4, 9)]))).toEqual([
+          'in/b_1.csv',
+          'in/c%2.csv',
+          'out/c.json',
+        ]);
         expect(await paths(f('createdAt', 'equals', at(4, 9)))).toEqual(['out/c.json']);
         expect(await paths(f('updatedAt', 'lt', at(2)))).toEqual(['in/a.csv']);
         expect(await paths(f('status', 'equals', 'ERROR'), f('filePath', 'startswith', 'in/'))).toEqual(['in/b_1.csv']);
-        const or = await list({ logical: 'or', filters: [f('cacheKey', 'equals', 'k-a'), f('cacheKey', 'equals', 'k-d')] });
+        const or = await list({
+          logical: 'or',
+          filters: [f('cacheKey', 'equals', 'k-a'), f('cacheKey', 'equals', 'k-d')],
+        });
         expect(or.items.map((h) => h.filePath).sort()).toEqual(['in/a.csv', 'out/c.json']);
       });
 
@@ -120,7 +149,11 @@ export function fileHistorySuite(factory: StorageFactory): void {
         for (const direction of ['asc', 'desc'] as const)
           it(`sorts by ${field} ${direction}, then id`, async () => {
             const sort: SortKey<FileHistorySort>[] = [{ field, direction }];
-            const want = expectedOrder(all.map((h) => h.toState()), sort, (h, k) => h[k as keyof typeof h] as string | number | Date);
+            const want = expectedOrder(
+              all.map((h) => h.toState()),
+              sort,
+              (h, k) => h[k as keyof typeof h] as string | number | Date,
+            );
             expect((await list({ sort })).items.map((h) => h.id)).toEqual(want);
           });
 
@@ -151,9 +184,22 @@ export function fileHistorySuite(factory: StorageFactory): void {
       await ctx.fx.fileHistory(wf, { filePath: 'out/3.csv', status: 'COMPLETED' });
       await ctx.fx.fileHistory(wf, { filePath: 'out/4.csv', status: 'ERROR' });
       const kept = await ctx.fx.fileHistory(other, { filePath: 'in/1.csv', status: 'ERROR' });
-      const count = async () => (await ctx.storage.fileHistories.list(wf.id, { filters: [], logical: 'and', sort: [], page: { page: 1, size: 10 } })).total;
+      const count = async () =>
+        (
+          await ctx.storage.fileHistories.list(wf.id, {
+            filters: [],
+            logical: 'and',
+            sort: [],
+            page: { page: 1, size: 10 },
+          })
+        ).total;
 
-      expect(await ctx.storage.fileHistories.deleteMatching(wf.id, [f('status', 'equals', 'COMPLETED'), f('filePath', 'startswith', 'in/')])).toBe(1);
+      expect(
+        await ctx.storage.fileHistories.deleteMatching(wf.id, [
+          f('status', 'equals', 'COMPLETED'),
+          f('filePath', 'startswith', 'in/'),
+        ]),
+      ).toBe(1);
       expect(await count()).toBe(3);
       expect(await ctx.storage.fileHistories.deleteMatching(wf.id, [f('status', 'equals', 'ERROR')])).toBe(2);
       expect(await count()).toBe(1);

@@ -28,7 +28,13 @@ export function organizationSuite(factory: StorageFactory): void {
       const admin = await ctx.fx.memberUser(org, { role: 'admin' });
       const member = await ctx.fx.memberUser(org);
       const outsider = await ctx.fx.memberUser(other, { role: 'admin' });
-      const found = await ctx.storage.users.findByIdsWithRole(org.id, [admin.id, member.id, outsider.id, uuid(), admin.id]);
+      const found = await ctx.storage.users.findByIdsWithRole(org.id, [
+        admin.id,
+        member.id,
+        outsider.id,
+        uuid(),
+        admin.id,
+      ]);
       const byId = new Map(found.map((f) => [f.user.id, f]));
       expect(found).toHaveLength(3);
       expect(byId.get(admin.id)!.role).toBe('admin');
@@ -40,7 +46,12 @@ export function organizationSuite(factory: StorageFactory): void {
 
     it('rejects a second organization with the same slug', async () => {
       const org = await ctx.fx.org();
-      const twin = Organization.create({ id: uuid(), seq: await ctx.storage.organizations.nextSeq(), slug: org.slug, now: at(0) });
+      const twin = Organization.create({
+        id: uuid(),
+        seq: await ctx.storage.organizations.nextSeq(),
+        slug: org.slug,
+        now: at(0),
+      });
       await expectConflict(ctx.storage.organizations.insert(twin), 'slug');
       expect(await ctx.storage.organizations.findById(twin.id)).toBeNull();
     });
@@ -56,7 +67,7 @@ export function organizationSuite(factory: StorageFactory): void {
       expect(saved.toState()).toEqual(loaded.toState());
     });
 
-    it('saves an organization\'s limit on concurrent runs and lists those that have one', async () => {
+    it("saves an organization's limit on concurrent runs and lists those that have one", async () => {
       const limited = await ctx.fx.org();
       const free = await ctx.fx.org();
       expect((await ctx.storage.organizations.findById(limited.id))!.maxConcurrentRuns).toBeNull();
@@ -65,7 +76,9 @@ export function organizationSuite(factory: StorageFactory): void {
       const saved = (await ctx.storage.organizations.findById(limited.id))!;
       expect(saved.maxConcurrentRuns).toBe(3);
       expect(saved.toState()).toEqual(limited.toState());
-      const listed = (await ctx.storage.organizations.listWithRunLimit()).filter((o) => o.id === limited.id || o.id === free.id);
+      const listed = (await ctx.storage.organizations.listWithRunLimit()).filter(
+        (o) => o.id === limited.id || o.id === free.id,
+      );
       expect(listed.map((o) => [o.id, o.maxConcurrentRuns])).toEqual([[limited.id, 3]]);
       limited.limitConcurrentRuns(null, at(7));
       await ctx.storage.organizations.update(limited);
@@ -85,7 +98,13 @@ export function organizationSuite(factory: StorageFactory): void {
 
     it('rejects a second user with the same email', async () => {
       const user = await ctx.fx.user();
-      const twin = User.create({ id: uuid(), seq: await ctx.storage.users.nextSeq(), email: user.email, passwordHash: null, now: at(0) });
+      const twin = User.create({
+        id: uuid(),
+        seq: await ctx.storage.users.nextSeq(),
+        email: user.email,
+        passwordHash: null,
+        now: at(0),
+      });
       await expectConflict(ctx.storage.users.insert(twin), 'email');
       expect(await ctx.storage.users.findById(twin.id)).toBeNull();
     });
@@ -108,14 +127,19 @@ export function organizationSuite(factory: StorageFactory): void {
       const user = await ctx.fx.user();
       expect(await ctx.storage.memberships.find(org.id, user.id)).toBeNull();
       await ctx.storage.memberships.upsert({ orgId: org.id, userId: user.id, role: 'member', createdAt: at(1) });
-      expect(await ctx.storage.memberships.find(org.id, user.id)).toEqual({ orgId: org.id, userId: user.id, role: 'member', createdAt: at(1) });
+      expect(await ctx.storage.memberships.find(org.id, user.id)).toEqual({
+        orgId: org.id,
+        userId: user.id,
+        role: 'member',
+        createdAt: at(1),
+      });
       await ctx.storage.memberships.upsert({ orgId: org.id, userId: user.id, role: 'admin', createdAt: at(1) });
       expect((await ctx.storage.memberships.find(org.id, user.id))?.role).toBe('admin');
       await ctx.storage.memberships.remove(org.id, user.id);
       expect(await ctx.storage.memberships.find(org.id, user.id)).toBeNull();
     });
 
-    it('lists the organizations of a user with their role, ordered by slug', async () => {
+    it('lists the organizations of a user with their role, by slug when joined at the same time', async () => {
       const user = await ctx.fx.user();
       const m = await ctx.fx.org({ slug: unique('mm') });
       const z = await ctx.fx.org({ slug: unique('zz') });

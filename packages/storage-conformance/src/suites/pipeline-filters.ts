@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Schedule, type Filter, type Pipeline, type PipelineField, type PipelineQuery, type User, type Workflow } from '@pipewright/core';
+import {
+  Schedule,
+  type Filter,
+  type Pipeline,
+  type PipelineField,
+  type PipelineQuery,
+  type User,
+  type Workflow,
+} from '@pipewright/core';
 import { adminView, at, type Fixtures } from '../fixtures.js';
 import { nameSet } from '../expectations.js';
 import { useStorage, type StorageFactory, type SuiteContext } from '../harness.js';
@@ -38,17 +46,74 @@ async function buildCatalog(fx: Fixtures): Promise<Catalog> {
     await fx.tag(org, ann, { name: 'green' }),
     await fx.tag(org, ann, { name: 'gold' }),
   ];
-  const alpha = await fx.pipeline(org, ann, wf1, { name: 'alpha', type: 'ETL', description: 'First one', schedule: Schedule.cron('0 1 * * *'), tags: [red!, blue!], now: at(1) });
-  const bravo = await fx.pipeline(org, bob, wf1, { name: 'bravo', type: 'TASK', enabled: false, tags: [red!], now: at(2) });
-  const charlie = await fx.pipeline(org, ann, wf1, { name: 'charlie', type: 'DEFAULT', description: 'Has 100% and under_score', schedule: Schedule.period('1h'), now: at(3, 7) });
-  const delta = await fx.pipeline(org, cat, wf2, { name: 'delta', type: 'ETL', description: 'plain', tags: [green!], now: at(4) });
-  const echo = await fx.pipeline(org, bob, wf2, { name: 'echo', type: 'APP', description: 'plain text', schedule: Schedule.cron('0 2 * * *'), tags: [gold!], now: at(5) });
-  const foxtrot = await fx.pipeline(org, cat, wf2, { name: 'foxtrot', type: 'DEFAULT', description: '', enabled: false, now: at(6) });
+  const alpha = await fx.pipeline(org, ann, wf1, {
+    name: 'alpha',
+    type: 'ETL',
+    description: 'First one',
+    schedule: Schedule.cron('0 1 * * *'),
+    tags: [red!, blue!],
+    now: at(1),
+  });
+  const bravo = await fx.pipeline(org, bob, wf1, {
+    name: 'bravo',
+    type: 'TASK',
+    enabled: false,
+    tags: [red!],
+    now: at(2),
+  });
+  const charlie = await fx.pipeline(org, ann, wf1, {
+    name: 'charlie',
+    type: 'DEFAULT',
+    description: 'Has 100% and under_score',
+    schedule: Schedule.period('1h'),
+    now: at(3, 7),
+  });
+  const delta = await fx.pipeline(org, cat, wf2, {
+    name: 'delta',
+    type: 'ETL',
+    description: 'plain',
+    tags: [green!],
+    now: at(4),
+  });
+  const echo = await fx.pipeline(org, bob, wf2, {
+    name: 'echo',
+    type: 'APP',
+    description: 'plain text',
+    schedule: Schedule.cron('0 2 * * *'),
+    tags: [gold!],
+    now: at(5),
+  });
+  const foxtrot = await fx.pipeline(org, cat, wf2, {
+    name: 'foxtrot',
+    type: 'DEFAULT',
+    description: '',
+    enabled: false,
+    now: at(6),
+  });
 
-  await fx.markLatestRun(alpha, await fx.run({ org, pipeline: alpha, status: 'COMPLETED', triggeredBy: bob.id, createdAt: at(10) }));
-  await fx.markLatestRun(bravo, await fx.run({ org, pipeline: bravo, status: 'ERROR', triggeredBy: ann.id, createdAt: at(20) }));
-  await fx.markLatestRun(delta, await fx.run({ org, pipeline: delta, status: 'COMPLETED', trigger: 'schedule', triggeredBy: null, createdAt: at(5) }));
-  await fx.markLatestRun(echo, await fx.run({ org, pipeline: echo, status: 'EXECUTING', triggeredBy: cat.id, createdAt: at(30) }));
+  await fx.markLatestRun(
+    alpha,
+    await fx.run({ org, pipeline: alpha, status: 'COMPLETED', triggeredBy: bob.id, createdAt: at(10) }),
+  );
+  await fx.markLatestRun(
+    bravo,
+    await fx.run({ org, pipeline: bravo, status: 'ERROR', triggeredBy: ann.id, createdAt: at(20) }),
+  );
+  await fx.markLatestRun(
+    delta,
+    await fx.run({
+      org,
+      pipeline: delta,
+      status: 'COMPLETED',
+      trigger: 'schedule',
+      triggeredBy: null,
+      createdAt: at(5),
+    }),
+  );
+  await fx.markLatestRun(
+    echo,
+    await fx.run({ org, pipeline: echo, status: 'EXECUTING', triggeredBy: cat.id, createdAt: at(30) }),
+  );
   delta.describe('plain', cat.id, at(50));
   await fx.storage.pipelines.update(delta);
 
@@ -63,7 +128,11 @@ async function buildCatalog(fx: Fixtures): Promise<Catalog> {
 const ALL = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const except = (...names: string[]) => ALL.filter((n) => !names.includes(n));
 
-type Case = [title: string, filters: (c: Catalog) => Filter<PipelineField>[], expected: string[] | ((c: Catalog) => string[])];
+type Case = [
+  title: string,
+  filters: (c: Catalog) => Filter<PipelineField>[],
+  expected: string[] | ((c: Catalog) => string[]),
+];
 
 const f = (field: PipelineField, op: Filter['op'], value?: Filter['value']): Filter<PipelineField> =>
   value === undefined ? { field, op } : { field, op, value };
@@ -86,7 +155,11 @@ const CASES: Record<string, Case[]> = {
     ['startswith', (c) => [f('id', 'startswith', c.pipelines.alpha!.id.slice(0, 13))], ['alpha']],
     ['endswith', (c) => [f('id', 'endswith', c.pipelines.alpha!.id.slice(-12))], ['alpha']],
     ['oneof', (c) => [f('id', 'oneof', [c.pipelines.alpha!.id, c.pipelines.bravo!.id])], ['alpha', 'bravo']],
-    ['notoneof', (c) => [f('id', 'notoneof', [c.pipelines.alpha!.id, c.pipelines.bravo!.id])], except('alpha', 'bravo')],
+    [
+      'notoneof',
+      (c) => [f('id', 'notoneof', [c.pipelines.alpha!.id, c.pipelines.bravo!.id])],
+      except('alpha', 'bravo'),
+    ],
     ['isempty', () => [f('id', 'isempty')], []],
     ['isnotempty', () => [f('id', 'isnotempty')], ALL],
   ],
@@ -95,9 +168,17 @@ const CASES: Record<string, Case[]> = {
     ['workflowId notequals', (c) => [f('workflowId', 'notequals', c.workflows.wf2.id)], ['alpha', 'bravo', 'charlie']],
     ['workflowId oneof', (c) => [f('workflowId', 'oneof', [c.workflows.wf1.id])], ['alpha', 'bravo', 'charlie']],
     ['workflowId notoneof', (c) => [f('workflowId', 'notoneof', [c.workflows.wf1.id])], ['delta', 'echo', 'foxtrot']],
-    ['workflowId startswith', (c) => [f('workflowId', 'startswith', c.workflows.wf1.id.slice(0, 18))], ['alpha', 'bravo', 'charlie']],
+    [
+      'workflowId startswith',
+      (c) => [f('workflowId', 'startswith', c.workflows.wf1.id.slice(0, 18))],
+      ['alpha', 'bravo', 'charlie'],
+    ],
     ['ownerId equals', (c) => [f('ownerId', 'equals', c.users.ann.id)], ['alpha', 'charlie']],
-    ['ownerId oneof', (c) => [f('ownerId', 'oneof', [c.users.bob.id, c.users.cat.id])], ['bravo', 'delta', 'echo', 'foxtrot']],
+    [
+      'ownerId oneof',
+      (c) => [f('ownerId', 'oneof', [c.users.bob.id, c.users.cat.id])],
+      ['bravo', 'delta', 'echo', 'foxtrot'],
+    ],
     ['ownerId isnotempty', () => [f('ownerId', 'isnotempty')], ALL],
   ],
   'seq (int)': [
@@ -108,7 +189,11 @@ const CASES: Record<string, Case[]> = {
     ['lt', (c) => [f('seq', 'lt', c.pipelines.charlie!.seq)], bySeq((s, c) => s < c.pipelines.charlie!.seq)],
     ['lte', (c) => [f('seq', 'lte', c.pipelines.charlie!.seq)], bySeq((s, c) => s <= c.pipelines.charlie!.seq)],
     ['oneof', (c) => [f('seq', 'oneof', [c.pipelines.alpha!.seq, c.pipelines.echo!.seq])], ['alpha', 'echo']],
-    ['notoneof', (c) => [f('seq', 'notoneof', [c.pipelines.alpha!.seq, c.pipelines.echo!.seq])], except('alpha', 'echo')],
+    [
+      'notoneof',
+      (c) => [f('seq', 'notoneof', [c.pipelines.alpha!.seq, c.pipelines.echo!.seq])],
+      except('alpha', 'echo'),
+    ],
     ['isempty', () => [f('seq', 'isempty')], []],
     ['isnotempty', () => [f('seq', 'isnotempty')], ALL],
   ],
@@ -128,13 +213,25 @@ const CASES: Record<string, Case[]> = {
   'description (nullable string)': [
     ['equals', () => [f('description', 'equals', 'plain')], ['delta']],
     ['equals is case-sensitive', () => [f('description', 'equals', 'PLAIN')], []],
-    ['notequals does not match NULL', () => [f('description', 'notequals', 'plain')], ['alpha', 'charlie', 'echo', 'foxtrot']],
+    [
+      'notequals does not match NULL',
+      () => [f('description', 'notequals', 'plain')],
+      ['alpha', 'charlie', 'echo', 'foxtrot'],
+    ],
     ['contains', () => [f('description', 'contains', 'PLAIN')], ['delta', 'echo']],
-    ['notcontains does not match NULL', () => [f('description', 'notcontains', 'plain')], ['alpha', 'charlie', 'foxtrot']],
+    [
+      'notcontains does not match NULL',
+      () => [f('description', 'notcontains', 'plain')],
+      ['alpha', 'charlie', 'foxtrot'],
+    ],
     ['startswith', () => [f('description', 'startswith', 'first')], ['alpha']],
     ['endswith', () => [f('description', 'endswith', 'TEXT')], ['echo']],
     ['oneof', () => [f('description', 'oneof', ['plain', 'First one'])], ['alpha', 'delta']],
-    ['notoneof does not match NULL', () => [f('description', 'notoneof', ['plain'])], ['alpha', 'charlie', 'echo', 'foxtrot']],
+    [
+      'notoneof does not match NULL',
+      () => [f('description', 'notoneof', ['plain'])],
+      ['alpha', 'charlie', 'echo', 'foxtrot'],
+    ],
     ['isempty is IS NULL (the empty string is not empty)', () => [f('description', 'isempty')], ['bravo']],
     ['isnotempty', () => [f('description', 'isnotempty')], except('bravo')],
     ['contains % literally', () => [f('description', 'contains', '0%')], ['charlie']],
@@ -163,7 +260,11 @@ const CASES: Record<string, Case[]> = {
     ['notcontains', () => [f('user', 'notcontains', 'nn')], except('alpha', 'charlie')],
     ['startswith', () => [f('user', 'startswith', 'BO')], ['bravo', 'echo']],
     ['endswith', () => [f('user', 'endswith', 'at')], ['delta', 'foxtrot']],
-    ['oneof names and emails', (c) => [f('user', 'oneof', ['ann', c.users.cat.email])], ['alpha', 'charlie', 'delta', 'foxtrot']],
+    [
+      'oneof names and emails',
+      (c) => [f('user', 'oneof', ['ann', c.users.cat.email])],
+      ['alpha', 'charlie', 'delta', 'foxtrot'],
+    ],
     ['oneof ids', (c) => [f('user', 'oneof', [c.users.bob.id])], ['bravo', 'echo']],
     ['notoneof', (c) => [f('user', 'notoneof', [c.users.ann.name, c.users.ann.email])], except('alpha', 'charlie')],
     ['isempty', () => [f('user', 'isempty')], []],
@@ -174,7 +275,11 @@ const CASES: Record<string, Case[]> = {
     ['equals the email', (c) => [f('latestRunUser', 'equals', c.users.bob.email)], ['alpha']],
     ['equals the id', (c) => [f('latestRunUser', 'equals', c.users.bob.id)], ['alpha']],
     ['equals is case-sensitive', () => [f('latestRunUser', 'equals', 'BOB')], []],
-    ['notequals never matches pipelines without a run or user', () => [f('latestRunUser', 'notequals', 'bob')], ['alpha', 'bravo', 'echo']],
+    [
+      'notequals never matches pipelines without a run or user',
+      () => [f('latestRunUser', 'notequals', 'bob')],
+      ['alpha', 'bravo', 'echo'],
+    ],
     ['contains', () => [f('latestRunUser', 'contains', 'NN')], ['bravo']],
     ['notcontains', () => [f('latestRunUser', 'notcontains', 'o')], ['bravo', 'echo']],
     ['startswith', () => [f('latestRunUser', 'startswith', 'ca')], ['echo']],
@@ -184,9 +289,13 @@ const CASES: Record<string, Case[]> = {
     ['isempty', () => [f('latestRunUser', 'isempty')], []],
     ['isnotempty', () => [f('latestRunUser', 'isnotempty')], ['alpha', 'bravo', 'echo']],
   ],
-  'latestRunStatus': [
+  latestRunStatus: [
     ['equals', () => [f('latestRunStatus', 'equals', 'COMPLETED')], ['alpha', 'delta']],
-    ['notequals never matches pipelines without a run', () => [f('latestRunStatus', 'notequals', 'COMPLETED')], ['bravo', 'echo']],
+    [
+      'notequals never matches pipelines without a run',
+      () => [f('latestRunStatus', 'notequals', 'COMPLETED')],
+      ['bravo', 'echo'],
+    ],
     ['contains', () => [f('latestRunStatus', 'contains', 'let')], ['alpha', 'delta']],
     ['notcontains', () => [f('latestRunStatus', 'notcontains', 'ERR')], ['alpha', 'delta', 'echo']],
     ['startswith', () => [f('latestRunStatus', 'startswith', 'err')], ['bravo']],
@@ -244,7 +353,11 @@ const CASES: Record<string, Case[]> = {
     ['notoneof', () => [f('tags', 'notoneof', ['red'])], ['alpha', 'delta', 'echo']],
     ['isempty: no tags', () => [f('tags', 'isempty')], ['charlie', 'foxtrot']],
     ['isnotempty: at least one tag', () => [f('tags', 'isnotempty')], ['alpha', 'bravo', 'delta', 'echo']],
-    ['two conditions may be met by different tags', () => [f('tags', 'equals', 'red'), f('tags', 'equals', 'blue')], ['alpha']],
+    [
+      'two conditions may be met by different tags',
+      () => [f('tags', 'equals', 'red'), f('tags', 'equals', 'blue')],
+      ['alpha'],
+    ],
     ['two conditions no pipeline meets', () => [f('tags', 'equals', 'red'), f('tags', 'equals', 'green')], []],
   ],
   'search (name substring)': [
@@ -288,13 +401,19 @@ export function pipelineFilterSuite(factory: StorageFactory): void {
 
     describe('combination', () => {
       it('or', async () => {
-        expect(await names({ logical: 'or', filters: [f('name', 'equals', 'alpha'), f('name', 'equals', 'bravo')] })).toEqual(['alpha', 'bravo']);
+        expect(
+          await names({ logical: 'or', filters: [f('name', 'equals', 'alpha'), f('name', 'equals', 'bravo')] }),
+        ).toEqual(['alpha', 'bravo']);
       });
       it('and', async () => {
-        expect(await names({ logical: 'and', filters: [f('type', 'equals', 'ETL'), f('enabled', 'equals', true)] })).toEqual(['alpha', 'delta']);
+        expect(
+          await names({ logical: 'and', filters: [f('type', 'equals', 'ETL'), f('enabled', 'equals', true)] }),
+        ).toEqual(['alpha', 'delta']);
       });
       it('or over different tag conditions', async () => {
-        expect(await names({ logical: 'or', filters: [f('tags', 'equals', 'green'), f('tags', 'equals', 'gold')] })).toEqual(['delta', 'echo']);
+        expect(
+          await names({ logical: 'or', filters: [f('tags', 'equals', 'green'), f('tags', 'equals', 'gold')] }),
+        ).toEqual(['delta', 'echo']);
       });
       it('zero filters restrict nothing, with and or or', async () => {
         expect(await names({ logical: 'and', filters: [] })).toEqual(ALL);
@@ -310,10 +429,15 @@ export function pipelineFilterSuite(factory: StorageFactory): void {
         ).toEqual(['alpha']);
       });
       it('required filters apply alone when there are no filters', async () => {
-        expect(await names({ logical: 'or', filters: [], required: [f('type', 'equals', 'ETL')] })).toEqual(['alpha', 'delta']);
+        expect(await names({ logical: 'or', filters: [], required: [f('type', 'equals', 'ETL')] })).toEqual([
+          'alpha',
+          'delta',
+        ]);
       });
       it('every required filter must hold', async () => {
-        expect(await names({ required: [f('type', 'equals', 'ETL'), f('scheduled', 'equals', true)] })).toEqual(['alpha']);
+        expect(await names({ required: [f('type', 'equals', 'ETL'), f('scheduled', 'equals', true)] })).toEqual([
+          'alpha',
+        ]);
       });
     });
 
@@ -324,10 +448,20 @@ export function pipelineFilterSuite(factory: StorageFactory): void {
         const owner = await ctx.fx.memberUser(org);
         const wf = await ctx.fx.workflow(org, owner);
         orgId = org.id;
-        for (const name of ['x_y', 'xzy', 'x%y', 'xzy%', 'x\\y', 'xy\\', 'xy']) await ctx.fx.pipeline(org, owner, wf, { name });
+        for (const name of ['x_y', 'xzy', 'x%y', 'xzy%', 'x\\y', 'xy\\', 'xy'])
+          await ctx.fx.pipeline(org, owner, wf, { name });
       });
       const search = async (field: PipelineField, op: Filter['op'], value: string) =>
-        nameSet((await ctx.storage.pipelines.list(adminView(orgId), { filters: [f(field, op, value)], logical: 'and', sort: [], page: { page: 1, size: 50 } })).items);
+        nameSet(
+          (
+            await ctx.storage.pipelines.list(adminView(orgId), {
+              filters: [f(field, op, value)],
+              logical: 'and',
+              sort: [],
+              page: { page: 1, size: 50 },
+            })
+          ).items,
+        );
 
       it('_ in contains / startswith / notcontains', async () => {
         expect(await search('search', 'contains', '_')).toEqual(['x_y']);

@@ -33,7 +33,9 @@ export function pipelineStreamSuite(factory: StorageFactory): void {
       const shared = pipelines.find((p) => p.name === 'echo')!;
       shared.share([friend.id], false, owner.id, at(5));
       await ctx.storage.pipelines.update(shared);
-      expect(await collect(ctx.storage.pipelines.streamByName(userView(org.id, friend.id), { batchSize: 2 }))).toEqual(['echo']);
+      expect(await collect(ctx.storage.pipelines.streamByName(userView(org.id, friend.id), { batchSize: 2 }))).toEqual([
+        'echo',
+      ]);
       expect(await collect(ctx.storage.pipelines.streamByName(adminView(`not-a-uuid`)))).toEqual([]);
     });
   });

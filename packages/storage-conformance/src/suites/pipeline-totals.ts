@@ -32,12 +32,18 @@ export function pipelineTotalsSuite(factory: StorageFactory): void {
         }),
       ).rejects.toThrow('rolled back');
       expect(await totalOf(org.id)).toBe(4);
-      expect((await ctx.storage.pipelines.list(adminView(org.id), query({ page: { page: 3, size: 2 } }) as PipelineQuery)).total).toBe(4);
+      expect(
+        (await ctx.storage.pipelines.list(adminView(org.id), query({ page: { page: 3, size: 2 } }) as PipelineQuery))
+          .total,
+      ).toBe(4);
 
       // A member's total counts only what they see; a filter counts its matches.
       const friend = await ctx.fx.memberUser(org);
       expect((await ctx.storage.pipelines.list(userView(org.id, friend.id), firstPage)).total).toBe(0);
-      const named = query({ filters: [{ field: 'name', op: 'equals', value: made[1]!.name }], page: { page: 1, size: 1 } }) as PipelineQuery;
+      const named = query({
+        filters: [{ field: 'name', op: 'equals', value: made[1]!.name }],
+        page: { page: 1, size: 1 },
+      }) as PipelineQuery;
       expect((await ctx.storage.pipelines.list(adminView(org.id), named)).total).toBe(1);
     });
   });

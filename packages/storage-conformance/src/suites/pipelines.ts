@@ -32,7 +32,12 @@ export function pipelineSuite(factory: StorageFactory): void {
         now: at(3, 456),
       });
       expect((await ctx.storage.pipelines.findById(p.id))!.runTimeoutSeconds).toBe(900);
-      expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual({ maxAttempts: 4, backoffSeconds: 7, backoffMultiplier: 1.5, maxBackoffSeconds: 90 });
+      expect((await ctx.storage.pipelines.findById(p.id))!.retry.spec).toEqual({
+        maxAttempts: 4,
+        backoffSeconds: 7,
+        backoffMultiplier: 1.5,
+        maxBackoffSeconds: 90,
+      });
       expect(comparable((await ctx.storage.pipelines.findById(p.id))!.toState())).toEqual(comparable(p.toState()));
       expect(comparable((await ctx.storage.pipelines.findBySeq(p.seq))!.toState())).toEqual(comparable(p.toState()));
       expect(await ctx.storage.pipelines.findById(uuid())).toBeNull();
@@ -69,7 +74,11 @@ export function pipelineSuite(factory: StorageFactory): void {
       p.share([friend.id], true, owner.id, at(1));
       p.addTag(tag, owner.id, at(1));
       p.advanceCursor('2026-01-01T00:00:00.000Z');
-      p.configureRetry({ maxAttempts: 10, backoffSeconds: 3_600, backoffMultiplier: 2.25, maxBackoffSeconds: 86_400 }, owner.id, at(1));
+      p.configureRetry(
+        { maxAttempts: 10, backoffSeconds: 3_600, backoffMultiplier: 2.25, maxBackoffSeconds: 86_400 },
+        owner.id,
+        at(1),
+      );
       p.limitRunTime(120, owner.id, at(1));
       const run = await ctx.fx.run({ org, pipeline: p, status: 'EXECUTING', createdAt: at(1, 1) });
       p.recordRunStarted({ id: run.id, status: run.status, createdAt: run.createdAt });
@@ -99,12 +108,17 @@ export function pipelineSuite(factory: StorageFactory): void {
       const { org, owner, workflow } = await world();
       await ctx.fx.pipeline(org, owner, workflow, { name: 'taken' });
       const twin = await ctx.fx.buildPipeline(org, owner, workflow, { name: 'taken' });
-      await expectConflict(ctx.storage.pipelines.insert(twin), 'name');
+      // The conflict names the organization the name is taken in (dialects word it: ZenML's project).
+      expect(await expectConflict(ctx.storage.pipelines.insert(twin), 'name')).toMatchObject({
+        entity: 'pipeline',
+        value: 'taken',
+        orgId: org.id,
+      });
       expect(await ctx.storage.pipelines.findById(twin.id)).toBeNull();
 
       const free = await ctx.fx.pipeline(org, owner, workflow, { name: 'free' });
       free.rename('taken', owner.id, at(1));
-      await expectConflict(ctx.storage.pipelines.update(free), 'name');
+      expect(await expectConflict(ctx.storage.pipelines.update(free), 'name')).toMatchObject({ orgId: org.id });
       expect((await ctx.storage.pipelines.findById(free.id))!.name).toBe('free');
     });
 
@@ -142,7 +156,11 @@ export function pipelineSuite(factory: StorageFactory): void {
       const openRun = await ctx.fx.run({ org, pipeline: doomed, status: 'EXECUTING', createdAt: at(2) });
       const exec = ctx.fx.fileExecution(oldRun);
       await ctx.storage.fileExecutions.save(exec);
-      await ctx.storage.runLogs.append([ctx.fx.log(oldRun), ctx.fx.log(openRun), ctx.fx.log(oldRun, { fileExecutionId: exec.id })]);
+      await ctx.storage.runLogs.append([
+        ctx.fx.log(oldRun),
+        ctx.fx.log(openRun),
+        ctx.fx.log(oldRun, { fileExecutionId: exec.id }),
+      ]);
       const linked = await ctx.fx.buildRun({ org, pipeline: kept, status: 'COMPLETED' });
       linked.linkPipelines([doomed.id, kept.id], at(3));
       await ctx.storage.runs.insert(linked);
@@ -164,7 +182,18 @@ export function pipelineSuite(factory: StorageFactory): void {
       expect(await ctx.storage.apiKeys.findById(personalKey.id)).not.toBeNull();
       expect((await ctx.storage.tags.taggedCounts([tag.id])).get(tag.id)).toBe(1);
       expect((await ctx.storage.runs.findById(linked.id))!.linkedPipelineIds).toEqual([kept.id]);
-      expect(idSet((await ctx.storage.pipelines.list(adminView(org.id), { filters: [], logical: 'and', sort: [], page: { page: 1, size: 10 } })).items)).toEqual([kept.id]);
+      expect(
+        idSet(
+          (
+            await ctx.storage.pipelines.list(adminView(org.id), {
+              filters: [],
+              logical: 'and',
+              sort: [],
+              page: { page: 1, size: 10 },
+            })
+          ).items,
+        ),
+      ).toEqual([kept.id]);
       // The name is free again.
       await ctx.fx.pipeline(org, owner, workflow, { name: doomed.name });
     });
@@ -178,7 +207,10 @@ export function pipelineSuite(factory: StorageFactory): void {
       const b = await world();
       const cron = await ctx.fx.pipeline(a.org, a.owner, a.workflow, { schedule: Schedule.cron('0 * * * *') });
       const period = await ctx.fx.pipeline(b.org, b.owner, b.workflow, { schedule: Schedule.period('1h') });
-      const disabled = await ctx.fx.pipeline(a.org, a.owner, a.workflow, { schedule: Schedule.period('1h'), enabled: false });
+      const disabled = await ctx.fx.pipeline(a.org, a.owner, a.workflow, {
+        schedule: Schedule.period('1h'),
+        enabled: false,
+      });
       const unscheduled = await ctx.fx.pipeline(a.org, a.owner, a.workflow);
       const ids = (await ctx.storage.pipelines.listScheduled()).map((p) => p.id);
       expect(ids).toEqual(expect.arrayContaining([cron.id, period.id]));

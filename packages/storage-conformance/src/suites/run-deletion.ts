@@ -36,13 +36,20 @@ export function runDeletionSuite(factory: StorageFactory): void {
       const second = await ctx.fx.run({ org, pipeline, index: 12, status: 'COMPLETED' });
       const loose = await ctx.fx.run({ org, workflow, pipeline: null, status: 'COMPLETED' });
       const ids = async (filters: Parameters<typeof ctx.storage.runs.list>[1]['filters']) =>
-        (await ctx.storage.runs.list({ orgId: org.id, userId: owner.id, all: true }, { filters, logical: 'and', sort: [{ field: 'createdAt', direction: 'asc' }], page: { page: 1, size: 10 } })).items
+        (
+          await ctx.storage.runs.list(
+            { orgId: org.id, userId: owner.id, all: true },
+            { filters, logical: 'and', sort: [{ field: 'createdAt', direction: 'asc' }], page: { page: 1, size: 10 } },
+          )
+        ).items
           .map((r) => r.id)
           .sort();
       expect(await ids([{ field: 'name', op: 'equals', value: 'nightly-load-12' }])).toEqual([second.id]);
       expect(await ids([{ field: 'name', op: 'contains', value: 'LOAD-1' }])).toEqual([first.id, second.id].sort());
       expect(await ids([{ field: 'name', op: 'equals', value: `run-${loose.seq}` }])).toEqual([loose.id]);
-      expect(await ids([{ field: 'pipelineName', op: 'startswith', value: 'nightly' }])).toEqual([first.id, second.id].sort());
+      expect(await ids([{ field: 'pipelineName', op: 'startswith', value: 'nightly' }])).toEqual(
+        [first.id, second.id].sort(),
+      );
       expect(await ids([{ field: 'pipelineName', op: 'isempty' }])).toEqual([loose.id]);
     });
   });

@@ -18,14 +18,23 @@ export function runLogSuite(factory: StorageFactory): void {
     }
 
     /** Expected order: time ascending, then id ascending. */
-    const ordered = (logs: RunLog[]) => [...logs].sort((a, b) => a.time.getTime() - b.time.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((l) => l.id);
+    const ordered = (logs: RunLog[]) =>
+      [...logs]
+        .sort((a, b) => a.time.getTime() - b.time.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((l) => l.id);
 
     it('appends a batch and lists a run’s lines by time then id, with every field', async () => {
       const { run, other } = await twoRuns();
       const exec = ctx.fx.fileExecution(run);
       await ctx.storage.fileExecutions.save(exec);
       const logs = [
-        ctx.fx.log(run, { time: at(3), level: 'ERROR', stage: 'Transformation', message: 'bad "row" ✗', fileExecutionId: exec.id }),
+        ctx.fx.log(run, {
+          time: at(3),
+          level: 'ERROR',
+          stage: 'Transformation',
+          message: 'bad "row" ✗',
+          fileExecutionId: exec.id,
+        }),
         ctx.fx.log(run, { time: at(1, 1), level: 'DEBUG' }),
         ctx.fx.log(run, { time: at(2), level: 'INFO' }),
         ctx.fx.log(run, { time: at(2), level: 'WARN' }),
@@ -42,10 +51,14 @@ export function runLogSuite(factory: StorageFactory): void {
 
     it('keeps levels at or above minLevel', async () => {
       const { run } = await twoRuns();
-      const logs = (['DEBUG', 'INFO', 'WARN', 'ERROR'] as const).map((level, i) => ctx.fx.log(run, { level, time: at(i) }));
+      const logs = (['DEBUG', 'INFO', 'WARN', 'ERROR'] as const).map((level, i) =>
+        ctx.fx.log(run, { level, time: at(i) }),
+      );
       await ctx.storage.runLogs.append(logs);
       const levels = async (minLevel?: RunLog['level']) =>
-        (await ctx.storage.runLogs.list(run.id, minLevel ? { minLevel } : {}, { page: 1, size: 50 })).items.map((l) => l.level);
+        (await ctx.storage.runLogs.list(run.id, minLevel ? { minLevel } : {}, { page: 1, size: 50 })).items.map(
+          (l) => l.level,
+        );
       expect(await levels()).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
       expect(await levels('DEBUG')).toEqual(['DEBUG', 'INFO', 'WARN', 'ERROR']);
       expect(await levels('INFO')).toEqual(['INFO', 'WARN', 'ERROR']);
@@ -75,9 +88,12 @@ export function runLogSuite(factory: StorageFactory): void {
 
     it('pages log lines with the exact total', async () => {
       const { run } = await twoRuns();
-      const logs = Array.from({ length: 7 }, (_, i) => ctx.fx.log(run, { time: at(i), level: i % 2 ? 'WARN' : 'INFO' }));
+      const logs = Array.from({ length: 7 }, (_, i) =>
+        ctx.fx.log(run, { time: at(i), level: i % 2 ? 'WARN' : 'INFO' }),
+      );
       await ctx.storage.runLogs.append(logs);
-      const page = (n: number, minLevel?: RunLog['level']) => ctx.storage.runLogs.list(run.id, minLevel ? { minLevel } : {}, { page: n, size: 3 });
+      const page = (n: number, minLevel?: RunLog['level']) =>
+        ctx.storage.runLogs.list(run.id, minLevel ? { minLevel } : {}, { page: n, size: 3 });
       expect((await page(1)).items.map((l) => l.id)).toEqual(logs.slice(0, 3).map((l) => l.id));
       const third = await page(3);
       expect([third.total, third.items.map((l) => l.id)]).toEqual([7, [logs[6]!.id]]);
@@ -92,7 +108,13 @@ export function runLogSuite(factory: StorageFactory): void {
       const first = ctx.fx.fileExecution(run, { createdAt: at(1, 500), executionTimeMs: 42 });
       const third = ctx.fx.fileExecution(run, { createdAt: at(3), status: 'SKIPPED' });
       for (const e of [second, first, third, ctx.fx.fileExecution(other)]) await ctx.storage.fileExecutions.save(e);
-      const done = { ...second, status: 'ERROR' as const, error: 'failed to parse', executionTimeMs: 1200, updatedAt: at(5) };
+      const done = {
+        ...second,
+        status: 'ERROR' as const,
+        error: 'failed to parse',
+        executionTimeMs: 1200,
+        updatedAt: at(5),
+      };
       await ctx.storage.fileExecutions.save(done);
       const all = await ctx.storage.fileExecutions.listByRun(run.id, { page: 1, size: 10 });
       expect(all.total).toBe(3);

@@ -1,5 +1,17 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { RUN_SORTS, type Filter, type Run, type RunField, type RunQuery, type RunState, type SortKey, type RunSort, type User, type Pipeline, type Workflow } from '@pipewright/core';
+import {
+  RUN_SORTS,
+  type Filter,
+  type Run,
+  type RunField,
+  type RunQuery,
+  type RunState,
+  type SortKey,
+  type RunSort,
+  type User,
+  type Pipeline,
+  type Workflow,
+} from '@pipewright/core';
 import { adminView, at } from '../fixtures.js';
 import { expectedOrder } from '../expectations.js';
 import { useStorage, type StorageFactory } from '../harness.js';
@@ -24,7 +36,8 @@ interface Catalog {
 type Label = 'r1' | 'r2' | 'r3' | 'r4' | 'r5' | 'r6';
 const ALL: Label[] = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
 const except = (...l: Label[]) => ALL.filter((x) => !l.includes(x));
-const f = (field: RunField, op: Filter['op'], value?: Filter['value']): Filter<RunField> => (value === undefined ? { field, op } : { field, op, value });
+const f = (field: RunField, op: Filter['op'], value?: Filter['value']): Filter<RunField> =>
+  value === undefined ? { field, op } : { field, op, value };
 
 type Case = [title: string, filters: (c: Catalog) => Filter<RunField>[], expected: Label[] | ((c: Catalog) => Label[])];
 
@@ -49,7 +62,11 @@ const CASES: Record<string, Case[]> = {
     ['triggeredBy equals', (c) => [f('triggeredBy', 'equals', c.users.ann.id)], ['r1', 'r4']],
     ['triggeredBy notequals does not match NULL', (c) => [f('triggeredBy', 'notequals', c.users.ann.id)], ['r3', 'r6']],
     ['triggeredBy equals a non-uuid matches nothing', () => [f('triggeredBy', 'equals', 'ann')], []],
-    ['triggeredBy notequals a non-uuid matches every non-null row', () => [f('triggeredBy', 'notequals', 'ann')], ['r1', 'r3', 'r4', 'r6']],
+    [
+      'triggeredBy notequals a non-uuid matches every non-null row',
+      () => [f('triggeredBy', 'notequals', 'ann')],
+      ['r1', 'r3', 'r4', 'r6'],
+    ],
     ['triggeredBy oneof', (c) => [f('triggeredBy', 'oneof', [c.users.bob.id])], ['r3', 'r6']],
     ['triggeredBy notoneof', (c) => [f('triggeredBy', 'notoneof', [c.users.bob.id])], ['r1', 'r4']],
     ['triggeredBy isempty', () => [f('triggeredBy', 'isempty')], ['r2', 'r5']],
@@ -112,19 +129,79 @@ export function runQuerySuite(factory: StorageFactory): void {
       const pA = await fx.pipeline(org, ann, wf);
       const pB = await fx.pipeline(org, ann, wf);
       const runs: Record<string, Run> = {
-        r1: await fx.run({ org, pipeline: pA, status: 'COMPLETED', trigger: 'manual', triggeredBy: ann.id, index: 1, createdAt: at(1), startedAt: at(2), endedAt: at(3) }),
-        r2: await fx.run({ org, pipeline: pA, status: 'ERROR', trigger: 'schedule', triggeredBy: null, index: 2, createdAt: at(4), startedAt: at(5), endedAt: at(6) }),
-        r3: await fx.run({ org, pipeline: pA, status: 'EXECUTING', trigger: 'api', triggeredBy: bob.id, index: 3, createdAt: at(7), startedAt: at(8) }),
-        r4: await fx.run({ org, pipeline: pB, status: 'PENDING', trigger: 'manual', triggeredBy: ann.id, index: 1, createdAt: at(7) }),
-        r5: await fx.run({ org, workflow: wf2, pipeline: null, status: 'STOPPED', trigger: 'public', triggeredBy: null, createdAt: at(9), endedAt: at(10) }),
-        r6: await fx.run({ org, pipeline: pB, status: 'COMPLETED', trigger: 'schedule', triggeredBy: bob.id, index: 2, createdAt: at(0) }),
+        r1: await fx.run({
+          org,
+          pipeline: pA,
+          status: 'COMPLETED',
+          trigger: 'manual',
+          triggeredBy: ann.id,
+          index: 1,
+          createdAt: at(1),
+          startedAt: at(2),
+          endedAt: at(3),
+        }),
+        r2: await fx.run({
+          org,
+          pipeline: pA,
+          status: 'ERROR',
+          trigger: 'schedule',
+          triggeredBy: null,
+          index: 2,
+          createdAt: at(4),
+          startedAt: at(5),
+          endedAt: at(6),
+        }),
+        r3: await fx.run({
+          org,
+          pipeline: pA,
+          status: 'EXECUTING',
+          trigger: 'api',
+          triggeredBy: bob.id,
+          index: 3,
+          createdAt: at(7),
+          startedAt: at(8),
+        }),
+        r4: await fx.run({
+          org,
+          pipeline: pB,
+          status: 'PENDING',
+          trigger: 'manual',
+          triggeredBy: ann.id,
+          index: 1,
+          createdAt: at(7),
+        }),
+        r5: await fx.run({
+          org,
+          workflow: wf2,
+          pipeline: null,
+          status: 'STOPPED',
+          trigger: 'public',
+          triggeredBy: null,
+          createdAt: at(9),
+          endedAt: at(10),
+        }),
+        r6: await fx.run({
+          org,
+          pipeline: pB,
+          status: 'COMPLETED',
+          trigger: 'schedule',
+          triggeredBy: bob.id,
+          index: 2,
+          createdAt: at(0),
+        }),
       };
       c = { orgId: org.id, users: { ann, bob }, pipelines: { pA, pB }, wf2, runs };
     });
 
     const labelOf = (id: string) => ALL.find((l) => c.runs[l]!.id === id) ?? id;
     async function list(query: Partial<RunQuery>) {
-      return ctx.storage.runs.list(adminView(c.orgId), { filters: [], logical: 'and', sort: [], page: { page: 1, size: 50 }, ...query });
+      return ctx.storage.runs.list(adminView(c.orgId), {
+        filters: [],
+        logical: 'and',
+        sort: [],
+        page: { page: 1, size: 50 },
+        ...query,
+      });
     }
     async function labels(query: Partial<RunQuery>): Promise<string[]> {
       const page = await list(query);
@@ -142,14 +219,24 @@ export function runQuerySuite(factory: StorageFactory): void {
       });
 
     it('combines with or and required', async () => {
-      expect(await labels({ logical: 'or', filters: [f('status', 'equals', 'ERROR'), f('trigger', 'equals', 'public')] })).toEqual(['r2', 'r5']);
       expect(
-        await labels({ logical: 'or', filters: [f('status', 'equals', 'COMPLETED'), f('status', 'equals', 'PENDING')], required: [f('pipelineId', 'equals', c.pipelines.pB.id)] }),
+        await labels({ logical: 'or', filters: [f('status', 'equals', 'ERROR'), f('trigger', 'equals', 'public')] }),
+      ).toEqual(['r2', 'r5']);
+      expect(
+        await labels({
+          logical: 'or',
+          filters: [f('status', 'equals', 'COMPLETED'), f('status', 'equals', 'PENDING')],
+          required: [f('pipelineId', 'equals', c.pipelines.pB.id)],
+        }),
       ).toEqual(['r4', 'r6']);
     });
 
     const expected = (sort: SortKey<RunSort>[]) =>
-      expectedOrder(Object.values(c.runs).map((r) => r.toState()), sort, (r, field) => r[field as keyof RunState] as Date | number | string | null);
+      expectedOrder(
+        Object.values(c.runs).map((r) => r.toState()),
+        sort,
+        (r, field) => r[field as keyof RunState] as Date | number | string | null,
+      );
 
     for (const field of RUN_SORTS)
       for (const direction of ['asc', 'desc'] as const)
@@ -164,7 +251,9 @@ export function runQuerySuite(factory: StorageFactory): void {
         { field: 'createdAt', direction: 'desc' },
       ];
       expect((await list({ sort })).items.map((r) => labelOf(r.id))).toEqual(expected(sort).map(labelOf));
-      expect((await list({ sort: [{ field: 'endedAt', direction: 'desc' }] })).items.map((r) => labelOf(r.id)).slice(0, 4)).toEqual(['r5', 'r2', 'r1', 'r6']);
+      expect(
+        (await list({ sort: [{ field: 'endedAt', direction: 'desc' }] })).items.map((r) => labelOf(r.id)).slice(0, 4),
+      ).toEqual(['r5', 'r2', 'r1', 'r6']);
     });
 
     it('pages with the exact total', async () => {
@@ -174,7 +263,11 @@ export function runQuerySuite(factory: StorageFactory): void {
       expect([p1.total, p1.items.length, p2.total, p2.items.length]).toEqual([6, 4, 6, 2]);
       expect([...p1.items, ...p2.items].map((r) => labelOf(r.id))).toEqual(expected(sort).map(labelOf));
       expect(await list({ sort, page: { page: 3, size: 4 } })).toEqual({ items: [], total: 6 });
-      const filtered = await list({ filters: [f('pipelineId', 'equals', c.pipelines.pA.id)], sort, page: { page: 1, size: 1 } });
+      const filtered = await list({
+        filters: [f('pipelineId', 'equals', c.pipelines.pA.id)],
+        sort,
+        page: { page: 1, size: 1 },
+      });
       expect([filtered.total, filtered.items.map((r) => labelOf(r.id))]).toEqual([3, ['r1']]);
     });
   });

@@ -1,10 +1,19 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { TAG_SORTS, Tag, type Filter, type SortKey, type TagField, type TagQuery, type TagSort } from '@pipewright/core';
+import {
+  TAG_SORTS,
+  Tag,
+  type Filter,
+  type SortKey,
+  type TagField,
+  type TagQuery,
+  type TagSort,
+} from '@pipewright/core';
 import { at, uuid } from '../fixtures.js';
 import { expectConflict, expectedOrder, nameSet } from '../expectations.js';
 import { useStorage, type StorageFactory } from '../harness.js';
 
-const f = (field: TagField, op: Filter['op'], value?: Filter['value']): Filter<TagField> => (value === undefined ? { field, op } : { field, op, value });
+const f = (field: TagField, op: Filter['op'], value?: Filter['value']): Filter<TagField> =>
+  value === undefined ? { field, op } : { field, op, value };
 
 /** Tags: lookups, name uniqueness per org, filters, sorting, and how many pipelines carry each. */
 export function tagSuite(factory: StorageFactory): void {
@@ -26,7 +35,9 @@ export function tagSuite(factory: StorageFactory): void {
       expect((await ctx.storage.tags.findByName(org.id, 'prod'))!.toState()).toEqual(tag.toState());
       expect(await ctx.storage.tags.findByName(other.org.id, 'prod')).toBeNull();
       expect(await ctx.storage.tags.findByName(org.id, 'PROD')).toBeNull();
-      expect((await ctx.storage.tags.findByIds([tag2.id, uuid(), tag.id])).map((t) => t.id).sort()).toEqual([tag.id, tag2.id].sort());
+      expect((await ctx.storage.tags.findByIds([tag2.id, uuid(), tag.id])).map((t) => t.id).sort()).toEqual(
+        [tag.id, tag2.id].sort(),
+      );
       expect(await ctx.storage.tags.findById(uuid())).toBeNull();
     });
 
@@ -52,7 +63,11 @@ export function tagSuite(factory: StorageFactory): void {
     it('counts the pipelines carrying each tag', async () => {
       const { org, owner } = await world();
       const wf = await ctx.fx.workflow(org, owner);
-      const [red, blue, unused] = [await ctx.fx.tag(org, owner), await ctx.fx.tag(org, owner), await ctx.fx.tag(org, owner)];
+      const [red, blue, unused] = [
+        await ctx.fx.tag(org, owner),
+        await ctx.fx.tag(org, owner),
+        await ctx.fx.tag(org, owner),
+      ];
       const p1 = await ctx.fx.pipeline(org, owner, wf, { tags: [red!, blue!] });
       await ctx.fx.pipeline(org, owner, wf, { tags: [red!] });
       await ctx.fx.pipeline(org, owner, wf);
@@ -85,7 +100,8 @@ export function tagSuite(factory: StorageFactory): void {
         await ctx.fx.tag(other.org, other.owner, { name: 'alpha' });
       });
 
-      const list = (q: Partial<TagQuery>) => ctx.storage.tags.list(orgId, { filters: [], logical: 'and', sort: [], page: { page: 1, size: 50 }, ...q });
+      const list = (q: Partial<TagQuery>) =>
+        ctx.storage.tags.list(orgId, { filters: [], logical: 'and', sort: [], page: { page: 1, size: 50 }, ...q });
       const names = async (...filters: Filter<TagField>[]) => {
         const page = await list({ filters });
         expect(page.total).toBe(page.items.length);
@@ -109,14 +125,23 @@ export function tagSuite(factory: StorageFactory): void {
         expect(await names(f('createdAt', 'equals', at(2)))).toEqual(['beta', 'gamma']);
         expect(await names(f('createdAt', 'gte', at(2)))).toEqual(['beta', 'delta_x', 'gamma']);
         expect(await names(f('updatedAt', 'in', [at(1), at(2)]))).toEqual(['alpha', 'beta', 'gamma']);
-        expect(nameSet((await list({ logical: 'or', filters: [f('exclusive', 'equals', true), f('color', 'equals', 'grey')] })).items)).toEqual(['beta', 'delta_x']);
+        expect(
+          nameSet(
+            (await list({ logical: 'or', filters: [f('exclusive', 'equals', true), f('color', 'equals', 'grey')] }))
+              .items,
+          ),
+        ).toEqual(['beta', 'delta_x']);
       });
 
       for (const field of TAG_SORTS)
         for (const direction of ['asc', 'desc'] as const)
           it(`sorts by ${field} ${direction}, then id`, async () => {
             const sort: SortKey<TagSort>[] = [{ field, direction }];
-            const want = expectedOrder(all.map((t) => t.toState()), sort, (t, k) => t[k as keyof typeof t] as string | Date);
+            const want = expectedOrder(
+              all.map((t) => t.toState()),
+              sort,
+              (t, k) => t[k as keyof typeof t] as string | Date,
+            );
             expect((await list({ sort })).items.map((t) => t.id)).toEqual(want);
           });
 

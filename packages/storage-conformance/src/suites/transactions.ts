@@ -19,7 +19,12 @@ export function transactionSuite(factory: StorageFactory): void {
     }
 
     it('commits when work resolves, returning its value', async () => {
-      const org = Organization.create({ id: uuid(), seq: await ctx.storage.organizations.nextSeq(), slug: unique('tx'), now: at(0) });
+      const org = Organization.create({
+        id: uuid(),
+        seq: await ctx.storage.organizations.nextSeq(),
+        slug: unique('tx'),
+        now: at(0),
+      });
       const result = await ctx.storage.transaction(async (tx) => {
         await tx.organizations.insert(org);
         return 'done';
@@ -31,8 +36,19 @@ export function transactionSuite(factory: StorageFactory): void {
     it('rolls back every write when work throws, and rethrows the error', async () => {
       const { org, owner, workflow, pipeline } = await world();
       const run = await ctx.fx.run({ org, pipeline, status: 'COMPLETED' });
-      const newOrg = Organization.create({ id: uuid(), seq: await ctx.storage.organizations.nextSeq(), slug: unique('gone'), now: at(0) });
-      const newUser = User.create({ id: uuid(), seq: await ctx.storage.users.nextSeq(), email: `${unique('gone')}@example.test`, passwordHash: null, now: at(0) });
+      const newOrg = Organization.create({
+        id: uuid(),
+        seq: await ctx.storage.organizations.nextSeq(),
+        slug: unique('gone'),
+        now: at(0),
+      });
+      const newUser = User.create({
+        id: uuid(),
+        seq: await ctx.storage.users.nextSeq(),
+        email: `${unique('gone')}@example.test`,
+        passwordHash: null,
+        now: at(0),
+      });
       const newPipeline = await ctx.fx.buildPipeline(org, owner, workflow);
       const newRun = await ctx.fx.buildRun({ org, pipeline: newPipeline });
       const boom = new Boom('boom');
@@ -81,14 +97,21 @@ export function transactionSuite(factory: StorageFactory): void {
       await ctx.storage.transaction(async (tx) => {
         await tx.pipelines.insert(p);
         expect((await tx.pipelines.findById(p.id))?.name).toBe('inside');
-        const page = await tx.pipelines.list(adminView(org.id), { filters: [{ field: 'name', op: 'equals', value: 'inside' }], logical: 'and', sort: [], page: { page: 1, size: 10 } });
+        const page = await tx.pipelines.list(adminView(org.id), {
+          filters: [{ field: 'name', op: 'equals', value: 'inside' }],
+          logical: 'and',
+          sort: [],
+          page: { page: 1, size: 10 },
+        });
         expect(page.total).toBe(1);
       });
     });
 
     it('serializes transactions that lock the same pipeline: every increment counts', async () => {
       const { org, pipeline } = await world();
-      const runs = await Promise.all(Array.from({ length: 5 }, (_, i) => ctx.fx.run({ org, pipeline, status: 'COMPLETED', createdAt: at(i) })));
+      const runs = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => ctx.fx.run({ org, pipeline, status: 'COMPLETED', createdAt: at(i) })),
+      );
       await Promise.all(
         runs.map((run) =>
           ctx.storage.transaction(async (tx) => {
@@ -133,8 +156,58 @@ export function transactionSuite(factory: StorageFactory): void {
       expect(description.split(';').filter(Boolean).sort()).toEqual(['one', 'three', 'two']);
     });
 
+    it('holds a pipeline for share: the delete waits until the holder is done', async () => {
+      const { org, pipeline } = await world();
+      const run = await ctx.fx.run({ org, pipeline, status: 'EXECUTING' });
+      const order: string[] = [];
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      const heartbeat = ctx.storage.transaction(async (tx) => {
+        expect((await tx.pipelines.findByIdForShare(pipeline.id))?.id).toBe(pipeline.id);
+        held();
+        const r = (await tx.runs.findByIdForUpdate(run.id))!;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push('heartbeat');
+        return r.id;
+      });
+      await holding;
+      const deletion = ctx.storage.transaction(async (tx) => {
+        await tx.pipelines.findByIdForUpdate(pipeline.id);
+        await tx.pipelines.delete(pipeline.id);
+        order.push('delete');
+      });
+      expect(await heartbeat).toBe(run.id);
+      await deletion;
+      expect(order).toEqual(['heartbeat', 'delete']);
+      expect(await ctx.storage.runs.findById(run.id)).toBeNull();
+    });
+
+    it('drops the late log lines and file executions of a run gone with its pipeline (outside a transaction)', async () => {
+      const { org, pipeline } = await world();
+      const run = await ctx.fx.run({ org, pipeline, status: 'EXECUTING' });
+      await ctx.storage.pipelines.delete(pipeline.id);
+      await ctx.storage.runLogs.append([
+        { id: uuid(), runId: run.id, level: 'INFO', stage: null, message: 'late', fileExecutionId: null, time: at(1) },
+      ]);
+      await ctx.storage.fileExecutions.save({
+        id: uuid(),
+        runId: run.id,
+        fileName: 'a.csv',
+        filePath: 'a.csv',
+        cacheKey: null,
+        status: 'COMPLETED',
+        error: null,
+        executionTimeMs: 1,
+        createdAt: at(1),
+        updatedAt: at(1),
+      });
+      expect((await ctx.storage.runLogs.list(run.id, {}, { page: 1, size: 10 })).total).toBe(0);
+      expect((await ctx.storage.fileExecutions.listByRun(run.id, { page: 1, size: 10 })).total).toBe(0);
+    });
+
     it('returns null from findByIdForUpdate for unknown ids', async () => {
       await ctx.storage.transaction(async (tx) => {
+        expect(await tx.pipelines.findByIdForShare(uuid())).toBeNull();
         expect(await tx.pipelines.findByIdForUpdate(uuid())).toBeNull();
         expect(await tx.runs.findByIdForUpdate(uuid())).toBeNull();
         expect(await tx.workflows.findByIdForUpdate(uuid())).toBeNull();

@@ -10,7 +10,10 @@ export function userProfilesSuite(factory: StorageFactory): void {
       const user = await ctx.fx.user({ name: 'a' });
       const fresh = await ctx.storage.users.findById(user.id);
       expect({ optedIn: fresh?.emailOptedIn, metadata: fresh?.metadata }).toEqual({ optedIn: false, metadata: {} });
-      fresh!.updateProfile({ name: 'Ada', emailOptedIn: true, metadata: { awareness_channels: ['Friend'], nested: { a: 1 } } }, new Date());
+      fresh!.updateProfile(
+        { name: 'Ada', emailOptedIn: true, metadata: { awareness_channels: ['Friend'], nested: { a: 1 } } },
+        new Date(),
+      );
       await ctx.storage.users.update(fresh!);
       const saved = await ctx.storage.users.findById(user.id);
       saved!.updateProfile({ metadata: { overview_tour_done: true } }, new Date());
@@ -33,14 +36,37 @@ export function userProfilesSuite(factory: StorageFactory): void {
       await ctx.storage.users.update(loaded!);
       const page = { page: 1, size: 10 };
       const ids = async (q: Partial<Parameters<typeof ctx.storage.users.queryMembers>[1]>) =>
-        (await ctx.storage.users.queryMembers(org.id, { filters: [], logical: 'and', sort: [{ field: 'email', direction: 'asc' }], page, ...q })).items.map(
-          ({ user }) => user.id,
-        );
-      expect(await ids({ filters: [{ field: 'email', op: 'contains', value: ada.email.slice(0, 4) }] })).toEqual([ada.id]);
+        (
+          await ctx.storage.users.queryMembers(org.id, {
+            filters: [],
+            logical: 'and',
+            sort: [{ field: 'email', direction: 'asc' }],
+            page,
+            ...q,
+          })
+        ).items.map(({ user }) => user.id);
+      expect(await ids({ filters: [{ field: 'email', op: 'contains', value: ada.email.slice(0, 4) }] })).toEqual([
+        ada.id,
+      ]);
       expect(await ids({ filters: [{ field: 'emailOptedIn', op: 'equals', value: true }] })).toEqual([bob.id]);
-      expect(await ids({ filters: [{ field: 'id', op: 'equals', value: ada.id }, { field: 'id', op: 'equals', value: bob.id }], logical: 'or' })).toHaveLength(2);
-      expect(await ids({ sort: [{ field: 'email', direction: 'desc' }] })).toEqual([ada, bob].sort((x, y) => (x.email < y.email ? 1 : -1)).map((x) => x.id));
-      const first = await ctx.storage.users.queryMembers(org.id, { filters: [], logical: 'and', sort: [{ field: 'createdAt', direction: 'asc' }], page: { page: 1, size: 1 } });
+      expect(
+        await ids({
+          filters: [
+            { field: 'id', op: 'equals', value: ada.id },
+            { field: 'id', op: 'equals', value: bob.id },
+          ],
+          logical: 'or',
+        }),
+      ).toHaveLength(2);
+      expect(await ids({ sort: [{ field: 'email', direction: 'desc' }] })).toEqual(
+        [ada, bob].sort((x, y) => (x.email < y.email ? 1 : -1)).map((x) => x.id),
+      );
+      const first = await ctx.storage.users.queryMembers(org.id, {
+        filters: [],
+        logical: 'and',
+        sort: [{ field: 'createdAt', direction: 'asc' }],
+        page: { page: 1, size: 1 },
+      });
       expect(first.total).toBe(2);
       expect(first.items).toHaveLength(1);
     });

@@ -16,7 +16,10 @@ export function userSeqsSuite(factory: StorageFactory): void {
       expect(b.seq).toBeGreaterThan(a.seq);
       expect((await ctx.storage.users.findById(a.id))?.seq).toBe(a.seq);
       expect((await ctx.storage.users.findByEmail(b.email))?.seq).toBe(b.seq);
-      expect((await ctx.storage.users.findByIds([a.id, b.id])).map((u) => u.seq).sort((x, y) => x - y)).toEqual([a.seq, b.seq]);
+      expect((await ctx.storage.users.findByIds([a.id, b.id])).map((u) => u.seq).sort((x, y) => x - y)).toEqual([
+        a.seq,
+        b.seq,
+      ]);
     });
 
     it('finds users by int id, skipping unknown and out-of-range ids', async () => {
@@ -27,7 +30,9 @@ export function userSeqsSuite(factory: StorageFactory): void {
       expect(found.map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
       expect(await ctx.storage.users.findBySeqs([])).toEqual([]);
       const members = await ctx.storage.users.listByOrg(org.id, { page: 1, size: 10 });
-      expect(members.items.map(({ user }) => user.seq).sort((x, y) => x - y)).toEqual([a.seq, b.seq].sort((x, y) => x - y));
+      expect(members.items.map(({ user }) => user.seq).sort((x, y) => x - y)).toEqual(
+        [a.seq, b.seq].sort((x, y) => x - y),
+      );
     });
   });
 }

@@ -85,8 +85,10 @@ export function visibilitySuite(factory: StorageFactory): void {
     });
 
     const names = (items: { id: string }[]) => items.map((x) => label.get(x.id) ?? x.id).sort();
-    const pipelines = async (v: Visibility) => names((await ctx.storage.pipelines.list(v, query({ page: { page: 1, size: 100 } }))).items);
-    const workflows = async (v: Visibility) => names((await ctx.storage.workflows.list(v, query({ page: { page: 1, size: 100 } }))).items);
+    const pipelines = async (v: Visibility) =>
+      names((await ctx.storage.pipelines.list(v, query({ page: { page: 1, size: 100 } }))).items);
+    const workflows = async (v: Visibility) =>
+      names((await ctx.storage.workflows.list(v, query({ page: { page: 1, size: 100 } }))).items);
     const runs = async (v: Visibility) => {
       const page = await ctx.storage.runs.list(v, query({ page: { page: 1, size: 100 } }));
       expect(page.total).toBe(page.items.length);
@@ -119,11 +121,36 @@ export function visibilitySuite(factory: StorageFactory): void {
 
     it('runs: through the pipeline, the workflow of pipeline-less runs, or a linked pipeline', async () => {
       const expected = {
-        owner: sorted('r-private', 'r-shared', 'r-org', 'r-wf-private', 'r-wf-shared', 'r-wf-org', 'r-admin-linked-shared', 'r-wf-admin-linked-org'),
-        sharee: sorted('r-shared', 'r-org', 'r-wf-shared', 'r-wf-org', 'r-admin-linked-shared', 'r-wf-admin-linked-org'),
+        owner: sorted(
+          'r-private',
+          'r-shared',
+          'r-org',
+          'r-wf-private',
+          'r-wf-shared',
+          'r-wf-org',
+          'r-admin-linked-shared',
+          'r-wf-admin-linked-org',
+        ),
+        sharee: sorted(
+          'r-shared',
+          'r-org',
+          'r-wf-shared',
+          'r-wf-org',
+          'r-admin-linked-shared',
+          'r-wf-admin-linked-org',
+        ),
         member: sorted('r-org', 'r-wf-org', 'r-wf-admin-linked-org'),
         admin: sorted(
-          'r-private', 'r-shared', 'r-org', 'r-admin', 'r-wf-private', 'r-wf-shared', 'r-wf-org', 'r-wf-admin', 'r-admin-linked-shared', 'r-wf-admin-linked-org',
+          'r-private',
+          'r-shared',
+          'r-org',
+          'r-admin',
+          'r-wf-private',
+          'r-wf-shared',
+          'r-wf-org',
+          'r-wf-admin',
+          'r-admin-linked-shared',
+          'r-wf-admin-linked-org',
         ),
         otherOrgAdmin: ['r-foreign'],
       };
@@ -144,7 +171,10 @@ export function visibilitySuite(factory: StorageFactory): void {
         page: { page: 1, size: 10 },
       });
       expect([page.total, names(page.items)]).toEqual([1, ['p-org']]);
-      const runPage = await ctx.storage.runs.list(views.member, query({ filters: [{ field: 'status', op: 'equals', value: 'COMPLETED' }], logical: 'or' }));
+      const runPage = await ctx.storage.runs.list(
+        views.member,
+        query({ filters: [{ field: 'status', op: 'equals', value: 'COMPLETED' }], logical: 'or' }),
+      );
       expect(names(runPage.items)).toEqual(sorted('r-org', 'r-wf-org', 'r-wf-admin-linked-org'));
     });
   });

@@ -1,10 +1,19 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { WORKFLOW_SORTS, type Filter, type Workflow, type WorkflowField, type WorkflowQuery, type WorkflowSort, type SortKey } from '@pipewright/core';
+import {
+  WORKFLOW_SORTS,
+  type Filter,
+  type Workflow,
+  type WorkflowField,
+  type WorkflowQuery,
+  type WorkflowSort,
+  type SortKey,
+} from '@pipewright/core';
 import { adminView, at, uuid } from '../fixtures.js';
 import { expectConflict, expectedOrder, nameSet } from '../expectations.js';
 import { useStorage, type StorageFactory } from '../harness.js';
 
-const f = (field: WorkflowField, op: Filter['op'], value?: Filter['value']): Filter<WorkflowField> => (value === undefined ? { field, op } : { field, op, value });
+const f = (field: WorkflowField, op: Filter['op'], value?: Filter['value']): Filter<WorkflowField> =>
+  value === undefined ? { field, op } : { field, op, value };
 
 /** Workflow CRUD, name uniqueness, cascades, filters, sorting and paging. */
 export function workflowSuite(factory: StorageFactory): void {
@@ -25,13 +34,23 @@ export function workflowSuite(factory: StorageFactory): void {
         deploymentType: 'ETL',
         maxFileExecutionCount: 5,
         definition: {
-          source: { connector: 'filesystem', settings: { root: '/data', patterns: ['*.csv', '*.json'], recursive: true, depth: 2.5, none: null } },
+          source: {
+            connector: 'filesystem',
+            settings: { root: '/data', patterns: ['*.csv', '*.json'], recursive: true, depth: 2.5, none: null },
+          },
           stages: {
-            inputSchema: { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, 'ü-name': { type: 'string' } } },
+            inputSchema: {
+              type: 'object',
+              required: ['id'],
+              properties: { id: { type: 'integer' }, 'ü-name': { type: 'string' } },
+            },
             filter: 'amount > 10',
             transformation: { handler: 'normalize' },
           },
-          destination: { connector: 'webhook', settings: { url: 'https://example.test/hook', headers: { 'X-Key': 'k' } } },
+          destination: {
+            connector: 'webhook',
+            settings: { url: 'https://example.test/hook', headers: { 'X-Key': 'k' } },
+          },
         },
         now: at(1, 999),
       });
@@ -46,8 +65,16 @@ export function workflowSuite(factory: StorageFactory): void {
       const wf = await ctx.fx.workflow(org, owner, { name: 'before' });
       const loaded = (await ctx.storage.workflows.findById(wf.id))!;
       loaded.rename('after', owner.id, at(2));
-      loaded.redefine({ stages: { filter: 'x = 1' }, destination: { connector: 'none', settings: {} } }, owner.id, at(2));
-      loaded.configureExecution({ maxFileExecutionCount: 2, retryOnInterrupt: true, deploymentType: 'API' }, owner.id, at(2));
+      loaded.redefine(
+        { stages: { filter: 'x = 1' }, destination: { connector: 'none', settings: {} } },
+        owner.id,
+        at(2),
+      );
+      loaded.configureExecution(
+        { maxFileExecutionCount: 2, retryOnInterrupt: true, deploymentType: 'API' },
+        owner.id,
+        at(2),
+      );
       loaded.deactivate(owner.id, at(3));
       loaded.share([friend.id], true, owner.id, at(3));
       expect((await ctx.storage.workflows.findById(wf.id))!.name).toBe('before');
@@ -112,16 +139,38 @@ export function workflowSuite(factory: StorageFactory): void {
         orgId = org.id;
         ownerId = owner.id;
         otherId = bob.id;
-        const ingest = await ctx.fx.workflow(org, owner, { name: 'ingest', deploymentType: 'ETL', description: 'Reads files', now: at(1) });
+        const ingest = await ctx.fx.workflow(org, owner, {
+          name: 'ingest',
+          deploymentType: 'ETL',
+          description: 'Reads files',
+          now: at(1),
+        });
         const exp = await ctx.fx.workflow(org, owner, { name: 'export', deploymentType: 'TASK', now: at(2) });
         exp.deactivate(owner.id, at(9));
         await ctx.storage.workflows.update(exp);
-        const api = await ctx.fx.workflow(org, bob, { name: 'api_one', deploymentType: 'API', description: '100% api', now: at(2) });
-        const zeta = await ctx.fx.workflow(org, bob, { name: 'zeta', deploymentType: 'ETL', description: '', now: at(3, 5) });
+        const api = await ctx.fx.workflow(org, bob, {
+          name: 'api_one',
+          deploymentType: 'API',
+          description: '100% api',
+          now: at(2),
+        });
+        const zeta = await ctx.fx.workflow(org, bob, {
+          name: 'zeta',
+          deploymentType: 'ETL',
+          description: '',
+          now: at(3, 5),
+        });
         all = [ingest, exp, api, zeta];
       });
 
-      const list = (q: Partial<WorkflowQuery>) => ctx.storage.workflows.list(adminView(orgId), { filters: [], logical: 'and', sort: [], page: { page: 1, size: 50 }, ...q });
+      const list = (q: Partial<WorkflowQuery>) =>
+        ctx.storage.workflows.list(adminView(orgId), {
+          filters: [],
+          logical: 'and',
+          sort: [],
+          page: { page: 1, size: 50 },
+          ...q,
+        });
       const names = async (...filters: Filter<WorkflowField>[]) => nameSet((await list({ filters })).items);
 
       it('filters every field type', async () => {
@@ -151,21 +200,36 @@ export function workflowSuite(factory: StorageFactory): void {
         expect(await names(f('updatedAt', 'lt', at(2)))).toEqual(['ingest']);
         expect(await names(f('search', 'contains', 'PORT'))).toEqual(['export']);
         expect(await names(f('search', 'contains', '_'))).toEqual(['api_one']);
-        expect(nameSet((await list({ logical: 'or', filters: [f('name', 'equals', 'zeta'), f('isActive', 'equals', false)] })).items)).toEqual(['export', 'zeta']);
-        expect(nameSet((await list({ logical: 'or', filters: [], required: [f('ownerId', 'equals', ownerId)] })).items)).toEqual(['export', 'ingest']);
+        expect(
+          nameSet(
+            (await list({ logical: 'or', filters: [f('name', 'equals', 'zeta'), f('isActive', 'equals', false)] }))
+              .items,
+          ),
+        ).toEqual(['export', 'zeta']);
+        expect(
+          nameSet((await list({ logical: 'or', filters: [], required: [f('ownerId', 'equals', ownerId)] })).items),
+        ).toEqual(['export', 'ingest']);
       });
 
       for (const field of WORKFLOW_SORTS)
         for (const direction of ['asc', 'desc'] as const)
           it(`sorts by ${field} ${direction}, then id`, async () => {
             const sort: SortKey<WorkflowSort>[] = [{ field, direction }];
-            const want = expectedOrder(all.map((w) => w.toState()), sort, (w, k) => w[k as keyof typeof w] as Date | string);
+            const want = expectedOrder(
+              all.map((w) => w.toState()),
+              sort,
+              (w, k) => w[k as keyof typeof w] as Date | string,
+            );
             expect((await list({ sort })).items.map((w) => w.id)).toEqual(want);
           });
 
       it('pages with the exact total', async () => {
         const sort: SortKey<WorkflowSort>[] = [{ field: 'name', direction: 'asc' }];
-        expect((await list({ sort, page: { page: 1, size: 3 } })).items.map((w) => w.name)).toEqual(['api_one', 'export', 'ingest']);
+        expect((await list({ sort, page: { page: 1, size: 3 } })).items.map((w) => w.name)).toEqual([
+          'api_one',
+          'export',
+          'ingest',
+        ]);
         const p2 = await list({ sort, page: { page: 2, size: 3 } });
         expect([p2.total, p2.items.map((w) => w.name)]).toEqual([4, ['zeta']]);
         expect(await list({ sort, page: { page: 3, size: 3 } })).toEqual({ items: [], total: 4 });

@@ -7,7 +7,8 @@ import { migrateToLatest } from '../migrate.js';
  */
 export function migrateTarget(env: NodeJS.ProcessEnv): { options: KyselyStorageOptions; where: string } {
   const schema = env.PIPEWRIGHT_DB_SCHEMA || undefined;
-  if (env.DATABASE_URL) return { options: { url: env.DATABASE_URL, schema, poolSize: 1 }, where: 'Postgres at DATABASE_URL' };
+  if (env.DATABASE_URL)
+    return { options: { url: env.DATABASE_URL, schema, poolSize: 1 }, where: 'Postgres at DATABASE_URL' };
   if (env.PIPEWRIGHT_DATA_DIR) {
     const dataDir = `${env.PIPEWRIGHT_DATA_DIR}/pglite`;
     return { options: { dataDir, schema }, where: `PGlite in ${dataDir}` };

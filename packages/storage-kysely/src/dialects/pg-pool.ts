@@ -37,7 +37,9 @@ function scopedClient(client: pg.PoolClient, pool: pg.Pool): PostgresPoolClient 
   return {
     query: ((statement: string | pg.Submittable, parameters?: ReadonlyArray<unknown>) =>
       // A cursor (streaming) reads in steps, each short; only plain statements are watched.
-      typeof statement === 'string' ? watched(client, pool, statement, parameters ?? []) : client.query(statement)) as unknown as PostgresPoolClient['query'],
+      typeof statement === 'string'
+        ? watched(client, pool, statement, parameters ?? [])
+        : client.query(statement)) as unknown as PostgresPoolClient['query'],
     release: (destroy?: boolean) => client.release(destroy),
   };
 }
@@ -48,7 +50,12 @@ function scopedClient(client: pg.PoolClient, pool: pg.Pool): PostgresPoolClient 
  * cancel is through, so a late cancel can never hit the next statement on that connection
  * (a cancel reaching an idle backend does nothing).
  */
-async function watched(client: pg.PoolClient, pool: pg.Pool, statement: string, parameters: ReadonlyArray<unknown>): Promise<pg.QueryResult> {
+async function watched(
+  client: pg.PoolClient,
+  pool: pg.Pool,
+  statement: string,
+  parameters: ReadonlyArray<unknown>,
+): Promise<pg.QueryResult> {
   const signal = querySignal();
   // Work that goes on after its caller left (the abort has fired) is no longer watched.
   if (!signal || signal.aborted) {
@@ -59,7 +66,9 @@ async function watched(client: pg.PoolClient, pool: pg.Pool, statement: string, 
     }
   }
   let cancelling: Promise<void> | undefined;
-  const abort = () => (cancelling = cancelBackend(pool, client));
+  const abort = () => {
+    cancelling = cancelBackend(pool, client);
+  };
   signal.addEventListener('abort', abort, { once: true });
   try {
     return await client.query(statement, parameters as unknown[]);

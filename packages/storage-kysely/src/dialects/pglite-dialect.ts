@@ -140,10 +140,13 @@ class PgliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await (this.tx ?? this.pglite).query<R>(query.sql, query.parameters.map(parameter), { rowMode: 'object' });
+    const result = await (this.tx ?? this.pglite).query<R>(query.sql, query.parameters.map(parameter), {
+      rowMode: 'object',
+    });
     return {
       rows: result.rows,
-      numAffectedRows: result.command && WRITE_COMMANDS.has(result.command) ? BigInt(result.affectedRows ?? 0) : undefined,
+      numAffectedRows:
+        result.command && WRITE_COMMANDS.has(result.command) ? BigInt(result.affectedRows ?? 0) : undefined,
     };
   }
 

@@ -51,7 +51,8 @@ export class PgliteMaintenance {
 
   /** Analyzes every table of the schema (after migrations, when the estimates are the empty database's). */
   async analyzeAll(): Promise<void> {
-    for (const { relname } of await this.activity()) await sql`ANALYZE ${sql.table(`${this.schema}.${relname}`)}`.execute(this.db);
+    for (const { relname } of await this.activity())
+      await sql`ANALYZE ${sql.table(`${this.schema}.${relname}`)}`.execute(this.db);
   }
 
   /** One autovacuum pass: VACUUM ANALYZE tables with many dead or new rows, ANALYZE tables changed enough. */
@@ -60,9 +61,12 @@ export class PgliteMaintenance {
       try {
         for (const t of await this.activity()) {
           const table = sql.table(`${this.schema}.${t.relname}`);
-          const vacuum = t.dead > VACUUM_THRESHOLD + VACUUM_SCALE * t.live || t.inserted > INSERT_VACUUM_THRESHOLD + INSERT_VACUUM_SCALE * t.live;
+          const vacuum =
+            t.dead > VACUUM_THRESHOLD + VACUUM_SCALE * t.live ||
+            t.inserted > INSERT_VACUUM_THRESHOLD + INSERT_VACUUM_SCALE * t.live;
           if (vacuum) await sql`VACUUM (ANALYZE) ${table}`.execute(this.db);
-          else if (t.modified > ANALYZE_THRESHOLD + ANALYZE_SCALE * t.live) await sql`ANALYZE ${table}`.execute(this.db);
+          else if (t.modified > ANALYZE_THRESHOLD + ANALYZE_SCALE * t.live)
+            await sql`ANALYZE ${table}`.execute(this.db);
         }
       } finally {
         this.sweeping = null;

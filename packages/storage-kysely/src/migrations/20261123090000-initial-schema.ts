@@ -9,7 +9,8 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // Int ids for Meergo-style routes; `as integer` caps them at 2^31-1.
-  for (const name of ['organization_seq', 'pipeline_seq', 'run_seq']) await sql`create sequence ${sql.id(name)} as integer`.execute(db);
+  for (const name of ['organization_seq', 'pipeline_seq', 'run_seq'])
+    await sql`create sequence ${sql.id(name)} as integer`.execute(db);
 
   await db.schema
     .createTable('organizations')
@@ -68,8 +69,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addUniqueConstraint('workflows_org_name_key', ['org_id', 'name'])
     .execute();
-  await db.schema.createIndex('workflows_org_created_idx').on('workflows').columns(['org_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('workflows_org_updated_idx').on('workflows').columns(['org_id', 'updated_at', 'id']).execute();
+  await db.schema
+    .createIndex('workflows_org_created_idx')
+    .on('workflows')
+    .columns(['org_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('workflows_org_updated_idx')
+    .on('workflows')
+    .columns(['org_id', 'updated_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('tags')
@@ -115,10 +124,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Also serves `order by name` within an org.
     .addUniqueConstraint('pipelines_org_name_key', ['org_id', 'name'])
     .execute();
-  await db.schema.createIndex('pipelines_org_created_idx').on('pipelines').columns(['org_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('pipelines_org_updated_idx').on('pipelines').columns(['org_id', 'updated_at', 'id']).execute();
+  await db.schema
+    .createIndex('pipelines_org_created_idx')
+    .on('pipelines')
+    .columns(['org_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('pipelines_org_updated_idx')
+    .on('pipelines')
+    .columns(['org_id', 'updated_at', 'id'])
+    .execute();
   // Unstract's order: last run time desc nulls last, then creation time desc.
-  await sql`create index pipelines_org_last_run_idx on pipelines (org_id, last_run_at desc nulls last, created_at desc, id)`.execute(db);
+  await sql`create index pipelines_org_last_run_idx on pipelines (org_id, last_run_at desc nulls last, created_at desc, id)`.execute(
+    db,
+  );
   await db.schema.createIndex('pipelines_workflow_idx').on('pipelines').columns(['workflow_id']).execute();
   await sql`create index pipelines_scheduled_idx on pipelines (seq) where enabled and schedule is not null`.execute(db);
 
@@ -156,16 +175,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('runs_seq_key', ['seq'])
     .execute();
   // One open run per pipeline, guaranteed under concurrent transactions (RunInProgressError).
-  await sql`create unique index runs_one_open_per_pipeline on runs (pipeline_id) where status in ('PENDING', 'EXECUTING', 'STOPPING')`.execute(db);
+  await sql`create unique index runs_one_open_per_pipeline on runs (pipeline_id) where status in ('PENDING', 'EXECUTING', 'STOPPING')`.execute(
+    db,
+  );
   // Run lists are newest first, then id: indexes in exactly that order, so a LIMIT reads
   // only the page (a merely compatible index invites the planner to walk the org-wide one).
   // org_id is included so a pipeline's run count is an index-only scan.
-  await sql`create index runs_pipeline_created_idx on runs (pipeline_id, created_at desc, id) include (org_id)`.execute(db);
+  await sql`create index runs_pipeline_created_idx on runs (pipeline_id, created_at desc, id) include (org_id)`.execute(
+    db,
+  );
   await sql`create index runs_workflow_created_idx on runs (workflow_id, created_at desc, id)`.execute(db);
   await sql`create index runs_org_created_idx on runs (org_id, created_at desc, id)`.execute(db);
   // Meergo's run ids and the run stream (keyset on seq).
   await db.schema.createIndex('runs_org_seq_idx').on('runs').columns(['org_id', 'seq']).execute();
-  await sql`create index runs_open_org_created_idx on runs (org_id, created_at) where status in ('PENDING', 'EXECUTING', 'STOPPING')`.execute(db);
+  await sql`create index runs_open_org_created_idx on runs (org_id, created_at) where status in ('PENDING', 'EXECUTING', 'STOPPING')`.execute(
+    db,
+  );
   await sql`create index runs_open_lease_idx on runs (lease_expires_at) where status in ('PENDING', 'EXECUTING', 'STOPPING') and lease_expires_at is not null`.execute(
     db,
   );
@@ -178,7 +203,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('position', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('run_linked_pipelines_pkey', ['run_id', 'pipeline_id'])
     .execute();
-  await db.schema.createIndex('run_linked_pipelines_pipeline_idx').on('run_linked_pipelines').columns(['pipeline_id', 'run_id']).execute();
+  await db.schema
+    .createIndex('run_linked_pipelines_pipeline_idx')
+    .on('run_linked_pipelines')
+    .columns(['pipeline_id', 'run_id'])
+    .execute();
 
   await db.schema
     .createTable('run_logs')
@@ -205,7 +234,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('file_executions_run_created_idx').on('file_executions').columns(['run_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('file_executions_run_created_idx')
+    .on('file_executions')
+    .columns(['run_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('file_histories')
@@ -223,9 +256,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addUniqueConstraint('file_histories_file_key', ['workflow_id', 'cache_key', 'file_path'])
     .execute();
-  await db.schema.createIndex('file_histories_workflow_created_idx').on('file_histories').columns(['workflow_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('file_histories_workflow_created_idx')
+    .on('file_histories')
+    .columns(['workflow_id', 'created_at', 'id'])
+    .execute();
   // Unstract's file_path filter is a case-insensitive prefix: lower(file_path) LIKE 'prefix%'.
-  await sql`create index file_histories_path_prefix_idx on file_histories (workflow_id, lower(file_path) text_pattern_ops)`.execute(db);
+  await sql`create index file_histories_path_prefix_idx on file_histories (workflow_id, lower(file_path) text_pattern_ops)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('api_keys')
@@ -245,7 +284,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addUniqueConstraint('api_keys_secret_hash_key', ['secret_hash'])
     .execute();
-  await db.schema.createIndex('api_keys_target_idx').on('api_keys').columns(['target_id', 'kind', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('api_keys_target_idx')
+    .on('api_keys')
+    .columns(['target_id', 'kind', 'created_at', 'id'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
@@ -265,5 +308,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     'organizations',
   ])
     await db.schema.dropTable(table).execute();
-  for (const name of ['run_seq', 'pipeline_seq', 'organization_seq']) await sql`drop sequence ${sql.id(name)}`.execute(db);
+  for (const name of ['run_seq', 'pipeline_seq', 'organization_seq'])
+    await sql`drop sequence ${sql.id(name)}`.execute(db);
 }

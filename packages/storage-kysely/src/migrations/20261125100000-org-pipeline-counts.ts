@@ -35,7 +35,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     referencing new table as added for each statement execute function org_pipeline_counts_added()`.execute(db);
   await sql`create trigger pipelines_counted_on_delete after delete on pipelines
     referencing old table as removed for each statement execute function org_pipeline_counts_removed()`.execute(db);
-  await sql`insert into org_pipeline_counts (org_id, pipelines) select org_id, count(*) from pipelines group by org_id`.execute(db);
+  await sql`insert into org_pipeline_counts (org_id, pipelines) select org_id, count(*) from pipelines group by org_id`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

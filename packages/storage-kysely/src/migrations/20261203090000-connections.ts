@@ -31,11 +31,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Also serves `order by name` within an org.
     .addUniqueConstraint('connections_org_name_key', ['org_id', 'name'])
     .execute();
-  await db.schema.createIndex('connections_org_created_idx').on('connections').columns(['org_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('connections_org_updated_idx').on('connections').columns(['org_id', 'updated_at', 'id']).execute();
+  await db.schema
+    .createIndex('connections_org_created_idx')
+    .on('connections')
+    .columns(['org_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('connections_org_updated_idx')
+    .on('connections')
+    .columns(['org_id', 'updated_at', 'id'])
+    .execute();
 
   // The workflows naming a connection (its usage, before it is deleted).
-  await sql`create index workflows_source_connection_idx on workflows (org_id, (source ->> 'connection')) where source ->> 'connection' is not null`.execute(db);
+  await sql`create index workflows_source_connection_idx on workflows (org_id, (source ->> 'connection')) where source ->> 'connection' is not null`.execute(
+    db,
+  );
   await sql`create index workflows_destination_connection_idx on workflows (org_id, (destination ->> 'connection')) where destination ->> 'connection' is not null`.execute(
     db,
   );

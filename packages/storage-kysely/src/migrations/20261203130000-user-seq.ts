@@ -11,10 +11,17 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create sequence user_seq as integer`.execute(db);
   await db.schema.alterTable('users').addColumn('seq', 'integer').execute();
-  await sql`update users u set seq = o.n from (select id, row_number() over (order by created_at, id) as n from users) o where u.id = o.id`.execute(db);
+  await sql`update users u set seq = o.n from (select id, row_number() over (order by created_at, id) as n from users) o where u.id = o.id`.execute(
+    db,
+  );
   // The next user continues after the backfilled ones (is_called false: 1 itself comes next).
-  await sql`select setval('user_seq', coalesce((select max(seq) from users), 1), (select count(*) > 0 from users))`.execute(db);
-  await db.schema.alterTable('users').alterColumn('seq', (c) => c.setNotNull()).execute();
+  await sql`select setval('user_seq', coalesce((select max(seq) from users), 1), (select count(*) > 0 from users))`.execute(
+    db,
+  );
+  await db.schema
+    .alterTable('users')
+    .alterColumn('seq', (c) => c.setNotNull())
+    .execute();
   // Rows written without one (raw SQL, other tools) still get an id.
   await sql`alter table users alter column seq set default nextval('user_seq')`.execute(db);
   await db.schema.alterTable('users').addUniqueConstraint('users_seq_key', ['seq']).execute();

@@ -27,7 +27,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addUniqueConstraint('api_deployments_org_api_name_key', ['org_id', 'api_name'])
     .execute();
-  await db.schema.createIndex('api_deployments_org_created_idx').on('api_deployments').columns(['org_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('api_deployments_org_created_idx')
+    .on('api_deployments')
+    .columns(['org_id', 'created_at', 'id'])
+    .execute();
   await db.schema.createIndex('api_deployments_workflow_idx').on('api_deployments').column('workflow_id').execute();
 }
 

@@ -76,7 +76,9 @@ export function uuidCondition(col: Column, op: FilterOp, value: FilterValue | un
   if (op === 'isnotempty') return notNull(col);
   const patterned = like(sql`${col}::text`, op, value);
   if (patterned) return patterned;
-  const uuids = list(value).filter(isUuid).map((u) => u.toLowerCase());
+  const uuids = list(value)
+    .filter(isUuid)
+    .map((u) => u.toLowerCase());
   switch (op) {
     case 'equals':
       return isUuid(value) ? sql<SqlBool>`${col} = ${value.toLowerCase()}::uuid` : FALSE;
@@ -175,7 +177,8 @@ export function personCondition(userId: Column, op: FilterOp, value: FilterValue
   const name = sql.ref('person.name');
   const email = sql.ref('person.email');
   const parts = [stringCondition(name, op, value), stringCondition(email, op, value)];
-  const byId = ((op === 'equals' || op === 'notequals') && isUuid(value)) || (op === 'oneof' && list(value).some(isUuid));
+  const byId =
+    ((op === 'equals' || op === 'notequals') && isUuid(value)) || (op === 'oneof' && list(value).some(isUuid));
   if (byId) parts.push(uuidCondition(sql.ref('person.id'), op, value));
   return sql<SqlBool>`exists (select 1 from users person where person.id = ${userId} and ${or(parts)})`;
 }

@@ -64,7 +64,8 @@ export const PIPELINE_FILTERS: Record<PipelineField, FieldCondition> = {
   lastRunAt: on(datetimeCondition, p('last_run_at')),
   tags: on(tagsCondition, p('id')),
   // A pipeline without a latest run matches no condition on it (not even isempty).
-  latestRunStatus: (op, value) => and([sql<SqlBool>`${p('last_run_id')} is not null`, stringCondition(p('last_run_status'), op, value)]),
+  latestRunStatus: (op, value) =>
+    and([sql<SqlBool>`${p('last_run_id')} is not null`, stringCondition(p('last_run_status'), op, value)]),
   latestRunUser: (op, value) =>
     sql<SqlBool>`exists (select 1 from runs latest where latest.id = ${p('last_run_id')} and ${personCondition(sql.ref('latest.triggered_by'), op, value)})`,
   search: on(stringCondition, p('name')),
@@ -100,7 +101,10 @@ export const RUN_FILTERS: Record<RunField, FieldCondition> = {
   updatedAt: on(datetimeCondition, r('updated_at')),
   startedAt: on(datetimeCondition, r('started_at')),
   endedAt: on(datetimeCondition, r('ended_at')),
-  name: on(stringCondition, sql`coalesce((select rp.name from pipelines rp where rp.id = ${r('pipeline_id')}) || '-' || ${r('run_index')}, 'run-' || ${r('seq')})`),
+  name: on(
+    stringCondition,
+    sql`coalesce((select rp.name from pipelines rp where rp.id = ${r('pipeline_id')}) || '-' || ${r('run_index')}, 'run-' || ${r('seq')})`,
+  ),
   pipelineName: on(stringCondition, sql`(select rp.name from pipelines rp where rp.id = ${r('pipeline_id')})`),
 };
 export const RUN_SORTS: Record<RunSort, SortColumn> = {

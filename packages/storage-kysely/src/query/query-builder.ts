@@ -27,7 +27,12 @@ export function matching(
 type AnySelect = SelectQueryBuilder<any, any, any>;
 
 /** ORDER BY the keys in turn (unknown keys ignored), then `id` ascending. */
-export function ordered<Q extends AnySelect>(qb: Q, sort: readonly SortKey[], sorts: Readonly<Record<string, SortColumn>>, id: string): Q {
+export function ordered<Q extends AnySelect>(
+  qb: Q,
+  sort: readonly SortKey[],
+  sorts: Readonly<Record<string, SortColumn>>,
+  id: string,
+): Q {
   let out: AnySelect = qb;
   for (const key of sort) {
     const column = sorts[key.field];
@@ -57,7 +62,12 @@ export function paged<Q extends AnySelect>(qb: Q, page: PageRequest): Q {
  * already tells it, which saves the COUNT for most small lists; `count`, when given, is a
  * cheaper exact source (a maintained counter) used instead of COUNT.
  */
-export async function total(filtered: AnySelect, page: PageRequest, itemsOnPage: number, count?: () => Promise<number>): Promise<number> {
+export async function total(
+  filtered: AnySelect,
+  page: PageRequest,
+  itemsOnPage: number,
+  count?: () => Promise<number>,
+): Promise<number> {
   const { limit, offset } = bounds(page);
   if (itemsOnPage < limit && (itemsOnPage > 0 || offset === 0)) return offset + itemsOnPage;
   if (count) return count();

@@ -72,17 +72,29 @@ export function apiDeploymentRepository(db: Db): ApiDeploymentRepository {
     },
     async findByApiName(orgId, apiName) {
       if (!isUuid(orgId)) return null;
-      const row = await db.selectFrom('api_deployments').selectAll().where('org_id', '=', orgId).where('api_name', '=', apiName).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_deployments')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('api_name', '=', apiName)
+        .executeTakeFirst();
       return row ? fromRow(row) : null;
     },
     async list(visibility, filter, page) {
       if (!isUuid(visibility.orgId)) return { items: [], total: 0 };
       if (filter.workflowId !== undefined && !isUuid(filter.workflowId)) return { items: [], total: 0 };
-      let filtered = db.selectFrom('api_deployments as d').where('d.org_id', '=', visibility.orgId).where(shareableVisible('d', visibility));
+      let filtered = db
+        .selectFrom('api_deployments as d')
+        .where('d.org_id', '=', visibility.orgId)
+        .where(shareableVisible('d', visibility));
       if (filter.workflowId !== undefined) filtered = filtered.where('d.workflow_id', '=', filter.workflowId);
       if (filter.apiName !== undefined) filtered = filtered.where('d.api_name', '=', filter.apiName);
-      if (filter.search) filtered = filtered.where(sql<boolean>`d.display_name ilike ${`%${likeLiteral(filter.search)}%`}`);
-      const rows = await paged(filtered.selectAll('d').orderBy('d.created_at', 'desc').orderBy('d.id', 'desc'), page).execute();
+      if (filter.search)
+        filtered = filtered.where(sql<boolean>`d.display_name ilike ${`%${likeLiteral(filter.search)}%`}`);
+      const rows = await paged(
+        filtered.selectAll('d').orderBy('d.created_at', 'desc').orderBy('d.id', 'desc'),
+        page,
+      ).execute();
       return { items: rows.map(fromRow), total: await total(filtered, page, rows.length) };
     },
     async listByWorkflow(workflowId) {

@@ -30,7 +30,9 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
       // One round trip per authenticated request: the key, its owner, its org and the owner's role there.
       const row = await db
         .selectFrom('api_keys as k')
-        .leftJoin('users as u', (j) => j.on(sql.ref('u.id'), '=', sql`case when k.kind = 'personal' then k.target_id::uuid end`))
+        .leftJoin('users as u', (j) =>
+          j.on(sql.ref('u.id'), '=', sql`case when k.kind = 'personal' then k.target_id::uuid end`),
+        )
         .leftJoin('organizations as o', 'o.id', 'k.org_id')
         .leftJoin('memberships as m', (j) => j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'u.id'))
         .selectAll('k')
@@ -49,7 +51,19 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
         .where('k.secret_hash', '=', secretHash)
         .executeTakeFirst();
       if (!row) return null;
-      const { owner_is_active, o_id, o_seq, o_slug, o_name, o_mode, o_max_concurrent_runs, o_created_at, o_updated_at, owner_role, ...key } = row;
+      const {
+        owner_is_active,
+        o_id,
+        o_seq,
+        o_slug,
+        o_name,
+        o_mode,
+        o_max_concurrent_runs,
+        o_created_at,
+        o_updated_at,
+        owner_role,
+        ...key
+      } = row;
       const personal = key.kind === 'personal';
       return {
         key: fromRow.apiKey(key),

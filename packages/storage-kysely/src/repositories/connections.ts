@@ -36,13 +36,24 @@ export function connectionRepository(db: Db): ConnectionRepository {
     },
     async findByName(orgId, name) {
       if (!isUuid(orgId)) return null;
-      const row = await db.selectFrom('connections').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
+      const row = await db
+        .selectFrom('connections')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row ? fromRow.connection(row) : null;
     },
     async list(orgId, query) {
       if (!isUuid(orgId)) return { items: [], total: 0 };
-      const filtered = db.selectFrom('connections as c').where('c.org_id', '=', orgId).where(matching(query, CONNECTION_FILTERS));
-      const rows = await paged(ordered(filtered.selectAll('c'), query.sort, CONNECTION_SORTS, 'c.id'), query.page).execute();
+      const filtered = db
+        .selectFrom('connections as c')
+        .where('c.org_id', '=', orgId)
+        .where(matching(query, CONNECTION_FILTERS));
+      const rows = await paged(
+        ordered(filtered.selectAll('c'), query.sort, CONNECTION_SORTS, 'c.id'),
+        query.page,
+      ).execute();
       return { items: rows.map(fromRow.connection), total: await total(filtered, query.page, rows.length) };
     },
   };

@@ -1,18 +1,23 @@
 import type { FileExecutionRepository } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { paged, total } from '../query/query-builder.js';
-import { isUuid, type Db } from './support.js';
+import { droppedForGoneRun, isUuid, type Db } from './support.js';
+import { writing } from '../errors.js';
 
 export function fileExecutionRepository(db: Db): FileExecutionRepository {
   return {
     async save(execution) {
       const row = toRow.fileExecution(execution);
       const { id: _id, ...changes } = row;
-      await db
-        .insertInto('file_executions')
-        .values(row)
-        .onConflict((oc) => oc.column('id').doUpdateSet(changes))
-        .execute();
+      await droppedForGoneRun(db, () =>
+        writing(row, () =>
+          db
+            .insertInto('file_executions')
+            .values(row)
+            .onConflict((oc) => oc.column('id').doUpdateSet(changes))
+            .execute(),
+        ),
+      );
     },
     async listByRun(runId, page) {
       if (!isUuid(runId)) return { items: [], total: 0 };

@@ -20,7 +20,12 @@ export function fileHistoryRepository(db: Db): FileHistoryRepository {
     },
     async findById(workflowId, id) {
       if (!isUuid(workflowId) || !isUuid(id)) return null;
-      const row = await db.selectFrom('file_histories').selectAll().where('id', '=', id).where('workflow_id', '=', workflowId).executeTakeFirst();
+      const row = await db
+        .selectFrom('file_histories')
+        .selectAll()
+        .where('id', '=', id)
+        .where('workflow_id', '=', workflowId)
+        .executeTakeFirst();
       return row ? fromRow.fileHistory(row) : null;
     },
     async insert(history) {
@@ -33,13 +38,23 @@ export function fileHistoryRepository(db: Db): FileHistoryRepository {
     },
     async list(workflowId, query) {
       if (!isUuid(workflowId)) return { items: [], total: 0 };
-      const filtered = db.selectFrom('file_histories as fh').where('fh.workflow_id', '=', workflowId).where(matching(query, FILE_HISTORY_FILTERS));
-      const rows = await paged(ordered(filtered.selectAll('fh'), query.sort, FILE_HISTORY_SORTS, 'fh.id'), query.page).execute();
+      const filtered = db
+        .selectFrom('file_histories as fh')
+        .where('fh.workflow_id', '=', workflowId)
+        .where(matching(query, FILE_HISTORY_FILTERS));
+      const rows = await paged(
+        ordered(filtered.selectAll('fh'), query.sort, FILE_HISTORY_SORTS, 'fh.id'),
+        query.page,
+      ).execute();
       return { items: rows.map(fromRow.fileHistory), total: await total(filtered, query.page, rows.length) };
     },
     async delete(workflowId, id) {
       if (!isUuid(workflowId) || !isUuid(id)) return false;
-      const result = await db.deleteFrom('file_histories').where('id', '=', id).where('workflow_id', '=', workflowId).executeTakeFirst();
+      const result = await db
+        .deleteFrom('file_histories')
+        .where('id', '=', id)
+        .where('workflow_id', '=', workflowId)
+        .executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
     async deleteMatching(workflowId, filters) {

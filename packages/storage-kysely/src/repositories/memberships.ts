@@ -15,8 +15,25 @@ export function membershipRepository(db: Db): MembershipRepository {
     },
     async find(orgId, userId) {
       if (!isUuid(orgId) || !isUuid(userId)) return null;
-      const row = await db.selectFrom('memberships').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+      const row = await db
+        .selectFrom('memberships')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
       return row ? fromRow.membership(row) : null;
+    },
+    async listAdminsForUpdate(orgId) {
+      if (!isUuid(orgId)) return [];
+      const rows = await db
+        .selectFrom('memberships')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('role', '=', 'admin')
+        .orderBy('user_id')
+        .forUpdate()
+        .execute();
+      return rows.map(fromRow.membership);
     },
     async remove(orgId, userId) {
       if (!isUuid(orgId) || !isUuid(userId)) return;

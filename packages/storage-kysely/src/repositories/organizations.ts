@@ -1,5 +1,6 @@
 import type { OrganizationRepository } from '@pipewright/core';
 import { writing } from '../errors.js';
+import { paged, total } from '../query/query-builder.js';
 import { fromRow, toRow } from '../mapping.js';
 import { isSeq, isUuid, nextValue, type Db } from './support.js';
 
@@ -32,13 +33,27 @@ export function organizationRepository(db: Db): OrganizationRepository {
         .selectAll('o')
         .select('m.role')
         .where('m.user_id', '=', userId)
+        // Oldest membership first: the user's default organization in every dialect.
+        .orderBy('m.created_at')
         .orderBy('o.slug')
         .orderBy('o.id')
         .execute();
-      return rows.map(({ role, ...org }) => ({ organization: fromRow.organization(org), role: role as 'admin' | 'member' }));
+      return rows.map(({ role, ...org }) => ({
+        organization: fromRow.organization(org),
+        role: role as 'admin' | 'member',
+      }));
+    },
+    async listAll(page) {
+      const all = db.selectFrom('organizations');
+      const rows = await paged(all.selectAll().orderBy('slug').orderBy('id'), page).execute();
+      return { items: rows.map(fromRow.organization), total: await total(all, page, rows.length) };
     },
     async listWithRunLimit() {
-      const rows = await db.selectFrom('organizations').selectAll().where('max_concurrent_runs', 'is not', null).execute();
+      const rows = await db
+        .selectFrom('organizations')
+        .selectAll()
+        .where('max_concurrent_runs', 'is not', null)
+        .execute();
       return rows.map(fromRow.organization);
     },
   };

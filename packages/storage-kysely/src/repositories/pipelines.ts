@@ -8,9 +8,12 @@ import { shareableVisible } from '../query/visibility.js';
 import { atomically, isSeq, isUuid, nextValue, type Db } from './support.js';
 
 /** A pipeline's tag ids in attach order, selected with the row (one query per page). */
-const TAG_IDS = sql<string[]>`array(select pt.tag_id from pipeline_tags pt where pt.pipeline_id = p.id order by pt.position)`.as('tag_ids');
+const TAG_IDS = sql<
+  string[]
+>`array(select pt.tag_id from pipeline_tags pt where pt.pipeline_id = p.id order by pt.position)`.as('tag_ids');
 
-const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
 
 async function saveTagLinks(tx: Db, pipelineId: string, tagIds: readonly string[]): Promise<void> {
   await tx.deleteFrom('pipeline_tags').where('pipeline_id', '=', pipelineId).execute();
@@ -24,14 +27,20 @@ async function saveTagLinks(tx: Db, pipelineId: string, tagIds: readonly string[
 export function pipelineRepository(db: Db): PipelineRepository {
   const select = () => db.selectFrom('pipelines as p').selectAll('p').select(TAG_IDS);
   const toPipelines = (rows: PipelineRow[]) => rows.map(fromRow.pipeline);
-  const byId = async (id: string, lock: boolean) => {
+  const byId = async (id: string, lock: 'update' | 'share' | null) => {
     if (!isUuid(id)) return null;
     const query = select().where('p.id', '=', id);
-    const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
+    const row = await (
+      lock === 'update' ? query.forUpdate() : lock === 'share' ? query.forShare() : query
+    ).executeTakeFirst();
     return row ? fromRow.pipeline(row) : null;
   };
   const orgPipelineCount = async (orgId: string) => {
-    const row = await db.selectFrom('org_pipeline_counts').select(sql<number>`pipelines::int`.as('n')).where('org_id', '=', orgId).executeTakeFirst();
+    const row = await db
+      .selectFrom('org_pipeline_counts')
+      .select(sql<number>`pipelines::int`.as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
     return row?.n ?? 0;
   };
   return {
@@ -63,7 +72,12 @@ export function pipelineRepository(db: Db): PipelineRepository {
       await writing(row, () =>
         atomically(db, async (tx) => {
           // The links as they were, read by the save itself: rewritten only when they changed.
-          const saved = await tx.updateTable('pipelines as p').set(changes).where('p.id', '=', id).returning(TAG_IDS).executeTakeFirst();
+          const saved = await tx
+            .updateTable('pipelines as p')
+            .set(changes)
+            .where('p.id', '=', id)
+            .returning(TAG_IDS)
+            .executeTakeFirst();
           if (saved && !sameIds(saved.tag_ids, tagIds)) await saveTagLinks(tx, id, tagIds);
         }),
       );
@@ -77,8 +91,9 @@ export function pipelineRepository(db: Db): PipelineRepository {
         await tx.deleteFrom('pipelines').where('id', '=', id).execute();
       });
     },
-    findById: (id) => byId(id, false),
-    findByIdForUpdate: (id) => byId(id, true),
+    findById: (id) => byId(id, null),
+    findByIdForUpdate: (id) => byId(id, 'update'),
+    findByIdForShare: (id) => byId(id, 'share'),
     async findBySeq(seq) {
       if (!isSeq(seq)) return null;
       const row = await select().where('p.seq', '=', seq).executeTakeFirst();
@@ -128,7 +143,9 @@ export function pipelineRepository(db: Db): PipelineRepository {
       return new Map(rows.map((r) => [r.id, r.seq]));
     },
     async listScheduled() {
-      return toPipelines(await select().where('p.enabled', '=', true).where('p.schedule', 'is not', null).orderBy('p.seq').execute());
+      return toPipelines(
+        await select().where('p.enabled', '=', true).where('p.schedule', 'is not', null).orderBy('p.seq').execute(),
+      );
     },
     async listByWorkflow(workflowId) {
       if (!isUuid(workflowId)) return [];

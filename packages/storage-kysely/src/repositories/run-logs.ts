@@ -1,18 +1,23 @@
 import { LOG_LEVELS, levelRank, type RunLogRepository } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { paged, total } from '../query/query-builder.js';
-import { isUuid, type Db } from './support.js';
+import { droppedForGoneRun, isUuid, type Db } from './support.js';
+import { writing } from '../errors.js';
 
 export function runLogRepository(db: Db): RunLogRepository {
   return {
     async append(logs) {
       if (logs.length === 0) return;
       // Appending the same line twice (a retried batch) keeps the first.
-      await db
-        .insertInto('run_logs')
-        .values(logs.map(toRow.runLog))
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+      await droppedForGoneRun(db, () =>
+        writing({ run_id: logs[0]!.runId }, () =>
+          db
+            .insertInto('run_logs')
+            .values(logs.map(toRow.runLog))
+            .onConflict((oc) => oc.column('id').doNothing())
+            .execute(),
+        ),
+      );
     },
     async list(runId, filter, page) {
       if (!isUuid(runId)) return { items: [], total: 0 };

@@ -10,7 +10,9 @@ import { atomically, isSeq, isUuid, nextValue, OPEN_STATUSES, type Db } from './
 const DEFAULT_BATCH_SIZE = 500;
 
 /** A run's linked pipeline ids in link order, selected with the row. */
-const LINKED_IDS = sql<string[]>`array(select l.pipeline_id from run_linked_pipelines l where l.run_id = r.id order by l.position)`.as(
+const LINKED_IDS = sql<
+  string[]
+>`array(select l.pipeline_id from run_linked_pipelines l where l.run_id = r.id order by l.position)`.as(
   'linked_pipeline_ids',
 );
 
@@ -25,7 +27,8 @@ async function saveLinks(tx: Db, runId: string, pipelineIds: readonly string[]):
 
 /** Whether the query always restricts to one pipeline or one workflow (its run list). */
 function pinsOneParent(query: RunQuery): boolean {
-  const pins = (f: RunQuery['filters'][number]) => (f.field === 'pipelineId' || f.field === 'workflowId') && f.op === 'equals';
+  const pins = (f: RunQuery['filters'][number]) =>
+    (f.field === 'pipelineId' || f.field === 'workflowId') && f.op === 'equals';
   return (query.required ?? []).some(pins) || (query.logical === 'and' && query.filters.some(pins));
 }
 
@@ -94,7 +97,10 @@ export function runRepository(db: Db): RunRepository {
     },
     async findOpenForPipeline(pipelineId) {
       if (!isUuid(pipelineId)) return null;
-      const row = await select().where('r.pipeline_id', '=', pipelineId).where(sql<SqlBool>`r.status in ${OPEN_STATUSES}`).executeTakeFirst();
+      const row = await select()
+        .where('r.pipeline_id', '=', pipelineId)
+        .where(sql<SqlBool>`r.status in ${OPEN_STATUSES}`)
+        .executeTakeFirst();
       return row ? fromRow.run(row) : null;
     },
     async list(visibility, query) {
@@ -118,6 +124,35 @@ export function runRepository(db: Db): RunRepository {
         if (rows.length < batchSize) return;
         before = rows[rows.length - 1]!.seq;
       }
+    },
+    async lastPerPipeline(pipelineIds, n) {
+      const ids = [...new Set(pipelineIds.filter(isUuid))];
+      const out = new Map<string, Run[]>(pipelineIds.map((id) => [id, []]));
+      const limit = Math.max(0, Math.floor(n));
+      if (!ids.length || !limit) return out;
+      // One statement: per pipeline, an index range read of its newest runs (runs_pipeline_index_idx).
+      const rows = await db
+        .selectFrom('pipelines as p')
+        .innerJoinLateral(
+          (eb) =>
+            eb
+              .selectFrom('runs as r')
+              .selectAll('r')
+              .whereRef('r.pipeline_id', '=', 'p.id')
+              .where('r.run_index', 'is not', null)
+              .orderBy('r.run_index', 'desc')
+              .limit(limit)
+              .as('r'),
+          (join) => join.onTrue(),
+        )
+        .selectAll('r')
+        .select(LINKED_IDS)
+        .where('p.id', 'in', ids)
+        .orderBy('r.pipeline_id')
+        .orderBy('r.run_index')
+        .execute();
+      for (const row of rows) out.get(row.pipeline_id!)?.push(fromRow.run(row));
+      return out;
     },
     async listExpiredLeases(now, limit) {
       const rows = await select()

@@ -23,7 +23,12 @@ export function tagRepository(db: Db): TagRepository {
     },
     async findByName(orgId, name) {
       if (!isUuid(orgId)) return null;
-      const row = await db.selectFrom('tags').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
+      const row = await db
+        .selectFrom('tags')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row ? fromRow.tag(row) : null;
     },
     async findByIds(ids) {

@@ -22,6 +22,17 @@ export function userRepository(db: Db): UserRepository {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? fromRow.user(row) : null;
     },
+    async listServerAdminsForUpdate() {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('is_server_admin', '=', true)
+        .where('is_active', '=', true)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      return rows.map(fromRow.user);
+    },
     async findByEmail(email) {
       const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       return row ? fromRow.user(row) : null;
@@ -53,13 +64,23 @@ export function userRepository(db: Db): UserRepository {
       return rows.map(fromRow.user);
     },
     async count() {
-      const row = await db.selectFrom('users').select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('users')
+        .select(sql<number>`count(*)::int`.as('count'))
+        .executeTakeFirstOrThrow();
       return row.count;
     },
     async queryMembers(orgId, query) {
       if (!isUuid(orgId)) return { items: [], total: 0 };
-      const members = db.selectFrom('users as u').innerJoin('memberships as m', 'm.user_id', 'u.id').where('m.org_id', '=', orgId).where(matching(query, USER_FILTERS));
-      const rows = await paged(ordered(members.selectAll('u').select('m.role'), query.sort, USER_SORTS, 'u.id'), query.page).execute();
+      const members = db
+        .selectFrom('users as u')
+        .innerJoin('memberships as m', 'm.user_id', 'u.id')
+        .where('m.org_id', '=', orgId)
+        .where(matching(query, USER_FILTERS));
+      const rows = await paged(
+        ordered(members.selectAll('u').select('m.role'), query.sort, USER_SORTS, 'u.id'),
+        query.page,
+      ).execute();
       return {
         items: rows.map(({ role, ...user }) => ({ user: fromRow.user(user), role: role as Role })),
         total: await total(members, query.page, rows.length),
@@ -67,8 +88,14 @@ export function userRepository(db: Db): UserRepository {
     },
     async listByOrg(orgId, page) {
       if (!isUuid(orgId)) return { items: [], total: 0 };
-      const members = db.selectFrom('users as u').innerJoin('memberships as m', 'm.user_id', 'u.id').where('m.org_id', '=', orgId);
-      const rows = await paged(members.selectAll('u').select('m.role').orderBy('u.email').orderBy('u.id'), page).execute();
+      const members = db
+        .selectFrom('users as u')
+        .innerJoin('memberships as m', 'm.user_id', 'u.id')
+        .where('m.org_id', '=', orgId);
+      const rows = await paged(
+        members.selectAll('u').select('m.role').orderBy('u.email').orderBy('u.id'),
+        page,
+      ).execute();
       return {
         items: rows.map(({ role, ...user }) => ({ user: fromRow.user(user), role: role as 'admin' | 'member' })),
         total: await total(members, page, rows.length),

@@ -43,8 +43,15 @@ export function workflowRepository(db: Db): WorkflowRepository {
       await atomically(db, async (tx) => {
         // File histories and API deployments go by foreign-key cascade (the deployments' keys
         // first, as keys have no foreign key); runs of its pipelines stay with the pipelines.
-        const deployments = tx.selectFrom('api_deployments').select(sql<string>`id::text`.as('id')).where('workflow_id', '=', id);
-        await tx.deleteFrom('api_keys').where('kind', '=', 'deployment').where('target_id', 'in', deployments).execute();
+        const deployments = tx
+          .selectFrom('api_deployments')
+          .select(sql<string>`id::text`.as('id'))
+          .where('workflow_id', '=', id);
+        await tx
+          .deleteFrom('api_keys')
+          .where('kind', '=', 'deployment')
+          .where('target_id', 'in', deployments)
+          .execute();
         await tx.deleteFrom('runs').where('workflow_id', '=', id).where('pipeline_id', 'is', null).execute();
         await tx.deleteFrom('workflows').where('id', '=', id).execute();
       });
@@ -58,7 +65,10 @@ export function workflowRepository(db: Db): WorkflowRepository {
         .where('w.org_id', '=', visibility.orgId)
         .where(shareableVisible('w', visibility))
         .where(matching(query, WORKFLOW_FILTERS));
-      const rows = await paged(ordered(filtered.selectAll('w'), query.sort, WORKFLOW_SORTS, 'w.id'), query.page).execute();
+      const rows = await paged(
+        ordered(filtered.selectAll('w'), query.sort, WORKFLOW_SORTS, 'w.id'),
+        query.page,
+      ).execute();
       return { items: rows.map(fromRow.workflow), total: await total(filtered, query.page, rows.length) };
     },
     async listWithSettingKeys(keys) {

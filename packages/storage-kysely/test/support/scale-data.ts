@@ -41,11 +41,17 @@ export async function loadScaleData(db: Kysely<any>): Promise<ScaleIds> {
   const t0 = sql.lit('2025-01-01T00:00:00Z');
   await sql`insert into organizations values (${orgId}, 1, 'scale-org', 'Scale', 'normal', ${t0}, ${t0})`.execute(db);
   await sql`insert into users values (${ownerId}, 'owner@scale.test', 'owner', null, true, ${t0}, ${t0})`.execute(db);
-  await sql`insert into users values (${memberId}, 'member@scale.test', 'member', null, true, ${t0}, ${t0})`.execute(db);
-  await sql`insert into memberships values (${orgId}, ${ownerId}, 'admin', ${t0}), (${orgId}, ${memberId}, 'member', ${t0})`.execute(db);
+  await sql`insert into users values (${memberId}, 'member@scale.test', 'member', null, true, ${t0}, ${t0})`.execute(
+    db,
+  );
+  await sql`insert into memberships values (${orgId}, ${ownerId}, 'admin', ${t0}), (${orgId}, ${memberId}, 'member', ${t0})`.execute(
+    db,
+  );
   await sql`
     insert into workflows (id, org_id, name, owner_id, shared_to_org, is_active, deployment_type, stages, retry_on_interrupt, created_by, modified_by, created_at, updated_at)
-    values (${workflowId}, ${orgId}, 'scale-workflow', ${ownerId}, false, true, 'DEFAULT', '{}', false, ${ownerId}, ${ownerId}, ${t0}, ${t0})`.execute(db);
+    values (${workflowId}, ${orgId}, 'scale-workflow', ${ownerId}, false, true, 'DEFAULT', '{}', false, ${ownerId}, ${ownerId}, ${t0}, ${t0})`.execute(
+    db,
+  );
 
   // Pipelines 1..N in the org; N+1.. in ten other orgs. Two thirds have a latest run.
   await sql`
@@ -75,15 +81,17 @@ export async function loadScaleData(db: Kysely<any>): Promise<ScaleIds> {
   const parts = Math.min(4, availableParallelism());
   const chunk = Math.ceil(SCALE.runs / parts);
   await Promise.all(
-    Array.from({ length: parts }, (_, i) => i).map(
-      (i) => sql`
+    Array.from({ length: parts }, (_, i) => i).map((i) =>
+      sql`
         insert into runs (id, seq, org_id, pipeline_id, workflow_id, run_index, trigger, status, incremental, created_at, started_at, ended_at,
                           updated_at, stages, files)
         select gen_random_uuid(), g, ${orgId}, p.id, ${workflowId}, null, 'manual', case when g % 10 = 0 then 'ERROR' else 'COMPLETED' end, false,
                ${t0}::timestamptz + g * interval '1 second', ${t0}::timestamptz + g * interval '1 second', ${t0}::timestamptz + g * interval '1 second',
                ${t0}::timestamptz + g * interval '1 second', '{"passed":[0,0,0,0,0,0],"failed":[0,0,0,0,0,0]}', '{"total":0,"ok":0,"failed":0}'
         from generate_series(${i * chunk + 1}::int, ${Math.min(SCALE.runs, (i + 1) * chunk)}::int) g
-        join pipelines p on p.seq = case when g <= ${SCALE.hotPipelineRuns} then 1 else 1 + (g % ${SCALE.pipelines}) end`.execute(db),
+        join pipelines p on p.seq = case when g <= ${SCALE.hotPipelineRuns} then 1 else 1 + (g % ${SCALE.pipelines}) end`.execute(
+        db,
+      ),
     ),
   );
 
@@ -98,13 +106,29 @@ export async function loadScaleData(db: Kysely<any>): Promise<ScaleIds> {
   // One run in a hundred is linked to a second pipeline (Flow jobs).
   await sql`
     insert into run_linked_pipelines (run_id, pipeline_id, position)
-    select r.id, p.id, 0 from runs r join pipelines p on p.seq = 1 + (r.seq * 7 % ${SCALE.pipelines}) where r.seq % 100 = 0`.execute(db);
+    select r.id, p.id, 0 from runs r join pipelines p on p.seq = 1 + (r.seq * 7 % ${SCALE.pipelines}) where r.seq % 100 = 0`.execute(
+    db,
+  );
   await sql`select setval('pipeline_seq', ${SCALE.pipelines + SCALE.otherOrgPipelines})`.execute(db);
   await sql`select setval('run_seq', ${SCALE.runs})`.execute(db);
-  for (const table of ['organizations', 'users', 'memberships', 'workflows', 'pipelines', 'runs', 'pipeline_tags', 'tags', 'run_linked_pipelines', 'file_histories'])
+  for (const table of [
+    'organizations',
+    'users',
+    'memberships',
+    'workflows',
+    'pipelines',
+    'runs',
+    'pipeline_tags',
+    'tags',
+    'run_linked_pipelines',
+    'file_histories',
+  ])
     await sql`vacuum analyze ${sql.table(table)}`.execute(db);
 
   const hot = await sql<{ id: string }>`select id from pipelines where seq = 1`.execute(db);
-  const run = await sql<{ id: string; seq: number }>`select id, seq from runs where seq = ${Math.floor(SCALE.runs / 2)}`.execute(db);
+  const run = await sql<{
+    id: string;
+    seq: number;
+  }>`select id, seq from runs where seq = ${Math.floor(SCALE.runs / 2)}`.execute(db);
   return { orgId, ownerId, memberId, workflowId, hotPipelineId: hot.rows[0]!.id, someRun: run.rows[0]! };
 }

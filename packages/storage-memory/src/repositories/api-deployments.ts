@@ -1,4 +1,10 @@
-import { ApiDeployment, ConflictError, visibleUnder, type ApiDeploymentRepository, type ApiDeploymentState } from '@pipewright/core';
+import {
+  ApiDeployment,
+  ConflictError,
+  visibleUnder,
+  type ApiDeploymentRepository,
+  type ApiDeploymentState,
+} from '@pipewright/core';
 import { paginate } from '../query-evaluator.js';
 import type { Db, Writer } from '../tables.js';
 import { deleteWhere } from './cascades.js';
@@ -8,14 +14,16 @@ const restore = (row: ApiDeploymentState) => ApiDeployment.restore(copy(row));
 
 function assertApiNameFree(w: Writer, d: ApiDeployment): void {
   for (const other of w.table('apiDeployments').values())
-    if (other.orgId === d.orgId && other.apiName === d.apiName && other.id !== d.id) throw new ConflictError('api deployment', 'apiName', d.apiName);
+    if (other.orgId === d.orgId && other.apiName === d.apiName && other.id !== d.id)
+      throw new ConflictError('api deployment', 'apiName', d.apiName, undefined, d.orgId);
 }
 
 export function apiDeploymentRepository(db: Db): ApiDeploymentRepository {
   return {
     async insert(deployment) {
       await db.write((w) => {
-        if (w.table('apiDeployments').has(deployment.id)) throw new ConflictError('api deployment', 'id', deployment.id);
+        if (w.table('apiDeployments').has(deployment.id))
+          throw new ConflictError('api deployment', 'id', deployment.id);
         assertApiNameFree(w, deployment);
         w.mutable('apiDeployments').set(deployment.id, copy(deployment.toState()));
       });
@@ -38,7 +46,8 @@ export function apiDeploymentRepository(db: Db): ApiDeploymentRepository {
       return row ? restore(row) : null;
     },
     async findByApiName(orgId, apiName) {
-      for (const row of db.read().table('apiDeployments').values()) if (row.orgId === orgId && row.apiName === apiName) return restore(row);
+      for (const row of db.read().table('apiDeployments').values())
+        if (row.orgId === orgId && row.apiName === apiName) return restore(row);
       return null;
     },
     async list(visibility, filter, page) {

@@ -26,7 +26,8 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
       return row ? fromRow.apiKey(row) : null;
     },
     async findBySecretHash(secretHash) {
-      for (const row of db.read().table('apiKeys').values()) if (row.secretHash === secretHash) return fromRow.apiKey(row);
+      for (const row of db.read().table('apiKeys').values())
+        if (row.secretHash === secretHash) return fromRow.apiKey(row);
       return null;
     },
     async findCredential(secretHash) {
@@ -47,7 +48,9 @@ export function apiKeyRepository(db: Db): ApiKeyRepository {
       return null;
     },
     async listByTarget(orgId, kind, targetId) {
-      const rows = [...db.read().table('apiKeys').values()].filter((k) => k.orgId === orgId && k.kind === kind && k.targetId === targetId);
+      const rows = [...db.read().table('apiKeys').values()].filter(
+        (k) => k.orgId === orgId && k.kind === kind && k.targetId === targetId,
+      );
       return sortRows(rows, [{ field: 'createdAt', direction: 'asc' }], (k) => k.createdAt).map(fromRow.apiKey);
     },
     async touch(id, at) {

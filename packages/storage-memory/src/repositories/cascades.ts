@@ -27,7 +27,10 @@ export function deletePipelineCascade(w: Writer, pipelineId: string): void {
   deleteRuns(w, own);
   for (const run of [...w.table('runs').values()])
     if (run.linkedPipelineIds.includes(pipelineId))
-      w.mutable('runs').set(run.id, { ...run, linkedPipelineIds: run.linkedPipelineIds.filter((id) => id !== pipelineId) });
+      w.mutable('runs').set(run.id, {
+        ...run,
+        linkedPipelineIds: run.linkedPipelineIds.filter((id) => id !== pipelineId),
+      });
   deleteWhere(w, 'apiKeys', (k) => k.kind === 'pipeline' && k.targetId === pipelineId);
 }
 
@@ -41,6 +44,7 @@ export function deleteWorkflowCascade(w: Writer, workflowId: string): void {
   deleteWhere(w, 'apiDeployments', (d) => deployments.has(d.id));
   deleteWhere(w, 'fileHistories', (h) => h.workflowId === workflowId);
   const own = new Set<string>();
-  for (const run of w.table('runs').values()) if (run.pipelineId === null && run.workflowId === workflowId) own.add(run.id);
+  for (const run of w.table('runs').values())
+    if (run.pipelineId === null && run.workflowId === workflowId) own.add(run.id);
   deleteRuns(w, own);
 }

@@ -1,4 +1,10 @@
-import { CONNECTION_FIELDS, ConflictError, type Connection, type ConnectionRepository, type ConnectionState } from '@pipewright/core';
+import {
+  CONNECTION_FIELDS,
+  ConflictError,
+  type Connection,
+  type ConnectionRepository,
+  type ConnectionState,
+} from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { matchQuery, paginate, sortRows } from '../query-evaluator.js';
 import type { Sequences } from '../sequences.js';
@@ -7,7 +13,7 @@ import type { Db, Writer } from '../tables.js';
 function assertNameFree(w: Writer, connection: Connection): void {
   for (const other of w.table('connections').values())
     if (other.orgId === connection.orgId && other.name === connection.name && other.id !== connection.id)
-      throw new ConflictError('connection', 'name', connection.name);
+      throw new ConflictError('connection', 'name', connection.name, undefined, connection.orgId);
 }
 
 export function connectionRepository(db: Db, sequences: Sequences): ConnectionRepository {
@@ -48,12 +54,15 @@ export function connectionRepository(db: Db, sequences: Sequences): ConnectionRe
       return null;
     },
     async findByName(orgId, name) {
-      for (const row of db.read().table('connections').values()) if (row.orgId === orgId && row.name === name) return fromRow.connection(row);
+      for (const row of db.read().table('connections').values())
+        if (row.orgId === orgId && row.name === name) return fromRow.connection(row);
       return null;
     },
     async list(orgId, query) {
       const rows = [...db.read().table('connections').values()].filter(
-        (c) => c.orgId === orgId && matchQuery(CONNECTION_FIELDS, { ...c, search: c.name } as unknown as Record<string, unknown>, query),
+        (c) =>
+          c.orgId === orgId &&
+          matchQuery(CONNECTION_FIELDS, { ...c, search: c.name } as unknown as Record<string, unknown>, query),
       );
       const page = paginate(
         sortRows(rows, query.sort, (c, key) => c[key as keyof ConnectionState] as string | number | Date),

@@ -1,11 +1,17 @@
-import { ConflictError, FILE_HISTORY_FIELDS, type FileHistoryRepository, type FileHistoryState } from '@pipewright/core';
+import {
+  ConflictError,
+  FILE_HISTORY_FIELDS,
+  type FileHistoryRepository,
+  type FileHistoryState,
+} from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
 import { matchQuery, paginate, sortRows } from '../query-evaluator.js';
 import type { Db } from '../tables.js';
 import { deleteWhere } from './cascades.js';
 
 export function fileHistoryRepository(db: Db): FileHistoryRepository {
-  const rowsOf = (workflowId: string) => [...db.read().table('fileHistories').values()].filter((h) => h.workflowId === workflowId);
+  const rowsOf = (workflowId: string) =>
+    [...db.read().table('fileHistories').values()].filter((h) => h.workflowId === workflowId);
   return {
     async findByFile(workflowId, cacheKey, filePath) {
       const row = rowsOf(workflowId).find((h) => h.cacheKey === cacheKey && h.filePath === filePath);
@@ -32,7 +38,9 @@ export function fileHistoryRepository(db: Db): FileHistoryRepository {
       });
     },
     async list(workflowId, query) {
-      const rows = rowsOf(workflowId).filter((h) => matchQuery(FILE_HISTORY_FIELDS, h as unknown as Record<string, unknown>, query));
+      const rows = rowsOf(workflowId).filter((h) =>
+        matchQuery(FILE_HISTORY_FIELDS, h as unknown as Record<string, unknown>, query),
+      );
       const page = paginate(
         sortRows(rows, query.sort, (h, key) => h[key as keyof FileHistoryState] as string | number | Date),
         query.page,
@@ -45,7 +53,13 @@ export function fileHistoryRepository(db: Db): FileHistoryRepository {
     async deleteMatching(workflowId, filters) {
       const all = { filters: [...filters], logical: 'and' as const };
       return db.write((w) =>
-        deleteWhere(w, 'fileHistories', (h) => h.workflowId === workflowId && matchQuery(FILE_HISTORY_FIELDS, h as unknown as Record<string, unknown>, all)),
+        deleteWhere(
+          w,
+          'fileHistories',
+          (h) =>
+            h.workflowId === workflowId &&
+            matchQuery(FILE_HISTORY_FIELDS, h as unknown as Record<string, unknown>, all),
+        ),
       );
     },
   };

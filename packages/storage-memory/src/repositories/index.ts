@@ -6,6 +6,7 @@ import { apiKeyRepository } from './api-keys.js';
 import { connectionRepository } from './connections.js';
 import { fileExecutionRepository } from './file-executions.js';
 import { fileHistoryRepository } from './file-histories.js';
+import { invitationRepository } from './invitations.js';
 import { membershipRepository } from './memberships.js';
 import { organizationRepository } from './organizations.js';
 import { pipelineRepository } from './pipelines.js';
@@ -31,5 +32,6 @@ export function createRepositories(db: Db, sequences: Sequences): Repositories {
     apiKeys: apiKeyRepository(db),
     apiDeployments: apiDeploymentRepository(db),
     tags: tagRepository(db),
+    invitations: invitationRepository(db),
   };
 }

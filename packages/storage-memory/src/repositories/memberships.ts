@@ -17,6 +17,12 @@ export function membershipRepository(db: Db): MembershipRepository {
       const row = db.read().table('memberships').get(membershipKey(orgId, userId));
       return row ? fromRow.membership(row) : null;
     },
+    async listAdminsForUpdate(orgId) {
+      // The store's writer lock already serialises transactions: no row lock to take.
+      return [...db.read().table('memberships').values()]
+        .filter((m) => m.orgId === orgId && m.role === 'admin')
+        .map(fromRow.membership);
+    },
     async remove(orgId, userId) {
       await db.write((w) => {
         w.mutable('memberships').delete(membershipKey(orgId, userId));

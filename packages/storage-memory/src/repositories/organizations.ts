@@ -1,5 +1,6 @@
 import { ConflictError, type Organization, type OrganizationRepository, type Role } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
+import { paginate } from '../query-evaluator.js';
 import type { Sequences } from '../sequences.js';
 import type { Db, Writer } from '../tables.js';
 
@@ -32,26 +33,44 @@ export function organizationRepository(db: Db, sequences: Sequences): Organizati
       return row ? fromRow.organization(row) : null;
     },
     async findBySlug(slug) {
-      for (const row of db.read().table('organizations').values()) if (row.slug === slug) return fromRow.organization(row);
+      for (const row of db.read().table('organizations').values())
+        if (row.slug === slug) return fromRow.organization(row);
       return null;
     },
     async findBySeq(seq) {
-      for (const row of db.read().table('organizations').values()) if (row.seq === seq) return fromRow.organization(row);
+      for (const row of db.read().table('organizations').values())
+        if (row.seq === seq) return fromRow.organization(row);
       return null;
     },
     async listForUser(userId) {
       const r = db.read();
-      const out: Array<{ organization: Organization; role: Role }> = [];
+      const out: Array<{ organization: Organization; role: Role; joinedAt: number }> = [];
       for (const m of r.table('memberships').values()) {
         const org = m.userId === userId ? r.table('organizations').get(m.orgId) : undefined;
-        if (org) out.push({ organization: fromRow.organization(org), role: m.role });
+        if (org)
+          out.push({
+            organization: fromRow.organization(org),
+            role: m.role,
+            joinedAt: new Date(m.createdAt).getTime(),
+          });
       }
-      return out.sort((a, b) => (a.organization.slug < b.organization.slug ? -1 : a.organization.slug > b.organization.slug ? 1 : 0));
+      // Oldest membership first (the default organization), then by slug.
+      out.sort((a, b) => a.joinedAt - b.joinedAt || bySlug(a.organization, b.organization));
+      return out.map(({ organization, role }) => ({ organization, role }));
+    },
+    async listAll(page) {
+      const all = [...db.read().table('organizations').values()].map(fromRow.organization).sort(bySlug);
+      return paginate(all, page);
     },
     async listWithRunLimit() {
       const out: Organization[] = [];
-      for (const row of db.read().table('organizations').values()) if (row.maxConcurrentRuns !== null && row.maxConcurrentRuns !== undefined) out.push(fromRow.organization(row));
+      for (const row of db.read().table('organizations').values())
+        if (row.maxConcurrentRuns !== null && row.maxConcurrentRuns !== undefined) out.push(fromRow.organization(row));
       return out;
     },
   };
+}
+
+function bySlug(a: Organization, b: Organization): number {
+  return a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -7,7 +7,14 @@ import {
   type PipelineState,
 } from '@pipewright/core';
 import { fromRow, toRow } from '../mapping.js';
-import { matchQuery, paginate, sortRows, type EvalRecord, type EvalType, type PersonValue } from '../query-evaluator.js';
+import {
+  matchQuery,
+  paginate,
+  sortRows,
+  type EvalRecord,
+  type EvalType,
+  type PersonValue,
+} from '../query-evaluator.js';
 import type { Sequences } from '../sequences.js';
 import type { Db, Reader, Writer } from '../tables.js';
 import { isVisible } from '../visibility.js';
@@ -70,7 +77,8 @@ function sortValue(r: Reader, p: PipelineState, key: string) {
 
 function assertNameFree(w: Writer, p: Pipeline): void {
   for (const other of w.table('pipelines').values())
-    if (other.orgId === p.orgId && other.name === p.name && other.id !== p.id) throw new ConflictError('pipeline', 'name', p.name);
+    if (other.orgId === p.orgId && other.name === p.name && other.id !== p.id)
+      throw new ConflictError('pipeline', 'name', p.name, undefined, p.orgId);
 }
 
 export function pipelineRepository(db: Db, sequences: Sequences): PipelineRepository {
@@ -102,6 +110,7 @@ export function pipelineRepository(db: Db, sequences: Sequences): PipelineReposi
     findById,
     // The transaction holds the store's lock, so a plain read is already exclusive.
     findByIdForUpdate: findById,
+    findByIdForShare: findById,
     async findBySeq(seq) {
       for (const row of db.read().table('pipelines').values()) if (row.seq === seq) return fromRow.pipeline(row);
       return null;
@@ -111,7 +120,10 @@ export function pipelineRepository(db: Db, sequences: Sequences): PipelineReposi
       const rows = [...r.table('pipelines').values()].filter(
         (p) => isVisible(visibility, p) && matchQuery(EVAL_TYPES, evalRecord(r, p), query),
       );
-      const page = paginate(sortRows(rows, query.sort, (p, key) => sortValue(r, p, key)), query.page);
+      const page = paginate(
+        sortRows(rows, query.sort, (p, key) => sortValue(r, p, key)),
+        query.page,
+      );
       return { items: page.items.map(fromRow.pipeline), total: page.total };
     },
     async *streamByName(visibility) {

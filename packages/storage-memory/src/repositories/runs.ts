@@ -22,7 +22,8 @@ const isOpen = (r: { status: RunState['status'] }) => OPEN_RUN_STATUSES.includes
 function assertNoOtherOpenRun(w: Writer, run: Run): void {
   if (run.pipelineId === null || !run.isOpen) return;
   for (const other of w.table('runs').values())
-    if (other.pipelineId === run.pipelineId && other.id !== run.id && isOpen(other)) throw new RunInProgressError(run.pipelineId);
+    if (other.pipelineId === run.pipelineId && other.id !== run.id && isOpen(other))
+      throw new RunInProgressError(run.pipelineId);
 }
 
 /** A run with the computed fields a query may name (its display name, its pipeline's name). */
@@ -66,7 +67,8 @@ export function runRepository(db: Db, sequences: Sequences): RunRepository {
       await db.write((w) => deleteRuns(w, new Set([id])));
     },
     async findOpenForPipeline(pipelineId) {
-      for (const row of db.read().table('runs').values()) if (row.pipelineId === pipelineId && isOpen(row)) return fromRow.run(row);
+      for (const row of db.read().table('runs').values())
+        if (row.pipelineId === pipelineId && isOpen(row)) return fromRow.run(row);
       return null;
     },
     async list(visibility, query) {
@@ -94,6 +96,15 @@ export function runRepository(db: Db, sequences: Sequences): RunRepository {
         if (batch.length < batchSize) return;
         before = batch[batch.length - 1]!.seq;
       }
+    },
+    async lastPerPipeline(pipelineIds, n) {
+      const out = new Map<string, Run[]>(pipelineIds.map((id) => [id, []]));
+      const limit = Math.max(0, Math.floor(n));
+      for (const row of db.read().table('runs').values())
+        if (row.pipelineId !== null && row.index !== null) out.get(row.pipelineId)?.push(fromRow.run(row));
+      for (const [id, runs] of out)
+        out.set(id, runs.sort((a, b) => a.index! - b.index!).slice(Math.max(0, runs.length - limit)));
+      return out;
     },
     async listExpiredLeases(now, limit) {
       const rows = [...db.read().table('runs').values()].filter(

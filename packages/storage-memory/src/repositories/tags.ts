@@ -5,7 +5,8 @@ import type { Db, Writer } from '../tables.js';
 
 function assertNameFree(w: Writer, tag: Tag): void {
   for (const other of w.table('tags').values())
-    if (other.orgId === tag.orgId && other.name === tag.name && other.id !== tag.id) throw new ConflictError('tag', 'name', tag.name);
+    if (other.orgId === tag.orgId && other.name === tag.name && other.id !== tag.id)
+      throw new ConflictError('tag', 'name', tag.name, undefined, tag.orgId);
 }
 
 export function tagRepository(db: Db): TagRepository {
@@ -29,7 +30,8 @@ export function tagRepository(db: Db): TagRepository {
       return row ? fromRow.tag(row) : null;
     },
     async findByName(orgId, name) {
-      for (const row of db.read().table('tags').values()) if (row.orgId === orgId && row.name === name) return fromRow.tag(row);
+      for (const row of db.read().table('tags').values())
+        if (row.orgId === orgId && row.name === name) return fromRow.tag(row);
       return null;
     },
     async findByIds(ids) {
@@ -43,7 +45,10 @@ export function tagRepository(db: Db): TagRepository {
       const rows = [...db.read().table('tags').values()].filter(
         (t) => t.orgId === orgId && matchQuery(TAG_FIELDS, t as unknown as Record<string, unknown>, query),
       );
-      const page = paginate(sortRows(rows, query.sort, (t, key) => t[key as keyof TagState] as string | Date), query.page);
+      const page = paginate(
+        sortRows(rows, query.sort, (t, key) => t[key as keyof TagState] as string | Date),
+        query.page,
+      );
       return { items: page.items.map(fromRow.tag), total: page.total };
     },
     async taggedCounts(ids) {

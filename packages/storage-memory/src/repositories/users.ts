@@ -5,7 +5,8 @@ import type { Sequences } from '../sequences.js';
 import { membershipKey, type Db, type Writer } from '../tables.js';
 
 function assertEmailFree(w: Writer, id: string, email: string): void {
-  for (const u of w.table('users').values()) if (u.email === email && u.id !== id) throw new ConflictError('user', 'email', email);
+  for (const u of w.table('users').values())
+    if (u.email === email && u.id !== id) throw new ConflictError('user', 'email', email);
 }
 
 export function userRepository(db: Db, sequences: Sequences): UserRepository {
@@ -27,6 +28,10 @@ export function userRepository(db: Db, sequences: Sequences): UserRepository {
         w.mutable('users').set(user.id, toRow.user(user));
       });
     },
+    async listServerAdminsForUpdate() {
+      // The store's writer lock already serialises transactions: no row lock to take.
+      return [...db.read().table('users').values()].map(fromRow.user).filter((u) => u.isServerAdmin && u.isActive);
+    },
     async findById(id) {
       const row = db.read().table('users').get(id);
       return row ? fromRow.user(row) : null;
@@ -39,7 +44,9 @@ export function userRepository(db: Db, sequences: Sequences): UserRepository {
       const t = db.read();
       return [...new Set(ids)].flatMap((id) => {
         const row = t.table('users').get(id);
-        return row ? [{ user: fromRow.user(row), role: t.table('memberships').get(membershipKey(orgId, id))?.role ?? null }] : [];
+        return row
+          ? [{ user: fromRow.user(row), role: t.table('memberships').get(membershipKey(orgId, id))?.role ?? null }]
+          : [];
       });
     },
     async findByIds(ids) {
@@ -64,10 +71,23 @@ export function userRepository(db: Db, sequences: Sequences): UserRepository {
       for (const m of r.table('memberships').values()) {
         const u = m.orgId === orgId ? r.table('users').get(m.userId) : undefined;
         if (!u) continue;
-        const fields = { id: u.id, email: u.email, name: u.name, isActive: u.isActive, emailOptedIn: u.emailOptedIn ?? false, role: m.role, createdAt: u.createdAt, updatedAt: u.updatedAt };
-        if (matchQuery(USER_FIELDS, fields, query)) rows.push({ id: u.id, user: fromRow.user(u), role: m.role, fields });
+        const fields = {
+          id: u.id,
+          email: u.email,
+          name: u.name,
+          isActive: u.isActive,
+          emailOptedIn: u.emailOptedIn ?? false,
+          role: m.role,
+          createdAt: u.createdAt,
+          updatedAt: u.updatedAt,
+        };
+        if (matchQuery(USER_FIELDS, fields, query))
+          rows.push({ id: u.id, user: fromRow.user(u), role: m.role, fields });
       }
-      const result = paginate(sortRows(rows, query.sort, (row, key) => row.fields[key] as string | Date), query.page);
+      const result = paginate(
+        sortRows(rows, query.sort, (row, key) => row.fields[key] as string | Date),
+        query.page,
+      );
       return { items: result.items.map(({ user, role }) => ({ user, role })), total: result.total };
     },
     async listByOrg(orgId, page) {

@@ -14,7 +14,8 @@ import { deleteWorkflowCascade } from './cascades.js';
 
 function assertNameFree(w: Writer, wf: Workflow): void {
   for (const other of w.table('workflows').values())
-    if (other.orgId === wf.orgId && other.name === wf.name && other.id !== wf.id) throw new ConflictError('workflow', 'name', wf.name);
+    if (other.orgId === wf.orgId && other.name === wf.name && other.id !== wf.id)
+      throw new ConflictError('workflow', 'name', wf.name, undefined, wf.orgId);
 }
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
@@ -75,7 +76,11 @@ export function workflowRepository(db: Db): WorkflowRepository {
     },
     async listByConnection(orgId, connectionId) {
       return [...db.read().table('workflows').values()]
-        .filter((wf) => wf.orgId === orgId && (wf.source?.connection === connectionId || wf.destination?.connection === connectionId))
+        .filter(
+          (wf) =>
+            wf.orgId === orgId &&
+            (wf.source?.connection === connectionId || wf.destination?.connection === connectionId),
+        )
         .sort(oldestFirst)
         .map(fromRow.workflow);
     },

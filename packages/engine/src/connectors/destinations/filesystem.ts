@@ -26,7 +26,8 @@ class OutputFile {
   async append(records: unknown[]): Promise<void> {
     let text = '';
     for (const r of records) {
-      text += this.format === 'ndjson' ? `${JSON.stringify(r)}\n` : `${this.count > 0 ? ',' : ''}\n${JSON.stringify(r)}`;
+      text +=
+        this.format === 'ndjson' ? `${JSON.stringify(r)}\n` : `${this.count > 0 ? ',' : ''}\n${JSON.stringify(r)}`;
       this.count++;
     }
     await this.handle.write(text);
@@ -59,7 +60,12 @@ export const filesystemDestination: DestinationConnector = {
   settingsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any); created when missing." },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any); created when missing.",
+      },
       format: { enum: ['json', 'ndjson'], default: 'ndjson' },
     },
     required: ['path'],
@@ -70,7 +76,9 @@ export const filesystemDestination: DestinationConnector = {
     return problem ? [{ field: 'path', message: problem, code: 'invalid' }] : [];
   },
   async open(settings, ctx) {
-    const { folder } = await resolveFolder(ctx.fileRoot, underBase(ctx.connection?.settings.path, settings.path), { create: true });
+    const { folder } = await resolveFolder(ctx.fileRoot, underBase(ctx.connection?.settings.path, settings.path), {
+      create: true,
+    });
     const format = (settings.format as Format | undefined) ?? 'ndjson';
     const outputs = new Map<string, OutputFile>();
     const keyOf = (file: FileRef | null) => file?.path ?? '';

@@ -64,7 +64,9 @@ export function buildInsert(
   }
   let text = `INSERT INTO ${quoteTable(table)} (${columns.map((c) => quoteIdent(c.name)).join(',')}) VALUES ${tuples.join(',')}`;
   if (upsertKeys) {
-    const updates = columns.filter((c) => !upsertKeys.includes(c.name)).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+    const updates = columns
+      .filter((c) => !upsertKeys.includes(c.name))
+      .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
     text += ` ON CONFLICT (${upsertKeys.map(quoteIdent).join(',')}) ${updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`;
   }
   return { text, values };
@@ -94,10 +96,13 @@ class PostgresWriter {
     const rows = records as Record<string, unknown>[];
     const failed: WriteResult['failed'] = [];
     let objects: number[] = [];
-    rows.forEach((row, i) => (isObject(row) ? objects.push(i) : failed.push({ index: i, error: 'the record is not an object' })));
+    rows.forEach((row, i) =>
+      isObject(row) ? objects.push(i) : failed.push({ index: i, error: 'the record is not an object' }),
+    );
     const used = this.usedColumns(objects.map((i) => rows[i]!));
     if (used.length === 0) {
-      for (const index of objects) failed.push({ index, error: `no field matches a column of "${this.settings.table}"` });
+      for (const index of objects)
+        failed.push({ index, error: `no field matches a column of "${this.settings.table}"` });
       return { failed };
     }
     // An upsert may not touch a row twice in one statement: the last record of a key wins.
@@ -107,7 +112,10 @@ class PostgresWriter {
     for (let start = 0; start < indexes.length; start += perStatement) {
       const chunk = indexes.slice(start, start + perStatement);
       try {
-        await this.insert(used, chunk.map((i) => rows[i]!));
+        await this.insert(
+          used,
+          chunk.map((i) => rows[i]!),
+        );
       } catch (e) {
         if (!isDataError(e)) throw e;
         // One bad row fails the whole statement: find it (them) row by row.
@@ -137,7 +145,10 @@ class PostgresWriter {
     if (!this.warnedExtra && used.length < keys.size) {
       this.warnedExtra = true;
       const extra = [...keys].filter((k) => !this.columns.some((c) => c.name === k));
-      this.ctx.logger.warn('Finalize', `fields not in table "${this.settings.table}" are ignored: ${extra.slice(0, 10).join(', ')}`);
+      this.ctx.logger.warn(
+        'Finalize',
+        `fields not in table "${this.settings.table}" are ignored: ${extra.slice(0, 10).join(', ')}`,
+      );
     }
     return used;
   }
@@ -160,7 +171,12 @@ export const postgresDestination: DestinationConnector = {
     properties: {
       table: { type: 'string', pattern: TABLE_PATTERN },
       mode: { enum: ['insert', 'upsert'], default: 'insert' },
-      keyColumns: { type: 'array', items: { type: 'string', pattern: IDENTIFIER_PATTERN }, minItems: 1, uniqueItems: true },
+      keyColumns: {
+        type: 'array',
+        items: { type: 'string', pattern: IDENTIFIER_PATTERN },
+        minItems: 1,
+        uniqueItems: true,
+      },
     },
     required: ['table'],
     additionalProperties: false,

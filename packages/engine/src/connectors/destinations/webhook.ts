@@ -60,10 +60,12 @@ export const webhookDestination: DestinationConnector = {
     const url = connection.url;
     // Refused targets fail the run before anything is read (each request is checked again).
     const target = new URL(url);
-    await ctx.egress.check(target.hostname, target.port ? Number(target.port) : target.protocol === 'https:' ? 443 : 80).catch((e: unknown) => {
-      // A DNS failure is left to the attempts (and their retries).
-      if (e instanceof EgressDeniedError) throw e;
-    });
+    await ctx.egress
+      .check(target.hostname, target.port ? Number(target.port) : target.protocol === 'https:' ? 443 : 80)
+      .catch((e: unknown) => {
+        // A DNS failure is left to the attempts (and their retries).
+        if (e instanceof EgressDeniedError) throw e;
+      });
     const own = (connection.headers ?? {}) as Record<string, string>;
     const headers: Record<string, string> = { ...own, 'content-type': 'application/json' };
     if (typeof connection.token === 'string' && connection.token) headers.authorization = `Bearer ${connection.token}`;
@@ -71,7 +73,12 @@ export const webhookDestination: DestinationConnector = {
     const sensitiveHeaders = [...Object.keys(own), 'authorization'];
     return {
       async write(records, file) {
-        const body = JSON.stringify({ runId: ctx.run.id, workflowId: ctx.workflow.id, file: file?.path ?? null, records });
+        const body = JSON.stringify({
+          runId: ctx.run.id,
+          workflowId: ctx.workflow.id,
+          file: file?.path ?? null,
+          records,
+        });
         let last = '';
         // Why the last try failed: a status worth retrying, or the network error (its code says if transient).
         let lastError: unknown = null;
@@ -79,10 +86,17 @@ export const webhookDestination: DestinationConnector = {
           if (attempt > 1) await sleep(backoff * 2 ** (attempt - 2), ctx.signal);
           try {
             const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(settings.timeoutMs ?? 10_000)]);
-            const res = await pinnedRequest(ctx.egress, url, { method: 'POST', headers, sensitiveHeaders, body, signal });
+            const res = await pinnedRequest(ctx.egress, url, {
+              method: 'POST',
+              headers,
+              sensitiveHeaders,
+              body,
+              signal,
+            });
             if (res.status >= 200 && res.status < 300) return { failed: [] };
             last = `answered ${res.status} ${res.statusText}`.trim();
-            if (!isRetryable(res.status)) return { failed: records.map((_, index) => ({ index, error: `webhook ${last}` })) };
+            if (!isRetryable(res.status))
+              return { failed: records.map((_, index) => ({ index, error: `webhook ${last}` })) };
             lastError = new RetryableError(last);
           } catch (e) {
             // Refused by the egress policy, or aborted: no point in another attempt.

@@ -24,7 +24,9 @@ export function cancelStatement(client: pg.Client | pg.PoolClient): Promise<void
   packet.writeInt32BE(key.processID, 8);
   packet.writeInt32BE(key.secretKey, 12);
   return new Promise<void>((resolve) => {
-    const socket = key.host.startsWith('/') ? netConnect(`${key.host}/.s.PGSQL.${key.port}`) : netConnect(key.port, key.host);
+    const socket = key.host.startsWith('/')
+      ? netConnect(`${key.host}/.s.PGSQL.${key.port}`)
+      : netConnect(key.port, key.host);
     const done = () => {
       socket.destroy();
       resolve();

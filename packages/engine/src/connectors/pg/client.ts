@@ -63,10 +63,20 @@ export function postgresTarget(connection: ResolvedConnection | null): PostgresT
 async function pinnedConfig(target: PostgresTarget, egress: EgressPolicy): Promise<pg.ClientConfig> {
   const socket = target.host.startsWith('/');
   if (socket && !egress.allowsLoopback(target.port))
-    throw new EgressDeniedError(target.host, null, 'a unix socket of this host, refused unless loopback addresses are allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback)');
-  const { address } = socket ? await egress.checkSocket(target.host, target.port, { database: target.database }) : await egress.check(target.host, target.port, { database: target.database });
+    throw new EgressDeniedError(
+      target.host,
+      null,
+      'a unix socket of this host, refused unless loopback addresses are allowed (PIPEWRIGHT_EGRESS_ALLOW=loopback)',
+    );
+  const { address } = socket
+    ? await egress.checkSocket(target.host, target.port, { database: target.database })
+    : await egress.check(target.host, target.port, { database: target.database });
   const ssl =
-    target.ssl === 'verify-full' ? { rejectUnauthorized: true, servername: target.host } : target.ssl === 'require' ? { rejectUnauthorized: false, servername: target.host } : false;
+    target.ssl === 'verify-full'
+      ? { rejectUnauthorized: true, servername: target.host }
+      : target.ssl === 'require'
+        ? { rejectUnauthorized: false, servername: target.host }
+        : false;
   return {
     host: address,
     port: target.port,
@@ -81,9 +91,16 @@ async function pinnedConfig(target: PostgresTarget, egress: EgressPolicy): Promi
 }
 
 /** A connection to the database a connector names (never the application's own), at the checked address. */
-export async function connect(target: PostgresTarget, egress: EgressPolicy, options: { timeoutMs?: number } = {}): Promise<pg.Client> {
+export async function connect(
+  target: PostgresTarget,
+  egress: EgressPolicy,
+  options: { timeoutMs?: number } = {},
+): Promise<pg.Client> {
   const config = await pinnedConfig(target, egress);
-  const client = new pg.Client({ ...config, connectionTimeoutMillis: options.timeoutMs ?? config.connectionTimeoutMillis });
+  const client = new pg.Client({
+    ...config,
+    connectionTimeoutMillis: options.timeoutMs ?? config.connectionTimeoutMillis,
+  });
   // A dropped connection emits 'error'; without a listener it would crash the process.
   client.on('error', () => {});
   await client.connect();
@@ -108,7 +125,9 @@ export async function checkout(
 ): Promise<{ client: pg.PoolClient; release(discard?: boolean): void }> {
   // Checked on every checkout: a policy change or a new DNS answer applies to the next run.
   const config = await pinnedConfig(target, egress);
-  const key = createHash('sha256').update(JSON.stringify([target, config.host])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([target, config.host]))
+    .digest('hex');
   let entry = pools.get(connectionId);
   if (entry && entry.key !== key) {
     void entry.pool.end().catch(() => {});

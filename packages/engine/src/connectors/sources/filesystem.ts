@@ -29,13 +29,23 @@ export async function* walk(root: string, folder: string, signal: AbortSignal, r
 export const filesystemSource: FileSourceConnector = {
   kind: 'files',
   name: 'filesystem',
-  description: 'Files in a folder under the server\'s file root, selected by a glob pattern.',
+  description: "Files in a folder under the server's file root, selected by a glob pattern.",
   connection: { kind: 'filesystem', required: false },
   settingsSchema: {
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any)." },
-      glob: { type: 'string', minLength: 1, default: '**/*', description: 'Which files, relative to the folder (e.g. "*.csv").' },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "Folder relative to the organization's folder of the file root (and to the filesystem connection's folder, if any).",
+      },
+      glob: {
+        type: 'string',
+        minLength: 1,
+        default: '**/*',
+        description: 'Which files, relative to the folder (e.g. "*.csv").',
+      },
     },
     required: ['path'],
     additionalProperties: false,

@@ -15,8 +15,14 @@ interface PostgresSourceSettings {
  * The SELECT a run reads: the table or the query, and with an update-time column,
  * ordered by it and (incremental runs) restricted to rows past the cursor.
  */
-export function buildSourceQuery(settings: PostgresSourceSettings, column: string | null, after: string | null): { sql: string; params: unknown[] } {
-  const inner = settings.table ? `SELECT * FROM ${quoteTable(settings.table)}` : settings.query!.trim().replace(/;\s*$/, '');
+export function buildSourceQuery(
+  settings: PostgresSourceSettings,
+  column: string | null,
+  after: string | null,
+): { sql: string; params: unknown[] } {
+  const inner = settings.table
+    ? `SELECT * FROM ${quoteTable(settings.table)}`
+    : settings.query!.trim().replace(/;\s*$/, '');
   if (!column) return { sql: `SELECT * FROM (${inner}) AS source_rows`, params: [] };
   const col = `source_rows.${quoteIdent(column)}`;
   return after === null
@@ -40,7 +46,8 @@ export class CursorTracker {
   advance(rows: readonly Record<string, unknown>[]): string | undefined {
     const before = this.complete;
     for (const row of rows) {
-      if (!(this.column in row)) throw new Error(`The rows read have no column "${this.column}" (the update-time column).`);
+      if (!(this.column in row))
+        throw new Error(`The rows read have no column "${this.column}" (the update-time column).`);
       const v = row[this.column];
       if (v === null || v === undefined) continue; // NULLs sort last and never move the cursor
       const value = String(v);
@@ -58,7 +65,11 @@ export class CursorTracker {
   }
 }
 
-async function* readRows(client: pg.Client, settings: PostgresSourceSettings, ctx: RecordSourceContext): AsyncGenerator<RecordBatch> {
+async function* readRows(
+  client: pg.Client,
+  settings: PostgresSourceSettings,
+  ctx: RecordSourceContext,
+): AsyncGenerator<RecordBatch> {
   const column = ctx.incremental.column ?? settings.updatedAtColumn ?? null;
   const { sql, params } = buildSourceQuery(settings, column, column ? ctx.incremental.after : null);
   const size = settings.batchSize ?? ctx.batchSize;
@@ -67,14 +78,19 @@ async function* readRows(client: pg.Client, settings: PostgresSourceSettings, ct
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   // The extended protocol runs exactly one statement: a query setting cannot smuggle in
   // a COMMIT and a write after it.
-  await client.query({ text: `DECLARE pipewright_source NO SCROLL CURSOR FOR ${sql}`, values: params, queryMode: 'extended' } as pg.QueryConfig);
+  await client.query({
+    text: `DECLARE pipewright_source NO SCROLL CURSOR FOR ${sql}`,
+    values: params,
+    queryMode: 'extended',
+  } as pg.QueryConfig);
   for (;;) {
     if (ctx.signal.aborted) return;
     const { rows } = await client.query<Record<string, unknown>>(`FETCH ${size} FROM pipewright_source`);
     const done = rows.length < size;
     let cursor = tracker?.advance(rows);
     if (done) cursor = tracker?.finish() ?? cursor;
-    if (rows.length > 0 || cursor !== undefined) yield cursor === undefined ? { records: rows } : { records: rows, cursor };
+    if (rows.length > 0 || cursor !== undefined)
+      yield cursor === undefined ? { records: rows } : { records: rows, cursor };
     if (done) break;
   }
   await client.query('COMMIT');
@@ -91,7 +107,11 @@ export const postgresSource: RecordSourceConnector = {
     properties: {
       table: { type: 'string', pattern: TABLE_PATTERN, description: 'Table (or schema.table) to read.' },
       query: { type: 'string', minLength: 1, description: 'SELECT to read instead of a table.' },
-      updatedAtColumn: { type: 'string', pattern: IDENTIFIER_PATTERN, description: "Update-time column when the pipeline has none." },
+      updatedAtColumn: {
+        type: 'string',
+        pattern: IDENTIFIER_PATTERN,
+        description: 'Update-time column when the pipeline has none.',
+      },
       batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
     },
     additionalProperties: false,
@@ -99,7 +119,9 @@ export const postgresSource: RecordSourceConnector = {
   check(settings) {
     const hasTable = typeof settings.table === 'string';
     const hasQuery = typeof settings.query === 'string';
-    return hasTable === hasQuery ? [{ field: 'table', message: 'Give exactly one of table and query.', code: 'invalid' }] : [];
+    return hasTable === hasQuery
+      ? [{ field: 'table', message: 'Give exactly one of table and query.', code: 'invalid' }]
+      : [];
   },
   async *read(settings, ctx) {
     const client = await connect(postgresTarget(ctx.connection), ctx.egress);

@@ -27,7 +27,13 @@ export const uploadSource: FileSourceConnector = {
     for (const upload of ctx.uploads) {
       const name = uploadName(upload.name);
       // Read where the bytes were received (a temporary file, the run queue), chunk by chunk.
-      yield { name, path: name, mimeType: upload.mimeType, stream: () => upload.stream(), read: () => readWhole(upload) };
+      yield {
+        name,
+        path: name,
+        mimeType: upload.mimeType,
+        stream: () => upload.stream(),
+        read: () => readWhole(upload),
+      };
     }
   },
 };
