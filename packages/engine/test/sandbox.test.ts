@@ -196,8 +196,9 @@ describe('stage sandbox', () => {
       expect(error).toBeInstanceOf(SandboxLimitError);
       expect(Array.isArray(kind) ? kind : [kind]).toContain(error.kind);
       // The main thread is mostly idle while the child works (in-thread, these hold the loop at 1.0
-      // for seconds; alone it measures ~0.01, under CI's load up to ~0.3) …
-      expect(utilization).toBeLessThan(0.5);
+      // for seconds; alone it measures ~0.01, under CI's load up to ~0.3, 0.54 once with other
+      // test processes on the two cores: the bound only has to tell idle from a stall) …
+      expect(utilization).toBeLessThan(0.75);
       // … and the heartbeat keeps ticking every ≤ 50 ms. On a loaded 2-core machine the OS alone
       // delays a tick of an idle process by 30–70 ms now and then: the rare outlier is allowed,
       // a stall is not.

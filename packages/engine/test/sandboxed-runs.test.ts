@@ -3,8 +3,9 @@ import { engineWorld, eventually, type EngineWorld } from './support/harness.js'
 
 // The filter: asks V8 for a string over its size limit, which aborts a whole process.
 const MEMORY_BOMB = '($d := function($s,$n){ $n = 0 ? $s : $d($s & $s, $n-1) }; $count($split($d("a", 28), "")) > 0)';
-// A range of 10^7 per record (~130 ms each): 60 records hold a batch far past its 3 s limit.
-const TIME_BOMB = '$count([1..1e7]) > 0';
+// Slow, not big: a range of 10^6 per record (~190 ms each here, freed between records), so a
+// batch of 500 is far past its 3 s limit (a range of 10^7 met the memory limit first in CI).
+const TIME_BOMB = '$count([1..1e6]) > 0';
 const ENDLESS = '($f := function($x){ $f($x) }; $f(1))';
 
 const inline = (records: unknown[]) => ({ connector: 'inline', settings: { records } });
@@ -89,7 +90,7 @@ describe('runs with the stage sandbox', () => {
   });
 
   it('ends a run whose filter takes too long for one batch as ERROR, with the time limit', async () => {
-    const records = Array.from({ length: 60 }, (_, n) => ({ n }));
+    const records = Array.from({ length: 2000 }, (_, n) => ({ n }));
     const run = await w.run(
       await w.pipeline(await w.workflow({ source: inline(records), stages: { filter: TIME_BOMB } })),
     );

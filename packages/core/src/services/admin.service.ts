@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors/domain-error.js';
 import { Organization, type OrgMode } from '../domain/organization.js';
-import { ROLES, User, type Role } from '../domain/user.js';
+import { ROLES, User, type Role, type UserProfileChanges } from '../domain/user.js';
 import { checkNewPassword } from '../domain/password-policy.js';
 import type { Actor } from '../policies/actor.js';
 import { assertOrgAdmin } from '../policies/resource.policy.js';
@@ -15,6 +15,8 @@ export interface NewUser {
   name?: string;
   password?: string | null;
   role?: Role;
+  /** Profile fields set with the account, in the same transaction (ZenML's create carries them). */
+  profile?: UserProfileChanges;
 }
 
 /** Organizations, users, memberships and org mode: the native admin use cases. */
@@ -173,6 +175,7 @@ export class AdminService {
         now,
       });
       if (await tx.users.findByEmail(user.email)) throw new ConflictError('user', 'email', user.email);
+      if (input.profile && Object.keys(input.profile).length) user.updateProfile(input.profile, now);
       await tx.users.insert(user);
       await tx.memberships.upsert({ orgId, userId: user.id, role, createdAt: now });
       return { user, role };

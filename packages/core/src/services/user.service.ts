@@ -1,5 +1,5 @@
-import type { Role, User, UserProfileChanges } from '../domain/user.js';
-import { NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../errors/domain-error.js';
+import { ROLES, type Role, type User, type UserProfileChanges } from '../domain/user.js';
+import { NotFoundError, PermissionDeniedError, UnauthenticatedError, ValidationError } from '../errors/domain-error.js';
 import type { Actor } from '../policies/actor.js';
 import { assertOrgAdmin } from '../policies/resource.policy.js';
 import type { Page } from '../ports/query.js';
@@ -31,6 +31,32 @@ export class UserService {
       assertOrgAdmin(actor);
     }
     return this.save(userId, changes, () => new NotFoundError('User', userId));
+  }
+
+  /**
+   * Changes a member of the actor's organization in one transaction: their profile, and their
+   * role when `role` is given (organization admins; members change only their own profile).
+   */
+  async updateMember(
+    actor: Actor,
+    userId: string,
+    changes: UserProfileChanges,
+    role?: Role,
+  ): Promise<{ user: User; role: Role }> {
+    if (role !== undefined && !ROLES.includes(role))
+      throw ValidationError.field('role', `Use one of ${ROLES.join(', ')}.`);
+    return this.deps.storage.transaction(async (tx) => {
+      const membership = await tx.memberships.find(actor.orgId, userId);
+      if (!membership) throw new NotFoundError('User', userId);
+      if (actor.userId !== userId || (role !== undefined && role !== membership.role)) assertOrgAdmin(actor);
+      const user = await tx.users.findById(userId);
+      if (!user) throw new NotFoundError('User', userId);
+      const now = this.deps.clock.now();
+      user.updateProfile(changes, now);
+      await tx.users.update(user);
+      if (role !== undefined && role !== membership.role) await tx.memberships.upsert({ ...membership, role });
+      return { user, role: role ?? membership.role };
+    });
   }
 
   private save(userId: string, changes: UserProfileChanges, missing: () => Error): Promise<User> {

@@ -284,4 +284,40 @@ describe('one use case, one transaction', () => {
       });
     });
   });
+
+  describe('accounts with their profile, members with their role', () => {
+    it('creates an account with its profile in one transaction; a bad profile leaves no account', async () => {
+      const created = await w.core.admin.createUser(w.admin, {
+        email: 'new@acme.io',
+        password: 'a-decent-passphrase',
+        profile: { emailOptedIn: true, metadata: { team: 'data' } },
+      });
+      expect(created.user.toState()).toMatchObject({ emailOptedIn: true, metadata: { team: 'data' } });
+      await expect(
+        w.core.admin.createUser(w.admin, {
+          email: 'half@acme.io',
+          password: 'a-decent-passphrase',
+          profile: { metadata: [] as unknown as Record<string, unknown> },
+        }),
+      ).rejects.toThrow(ValidationError);
+      expect(await w.storage.users.findByEmail('half@acme.io')).toBeNull();
+    });
+
+    it("changes a member's profile and role together, or neither", async () => {
+      const changed = await w.core.users.updateMember(w.admin, w.owner.userId, { name: 'Owner' }, 'admin');
+      expect(changed.role).toBe('admin');
+      expect((await w.storage.memberships.find(w.admin.orgId, w.owner.userId))?.role).toBe('admin');
+      await expect(w.core.users.updateMember(w.admin, w.owner.userId, { name: '' }, 'member')).rejects.toThrow(
+        ValidationError,
+      );
+      expect((await w.storage.memberships.find(w.admin.orgId, w.owner.userId))?.role).toBe('admin');
+      expect((await w.storage.users.findById(w.owner.userId))?.name).toBe('Owner');
+      // A member changes their own profile, not their role.
+      const friend = { ...w.owner, userId: (await w.storage.users.findByEmail('friend@acme.io'))!.id };
+      await expect(w.core.users.updateMember(friend, friend.userId, {}, 'admin')).rejects.toThrow(
+        PermissionDeniedError,
+      );
+      expect((await w.core.users.updateMember(friend, friend.userId, { name: 'Friend' })).user.name).toBe('Friend');
+    });
+  });
 });

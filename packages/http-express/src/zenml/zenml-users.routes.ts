@@ -130,17 +130,14 @@ export function zenmlUserRoutes(core: Core): RouteSpec[] {
           ...(dto.full_name ? { name: dto.full_name } : {}),
           password: dto.password ?? null,
           role: dto.is_admin ? 'admin' : 'member',
+          profile: {
+            ...(dto.email_opted_in !== undefined && dto.email_opted_in !== null
+              ? { emailOptedIn: dto.email_opted_in }
+              : {}),
+            ...(dto.user_metadata ? { metadata: dto.user_metadata } : {}),
+          },
         });
-        const changes: UserProfileChanges = {
-          ...(dto.email_opted_in !== undefined && dto.email_opted_in !== null
-            ? { emailOptedIn: dto.email_opted_in }
-            : {}),
-          ...(dto.user_metadata ? { metadata: dto.user_metadata } : {}),
-        };
-        const user = Object.keys(changes).length
-          ? await core.users.update(actor, created.user.id, changes)
-          : created.user;
-        res.json(userView(info(actor, user, created.role), { hydrate: true }));
+        res.json(userView(info(actor, created.user, created.role), { hydrate: true }));
       },
     },
     {
@@ -206,16 +203,15 @@ export function zenmlUserRoutes(core: Core): RouteSpec[] {
         const dto = zenmlBody(ZenmlUserUpdateDto, req.body);
         const { actor, value } = await findMember(core, req, res);
         const changes = profileChanges(dto, value.user);
-        let role = value.role;
         const wantsAdmin = dto.is_admin;
-        if (wantsAdmin !== undefined && wantsAdmin !== null && wantsAdmin !== (role === 'admin')) {
+        let role: Role | undefined;
+        if (wantsAdmin !== undefined && wantsAdmin !== null && wantsAdmin !== (value.role === 'admin')) {
           if (value.user.id === actor.userId)
             throw new PermissionDeniedError('Users can not change their own admin status.');
-          role = (await core.admin.addMember(actor, { userId: value.user.id, role: wantsAdmin ? 'admin' : 'member' }))
-            .role;
+          role = wantsAdmin ? 'admin' : 'member';
         }
-        const user = await core.users.update(actor, value.user.id, changes);
-        res.json(userView(info(actor, user, role), { hydrate: true }));
+        const updated = await core.users.updateMember(actor, value.user.id, changes, role);
+        res.json(userView(info(actor, updated.user, updated.role), { hydrate: true }));
       },
     },
   ];
